@@ -1,0 +1,92 @@
+"""Accounting for everyone: alerts, the unaccounted, incidents, conflicts, rejects."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import AwareDatetime, BaseModel
+
+from corridor.api.commands import may_record, new_id, record
+from corridor.api.context import Corridor, corridor, current_principal, require
+from corridor.domain import events as ev
+from corridor.domain.permissions import COORDINATES, SEES_PERSONS
+from corridor.domain.vocabulary import IncidentType, Status
+from corridor.services import queries
+from corridor.services.access import audit
+from corridor.services.ledger import Principal
+
+router = APIRouter(prefix="/api", tags=["accounting"])
+
+
+@router.get("/alerts")
+def list_alerts(status: Literal["open", "resolved", "all"] = "open",
+                _: Principal = Depends(require(*SEES_PERSONS)),
+                app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    with app.engine.connect() as conn:
+        return queries.list_alerts(conn, None if status == "all" else status)
+
+
+class ResolveIn(BaseModel):
+    note: ev.Text
+
+
+@router.post("/alerts/{alert_id}/resolution")
+def resolve_alert(alert_id: ev.Id, body: ResolveIn,
+                  principal: Principal = may_record("AlertResolved"),
+                  app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    return record(app, principal, ev.AlertResolved(alert_id=alert_id, note=body.note))
+
+
+@router.get("/unaccounted")
+def unaccounted(principal: Principal = Depends(require(*SEES_PERSONS)),
+                app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    """People nobody can place, and the open alerts that say why."""
+    with app.engine.begin() as conn:
+        people = queries.list_persons(conn, status=Status.UNACCOUNTED, limit=100_000)
+        audit(conn, principal, "list unaccounted", f"returned={len(people)}")
+        return {"persons": people, "alerts": queries.list_alerts(conn, "open")}
+
+
+@router.get("/incidents")
+def list_incidents(_: Principal = Depends(current_principal),
+                   app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    with app.engine.connect() as conn:
+        return queries.list_incidents(conn)
+
+
+class IncidentIn(BaseModel):
+    incident_id: ev.Id | None = None
+    type: IncidentType
+    occurred_at: AwareDatetime
+    location_id: ev.Id | None = None
+    convoy_id: ev.Id | None = None
+    vehicle_id: ev.Id | None = None
+    killed: ev.Count = 0
+    injured: ev.Count = 0
+    reported_by: ev.Name
+    description: ev.Text = ""
+
+
+@router.post("/incidents", status_code=201)
+def report_incident(body: IncidentIn, principal: Principal = may_record("IncidentReported"),
+                    app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    incident = ev.IncidentReported(**{**body.model_dump(),
+                                      "incident_id": body.incident_id or new_id()})
+    return {**record(app, principal, incident), "incident_id": incident.incident_id}
+
+
+@router.get("/conflicts")
+def list_conflicts(_: Principal = Depends(require(*COORDINATES)),
+                   app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    """Recorded facts that contradicted the record: refused, or applied but worth a look."""
+    with app.engine.connect() as conn:
+        return queries.list_conflicts(conn)
+
+
+@router.get("/rejects")
+def list_rejects(_: Principal = Depends(require(*COORDINATES)),
+                 app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    """Events refused at the door, kept exactly as they arrived."""
+    with app.engine.connect() as conn:
+        return queries.list_rejects(conn)

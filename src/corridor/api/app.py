@@ -1,0 +1,81 @@
+"""The ASGI application: API, web UI and OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from corridor import __version__
+from corridor.api import accounting, movement, operation, people, problems, sync
+from corridor.api.context import Corridor, corridor
+from corridor.api.problems import Problem
+from corridor.services.access import authenticate, issue_token
+from corridor.services.ledger import Ledger
+
+MAX_BODY = 8 * 1024 * 1024  # a push of 1000 large events fits well within this
+
+
+class BodyLimit:
+    """Refuse request bodies over MAX_BODY before they are read into memory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+            response = problems.problem_response(
+                413, "Request too large", f"body: at most {MAX_BODY} bytes", "body")
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY:
+                raise Problem(413, "Request too large", f"body: at most {MAX_BODY} bytes", "body")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+class TokenIn(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1000)
+    device: str = Field("api", max_length=120, description="the device this token is for")
+
+
+def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> FastAPI:
+    app = FastAPI(title="Corridor", version=__version__,
+                  description="The shared, verifiable record of a humanitarian evacuation.")
+    app.state.corridor = Corridor(engine, ledger or Ledger(engine))
+    problems.install(app)
+    for module in (sync, operation, people, movement, accounting):
+        app.include_router(module.router)
+
+    @app.post("/api/auth/token", tags=["access"], status_code=201)
+    def token(body: TokenIn, app_: Corridor = Depends(corridor)) -> dict[str, str]:
+        """Exchange a username and password for a bearer token for one device."""
+        principal = authenticate(app_.engine, body.username, body.password)
+        if principal is None:
+            raise Problem(401, "Unauthorised", "unknown user or wrong password", "password")
+        return {"token": issue_token(app_.engine, principal.username, body.device),
+                "role": principal.role}
+
+    from corridor.web.routes import install as install_web
+
+    install_web(app)
+    app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
+                       max_age=12 * 3600)
+    app.add_middleware(BodyLimit)
+    return app

@@ -1,0 +1,55 @@
+"""What every request needs: the database, the ledger, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+
+from corridor.api.problems import Problem
+from corridor.domain.vocabulary import Role
+from corridor.services.access import principal_for_token
+from corridor.services.ledger import Ledger, Principal
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Corridor:
+    engine: Engine
+    ledger: Ledger
+
+
+def corridor(request: Request) -> Corridor:
+    return request.app.state.corridor  # type: ignore[no-any-return]
+
+
+def current_principal(request: Request,
+                      credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                      ) -> Principal:
+    """A bearer token (API, devices) or the web UI's signed session cookie."""
+    app: Corridor = request.app.state.corridor
+    if credentials is not None:
+        principal = principal_for_token(app.engine, credentials.credentials)
+        if principal is None:
+            raise Problem(401, "Unauthorised", "the token is unknown or revoked")
+        return principal
+    session = request.scope.get("session") or {}
+    if "username" in session:
+        return Principal(session["username"], Role(session["role"]), "web")
+    raise Problem(401, "Unauthorised", "sign in or send a bearer token")
+
+
+def require(*roles: Role) -> Callable[..., Principal]:
+    """A dependency admitting only the given roles."""
+    allowed = frozenset(roles)
+
+    def check(principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.role not in allowed:
+            raise Problem(403, "Forbidden", f"the {principal.role} role may not do this")
+        return principal
+
+    return check

@@ -1,0 +1,86 @@
+"""Setting up the operation (coordinators) and its aggregate picture (everyone)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from corridor.api.commands import may_record, record
+from corridor.api.context import Corridor, corridor, current_principal
+from corridor.domain import events as ev
+from corridor.domain.vocabulary import Role
+from corridor.services import queries
+from corridor.services.ledger import Principal
+
+router = APIRouter(prefix="/api", tags=["operation"])
+
+
+@router.get("/operation")
+def get_operation(principal: Principal = Depends(current_principal),
+                  app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    """The operation and its counts; partners get small counts suppressed."""
+    with app.engine.connect() as conn:
+        info = queries.operation_info(conn)
+        counts = (queries.counts_for_partners(conn) if principal.role == Role.PARTNER
+                  else queries.counts(conn))
+    return {"operation": info, "counts": counts}
+
+
+@router.post("/operation", status_code=201)
+def open_operation(body: ev.OperationOpened, principal: Principal = may_record("OperationOpened"),
+                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    return record(app, principal, body)
+
+
+@router.get("/locations")
+def list_locations(kind: str | None = None, _: Principal = Depends(current_principal),
+                   app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    with app.engine.connect() as conn:
+        return queries.places(conn, kind)
+
+
+@router.post("/locations", status_code=201)
+def add_location(body: ev.LocationAdded, principal: Principal = may_record("LocationAdded"),
+                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    return record(app, principal, body)
+
+
+@router.get("/parties")
+def list_parties(_: Principal = Depends(current_principal),
+                 app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    with app.engine.connect() as conn:
+        return queries.all_parties(conn)
+
+
+@router.post("/parties", status_code=201)
+def add_party(body: ev.PartyRegistered, principal: Principal = may_record("PartyRegistered"),
+              app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    return record(app, principal, body)
+
+
+@router.post("/routes", status_code=201)
+def define_route(body: ev.RouteDefined, principal: Principal = may_record("RouteDefined"),
+                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    return record(app, principal, body)
+
+
+@router.post("/vehicles", status_code=201)
+def register_vehicle(body: ev.VehicleRegistered,
+                     principal: Principal = may_record("VehicleRegistered"),
+                     app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    return record(app, principal, body)
+
+
+@router.get("/convoys")
+def convoy_board(_: Principal = Depends(current_principal),
+                 app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    """Every convoy with its route and each vehicle's position: counts, no names."""
+    with app.engine.connect() as conn:
+        return queries.convoy_board(conn)
+
+
+@router.post("/convoys", status_code=201)
+def plan_convoy(body: ev.ConvoyPlanned, principal: Principal = may_record("ConvoyPlanned"),
+                app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    return record(app, principal, body)

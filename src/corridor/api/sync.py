@@ -1,0 +1,78 @@
+"""Sync for field devices: push events, pull what the server holds.
+
+A device keeps (epoch, last pulled seq). If the epoch it gets back differs from
+the one it knew, the database was re-created or restored from a backup: the
+device re-sends everything it holds, and what the server already has comes back
+as duplicates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import ORJSONResponse
+from pydantic import BaseModel, Field
+
+from corridor.api.context import Corridor, corridor, require
+from corridor.domain.permissions import SYNCS
+from corridor.services.ledger import MAX_BATCH, Principal
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+
+class PushBody(BaseModel):
+    events: list[Any] = Field(max_length=MAX_BATCH, description="events as recorded on the device")
+
+
+class ReceiptOut(BaseModel):
+    id: str | None
+    status: str = Field(description="accepted, duplicate or rejected")
+    seq: int | None = None
+    reason: str | None = None
+
+
+class PushOut(BaseModel):
+    epoch: str
+    head_seq: int
+    receipts: list[ReceiptOut]
+
+
+class PulledEvent(BaseModel):
+    seq: int
+    id: str
+    type: str
+    payload: dict[str, Any]
+    device_id: str
+    author: str
+    recorded_at: str
+    received_at: str
+    chain: str
+
+
+class PullOut(BaseModel):
+    epoch: str
+    head_seq: int
+    events: list[PulledEvent]
+
+
+@router.post("/push", response_model=PushOut)
+def push(body: PushBody, principal: Principal = Depends(require(*SYNCS)),
+         app: Corridor = Depends(corridor)) -> ORJSONResponse:
+    result = app.ledger.push(body.events, principal)
+    return ORJSONResponse({
+        "epoch": result.epoch, "head_seq": result.head_seq,
+        "receipts": [{"id": r.id, "status": r.status, "seq": r.seq, "reason": r.reason}
+                     for r in result.receipts]})
+
+
+@router.get("/pull", response_model=PullOut)
+def pull(since: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=5000),
+         _: Principal = Depends(require(*SYNCS)),
+         app: Corridor = Depends(corridor)) -> ORJSONResponse:
+    epoch, head_seq, events = app.ledger.pull(since, limit)
+    return ORJSONResponse({"epoch": epoch, "head_seq": head_seq, "events": [
+        {"seq": e.seq, "id": e.id, "type": e.type, "payload": orjson.loads(e.payload),
+         "device_id": e.device_id, "author": e.author, "recorded_at": e.recorded_at,
+         "received_at": e.received_at, "chain": e.chain} for e in events]})

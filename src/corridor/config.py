@@ -1,0 +1,27 @@
+"""Settings read from the environment, with defaults for the embedded demo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_DATABASE = "corridor.db"
+
+
+def database_url() -> str:
+    return os.environ.get("CORRIDOR_DATABASE", DEFAULT_DATABASE)
+
+
+def session_secret(data_dir: Path | None = None) -> str:
+    """The key that signs web sessions: from the environment, or made once and kept in
+    a file beside the database so sessions survive a restart."""
+    if secret := os.environ.get("CORRIDOR_SECRET"):
+        return secret
+    path = (data_dir or Path.cwd()) / ".corridor-secret"
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,307 @@
+"""The facts Corridor records, one schema per event type.
+
+Devices send events; the server checks each payload against its schema before it
+enters the ledger. Schemas are strict (unknown fields are refused) and bounded
+(string lengths, list sizes) because payloads come from phones in the field and
+must never be able to break a projection or a database column.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from corridor.domain.vocabulary import (
+    IncidentType,
+    LocationKind,
+    Need,
+    PartyKind,
+    RemovalReason,
+    Sex,
+    VehicleKind,
+)
+
+
+def _printable(text: str) -> str:
+    """Refuse control characters (NUL breaks PostgreSQL text) and store names in NFC,
+    so the same Arabic or accented name typed on two phones is the same string."""
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ValueError("control characters are not allowed")
+    return unicodedata.normalize("NFC", text)
+
+
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_printable)
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(_printable),
+]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
+                                         pattern=r"^[A-Za-z0-9-]+$")]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- Setting up the operation ---------------------------------------------------
+
+
+class OperationOpened(Payload):
+    name: Name
+    description: Text = ""
+    illustrative: bool = False  # a demo or training operation: no real people
+
+
+class PartyRegistered(Payload):
+    party_id: Id
+    name: Name
+    kind: PartyKind
+    description: Text = ""
+
+
+class LocationAdded(Payload):
+    location_id: Id
+    kind: LocationKind
+    name: Name
+    latitude: Latitude
+    longitude: Longitude
+    held_by: Id | None = None  # the party holding a checkpoint
+
+
+class RouteDefined(Payload):
+    route_id: Id
+    name: Name
+    origin_id: Id
+    checkpoint_ids: Annotated[list[Id], Field(max_length=50)]
+    destination_id: Id
+
+
+class VehicleRegistered(Payload):
+    vehicle_id: Id
+    kind: VehicleKind
+    label: Name  # plate or fleet number painted on the vehicle
+    capacity: Annotated[int, Field(ge=1, le=200)]
+    organisation_id: Id | None = None
+
+
+class ConvoyPlanned(Payload):
+    convoy_id: Id
+    label: Name
+    route_id: Id
+    vehicle_ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
+
+
+# --- Registration ----------------------------------------------------------------
+
+
+class PersonDetails(Payload):
+    """Least data: what boarding, accounting and tracing need, nothing more."""
+
+    person_id: Id
+    given_name: Name
+    father_name: Name | None = None
+    family_name: Name | None = None
+    sex: Sex = Sex.UNKNOWN
+    birth_year: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    age: Annotated[int, Field(ge=0, le=120)] | None = None  # when only an age is known
+    needs: Annotated[list[Need], Field(max_length=7)] = []
+    consent: bool = False  # consent to record and share personal data for the operation
+    destination_id: Id | None = None  # the evacuee's own choice (UNSC resolution 2328)
+
+    @model_validator(mode="after")
+    def _one_age(self) -> PersonDetails:
+        if self.birth_year is not None and self.age is not None:
+            raise ValueError("give birth_year or age, not both")
+        return self
+
+
+class HouseholdRegistered(Payload):
+    household_id: Id
+    gathering_point_id: Id
+    token: Token | None = None  # family number or wristband code used at boarding
+    members: Annotated[list[PersonDetails], Field(min_length=1, max_length=60)]
+
+
+class PersonRegistered(Payload):
+    """A member added to a household after it was registered."""
+
+    household_id: Id
+    person: PersonDetails
+
+
+class TokenIssued(Payload):
+    household_id: Id
+    token: Token
+
+
+class PersonStayed(Payload):
+    person_id: Id
+    note: Text = ""
+
+
+# --- Movement --------------------------------------------------------------------
+
+
+class PersonBoarded(Payload):
+    person_id: Id
+    vehicle_id: Id
+    override_reason: Text = ""  # why a household was split or capacity exceeded
+
+
+class PersonDisembarked(Payload):
+    """Taken off the manifest before departure (no-show, changed mind): back to waiting."""
+
+    person_id: Id
+    vehicle_id: Id
+    reason: Text = ""
+
+
+class ConvoyDeparted(Payload):
+    convoy_id: Id
+
+
+class CheckpointPassed(Payload):
+    vehicle_id: Id
+    checkpoint_id: Id
+    headcount: Count
+
+
+class PersonRemoved(Payload):
+    person_id: Id
+    checkpoint_id: Id
+    vehicle_id: Id | None = None
+    reason: RemovalReason
+    removed_by: Text = ""  # the force or person responsible, if known
+    note: Text = ""
+
+
+class ConvoyHeld(Payload):
+    convoy_id: Id
+    location_id: Id | None = None
+    reason: Text
+
+
+class ConvoyReleased(Payload):
+    convoy_id: Id
+    note: Text = ""
+
+
+class ConvoyTurnedBack(Payload):
+    convoy_id: Id
+    location_id: Id | None = None
+    reason: Text
+
+
+class ConvoyReturned(Payload):
+    """A turned-back convoy is back at its origin: its passengers wait again."""
+
+    convoy_id: Id
+
+
+class ConvoyAborted(Payload):
+    """Called off before departure: its passengers wait again."""
+
+    convoy_id: Id
+    reason: Text
+
+
+class VehicleArrived(Payload):
+    vehicle_id: Id
+    location_id: Id
+
+
+class PersonCheckedIn(Payload):
+    person_id: Id
+    location_id: Id
+
+
+# --- Incidents and accounting ---------------------------------------------------------
+
+
+class IncidentReported(Payload):
+    incident_id: Id
+    type: IncidentType
+    occurred_at: AwareDatetime
+    location_id: Id | None = None
+    convoy_id: Id | None = None
+    vehicle_id: Id | None = None
+    killed: Count = 0
+    injured: Count = 0
+    reported_by: Name
+    description: Text = ""
+
+
+class AlertResolved(Payload):
+    alert_id: Id
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+                    AfterValidator(_printable)]
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    cls.__name__: cls
+    for cls in (
+        OperationOpened, PartyRegistered, LocationAdded, RouteDefined, VehicleRegistered,
+        ConvoyPlanned, HouseholdRegistered, PersonRegistered, TokenIssued, PersonStayed,
+        PersonBoarded, PersonDisembarked, ConvoyDeparted, CheckpointPassed, PersonRemoved,
+        ConvoyHeld, ConvoyReleased, ConvoyTurnedBack, ConvoyReturned, ConvoyAborted,
+        VehicleArrived, PersonCheckedIn, IncidentReported, AlertResolved,
+    )
+}
+EventType = Literal[tuple(PAYLOADS)]  # type: ignore[valid-type]
+
+
+class EventIn(BaseModel):
+    """An event as a device sends it. The device makes the UUID, so a retry of the
+    same event is recognised however many times it arrives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{32,36}$")] = Field(
+        description="client-generated UUID"
+    )
+    type: str = Field(max_length=40)
+    payload: dict[str, Any]
+    device_id: Id
+    author: Id
+    recorded_at: AwareDatetime = Field(description="the device's clock when the fact was recorded")
+
+
+def parse_payload(event_type: str, payload: dict[str, Any]) -> Payload:
+    """The typed payload, or ValueError naming the first wrong field."""
+    model = PAYLOADS.get(event_type)
+    if model is None:
+        raise ValueError(f"type: unknown event type {event_type!r}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise ValueError(describe(exc, prefix="payload")) from None
+
+
+def describe(exc: ValidationError, prefix: str = "") -> str:
+    """One line naming the field and what was wrong with it."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+    return f"{where}: {err['msg']}"
+
+
+def recorded_year(recorded_at: datetime) -> int:
+    return recorded_at.year

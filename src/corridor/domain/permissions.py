@@ -1,0 +1,33 @@
+"""Which role may record which facts, and who may see personal data.
+
+Least privilege: each field role records only what its post witnesses. A
+checkpoint monitor records passages and removals, not registrations; partners
+record nothing and never see a name.
+"""
+
+from corridor.domain.events import PAYLOADS
+from corridor.domain.vocabulary import Role
+
+_REGISTRAR = {"HouseholdRegistered", "PersonRegistered", "TokenIssued", "PersonStayed",
+              "PersonBoarded", "PersonDisembarked"}
+_CHECKPOINT = {"CheckpointPassed", "PersonRemoved", "ConvoyHeld", "ConvoyReleased",
+               "ConvoyTurnedBack", "IncidentReported"}
+_RECEPTION = {"VehicleArrived", "PersonCheckedIn", "IncidentReported"}
+
+MAY_RECORD: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(PAYLOADS),
+    Role.COORDINATOR: frozenset(PAYLOADS),
+    Role.REGISTRAR: frozenset(_REGISTRAR),
+    Role.CHECKPOINT_MONITOR: frozenset(_CHECKPOINT),
+    Role.RECEPTION: frozenset(_RECEPTION),
+    Role.TRACING_OFFICER: frozenset(),
+    Role.PARTNER: frozenset(),
+}
+
+# Roles that may see names and other personal fields. Partners see counts only.
+SEES_PERSONS = frozenset(Role) - {Role.PARTNER}
+# Roles that may sync the event log to a device (it carries names).
+SYNCS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.REGISTRAR, Role.CHECKPOINT_MONITOR,
+                   Role.RECEPTION})
+# Roles that run the operation: plan convoys, resolve alerts, import lists.
+COORDINATES = frozenset({Role.ADMIN, Role.COORDINATOR})

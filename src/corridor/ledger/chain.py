@@ -1,0 +1,83 @@
+"""Hashes that make the ledger tamper-evident.
+
+Each event has two hashes:
+- `digest`: SHA-256 of what the device sent (id, type, payload, device, author,
+  device clock). A retry with the same digest is a duplicate; a different digest
+  under a known id is a conflict, rejected and kept.
+- `chain`: SHA-256 of the previous event's chain, this event's digest, its server
+  sequence and receive time. Editing any stored event, or deleting or reordering
+  one, breaks every chain hash from that point on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> bytes:
+    """One byte string per value: sorted keys, no whitespace, UTF-8."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def utc_text(moment: datetime) -> str:
+    """Times as UTC ISO-8601 with microseconds, so the same instant hashes the same
+    whichever offset the device used and whichever database stored it."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def digest(event_id: str, event_type: str, payload_json: str, device_id: str, author: str,
+           recorded_at: str) -> str:
+    content = canonical([event_id.lower(), event_type, payload_json, device_id, author,
+                         recorded_at])
+    return hashlib.sha256(content).hexdigest()
+
+
+def chain(previous: str, event_digest: str, seq: int, received_at: str) -> str:
+    link = f"{previous}|{event_digest}|{seq}|{received_at}".encode()
+    return hashlib.sha256(link).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the ledger holds it."""
+
+    seq: int
+    id: str
+    type: str
+    payload: str  # canonical JSON text
+    device_id: str
+    author: str
+    recorded_at: str
+    received_at: str
+    pushed_by: str
+    digest: str
+    chain: str
+
+    def content_digest(self) -> str:
+        return digest(self.id, self.type, self.payload, self.device_id, self.author,
+                      self.recorded_at)
+
+    def link(self, previous: str) -> str:
+        return chain(previous, self.digest, self.seq, self.received_at)
+
+
+def first_broken_link(events: Any) -> tuple[StoredEvent, str] | None:
+    """Walk the chain from the start; the first event whose stored hashes do not match
+    its content or its predecessor, with what is wrong with it."""
+    previous, expected_seq = GENESIS, 1
+    for event in events:
+        if event.seq != expected_seq:
+            return event, f"sequence jumps from {expected_seq - 1} to {event.seq}"
+        if event.content_digest() != event.digest:
+            return event, "its content does not match its digest (the event was edited)"
+        if event.link(previous) != event.chain:
+            return event, "its chain hash does not follow from the previous event"
+        previous, expected_seq = event.chain, expected_seq + 1
+    return None

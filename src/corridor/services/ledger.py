@@ -1,0 +1,313 @@
+"""The ledger service: every write to Corridor goes through here.
+
+Two ways in, one path:
+- `push`: events recorded on devices (often offline), each acknowledged with a
+  receipt: accepted, duplicate (same id, same content: nothing changes) or
+  rejected (malformed, not allowed for the sender's role, or a different content
+  under a known id) — rejected events are kept in `rejects`, never dropped.
+- `execute`: a command from the API or web UI. Its events are checked by the same
+  fold; one the fold would refuse is not recorded and the caller gets the reason.
+
+The operation's state is folded in memory and cached in the process. Before each
+write the cache catches up with whatever other processes appended, so any number
+of API workers can share one database; reads go to the projection tables.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine
+
+from corridor.domain.events import PAYLOADS, EventIn, Payload, describe, parse_payload
+from corridor.domain.permissions import MAY_RECORD
+from corridor.domain.state import Fact, OperationState
+from corridor.domain.vocabulary import Role
+from corridor.ledger.chain import GENESIS, StoredEvent, canonical, chain, digest, utc_text
+from corridor.ledger.chain import first_broken_link as _first_broken_link
+from corridor.storage import ledger_store, projection_store
+from corridor.storage.database import epoch_of, writing
+
+MAX_BATCH = 1000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is writing: the account, its role and the device it writes from."""
+
+    username: str
+    role: Role
+    device_id: str = "server"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    id: str | None
+    status: str  # accepted | duplicate | rejected
+    seq: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    epoch: str
+    head_seq: int
+    receipts: list[Receipt]
+
+
+class Refused(Exception):
+    """A command the record cannot accept, with the reason (and field, if known)."""
+
+    def __init__(self, reason: str, field: str | None = None, status: int = 409,
+                 clean: bool = True) -> None:
+        super().__init__(reason)
+        self.reason, self.field, self.status = reason, field, status
+        self.clean = clean  # False when the cached state already took part of the command
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A pushed event that passed validation, ready to be sequenced."""
+
+    raw: Any
+    event: EventIn
+    event_id: str
+    payload: Payload
+    payload_json: str
+    digest: str
+
+
+def fact_of(event: StoredEvent) -> Fact:
+    payload = PAYLOADS[event.type].model_validate_json(event.payload)
+    return Fact(event.seq, event.id, event.type, payload,
+                datetime.fromisoformat(event.recorded_at), event.author)
+
+
+class Ledger:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._state: OperationState | None = None
+        self._epoch: str | None = None
+
+    # --- the write path ----------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[tuple[Connection, OperationState]]:
+        with self._lock:
+            try:
+                with writing(self.engine) as conn:
+                    state = self._current(conn)
+                    yield conn, state
+                    projection_store.write_changes(conn, state)
+            except Refused as refused:
+                if not refused.clean:
+                    self._state = None
+                raise
+            except BaseException:
+                self._state = None  # the cache may be ahead of what was committed
+                raise
+
+    def _current(self, conn: Connection) -> OperationState:
+        epoch = epoch_of(conn)
+        head_seq, _ = ledger_store.head(conn)
+        state = self._state
+        if state is None or self._epoch != epoch or state.seq > head_seq:
+            state, self._epoch = OperationState(), epoch
+        for stored in ledger_store.read(conn, after=state.seq):
+            state.apply(fact_of(stored))
+        state.take_dirty()  # other writers already stored those projections
+        self._state = state
+        return state
+
+    def push(self, items: list[Any], principal: Principal) -> PushResult:
+        """Append what a device sent; one receipt per item, in order."""
+        received_at = utc_text(datetime.now(UTC))
+        checked: list[_Checked | Receipt] = [self._check(raw, principal) for raw in items]
+        receipts: list[Receipt] = []
+        rejects: list[dict[str, Any]] = []
+        with self._writing() as (conn, state):
+            ids = [c.event_id for c in checked if isinstance(c, _Checked)]
+            known = ledger_store.known_digests(conn, ids)
+            seq, previous = ledger_store.head(conn)
+            new: list[StoredEvent] = []
+            for item in checked:
+                if isinstance(item, Receipt):
+                    receipts.append(item)
+                    continue
+                if item.event_id in known:
+                    known_seq, known_digest = known[item.event_id]
+                    if known_digest == item.digest:
+                        receipts.append(Receipt(item.event_id, "duplicate", known_seq))
+                        continue
+                    receipts.append(Receipt(item.event_id, "rejected", reason=(
+                        f"id: event {item.event_id} is already recorded (seq {known_seq}) "
+                        "with different content")))
+                    continue
+                seq += 1
+                stored = self._sequence(item, seq, previous, received_at, principal)
+                previous = stored.chain
+                new.append(stored)
+                known[item.event_id] = (seq, item.digest)
+                state.apply(Fact(seq, item.event_id, item.event.type, item.payload,
+                                 item.event.recorded_at, item.event.author))
+                receipts.append(Receipt(item.event_id, "accepted", seq))
+            ledger_store.append(conn, new)
+            for raw, receipt in zip(items, receipts, strict=True):
+                if receipt.status == "rejected":
+                    rejects.append({"event_id": receipt.id, "received_at": received_at,
+                                    "pushed_by": principal.username, "reason": receipt.reason,
+                                    "body": _body(raw)})
+            ledger_store.keep_rejects(conn, rejects)
+        return PushResult(str(self._epoch), seq, receipts)
+
+    def _check(self, raw: Any, principal: Principal) -> _Checked | Receipt:
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        raw_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None
+        try:
+            event = EventIn.model_validate(raw)
+            event_id = str(uuid.UUID(event.id))
+            payload = parse_payload(event.type, event.payload)
+        except ValidationError as exc:
+            return Receipt(raw_id, "rejected", reason=describe(exc))
+        except ValueError as exc:
+            return Receipt(raw_id, "rejected", reason=str(exc) if str(exc).startswith(
+                ("type", "payload")) else f"id: {exc}")
+        if event.type not in MAY_RECORD[principal.role]:
+            return Receipt(event_id, "rejected",
+                           reason=f"type: the {principal.role} role may not record {event.type}")
+        payload_json = canonical(payload.model_dump(mode="json")).decode()
+        return _Checked(raw, event, event_id, payload, payload_json, digest(
+            event_id, event.type, payload_json, event.device_id, event.author,
+            utc_text(event.recorded_at)))
+
+    @staticmethod
+    def _sequence(item: _Checked, seq: int, previous: str, received_at: str,
+                  principal: Principal) -> StoredEvent:
+        return StoredEvent(
+            seq=seq, id=item.event_id, type=item.event.type, payload=item.payload_json,
+            device_id=item.event.device_id, author=item.event.author,
+            recorded_at=utc_text(item.event.recorded_at), received_at=received_at,
+            pushed_by=principal.username, digest=item.digest,
+            chain=chain(previous, item.digest, seq, received_at))
+
+    def execute(self, principal: Principal,
+                decide: Callable[[OperationState], list[Payload]]) -> list[int]:
+        """Run a command: `decide` reads the current state and returns the events to
+        record (raising Refused if it cannot); each is checked by the fold and the
+        whole command is recorded or none of it."""
+        now = datetime.now(UTC)
+        with self._writing() as (conn, state):
+            seq, previous = ledger_store.head(conn)
+            new: list[StoredEvent] = []
+            for payload in decide(state):
+                event_type = type(payload).__name__
+                if event_type not in MAY_RECORD[principal.role]:
+                    raise Refused(f"the {principal.role} role may not record {event_type}",
+                                  status=403)
+                event = EventIn(id=str(uuid.uuid4()), type=event_type, payload={},
+                                device_id=principal.device_id, author=principal.username,
+                                recorded_at=now)
+                payload_json = canonical(payload.model_dump(mode="json")).decode()
+                item = _Checked(None, event, event.id, payload, payload_json, digest(
+                    event.id, event_type, payload_json, event.device_id, event.author,
+                    utc_text(now)))
+                seq += 1
+                stored = self._sequence(item, seq, previous, utc_text(now), principal)
+                state.apply(Fact(seq, event.id, event_type, payload, now, principal.username))
+                conflict = state.conflicts.get(event.id)
+                if conflict is not None and not conflict.applied:
+                    if new:
+                        raise Refused(conflict.reason, clean=False)
+                    # A refused fact changes nothing but its conflict entry: undo that.
+                    del state.conflicts[event.id]
+                    state.dirty["conflicts"].discard(event.id)
+                    state.seq = seq - 1
+                    raise Refused(conflict.reason)
+                previous = stored.chain
+                new.append(stored)
+            ledger_store.append(conn, new)
+        return [event.seq for event in new]
+
+    def read(self, look: Callable[[OperationState], T]) -> T:
+        """Answer a question from the current state (e.g. the boarding queue)."""
+        with self._lock, self.engine.connect() as conn:
+            try:
+                return look(self._current(conn))
+            except BaseException:
+                self._state = None
+                raise
+
+    # --- whole-ledger work -------------------------------------------------------------
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Throw the projections away and fold them again from the first event."""
+        with self._lock:
+            self._state = None
+            with writing(self.engine) as conn:
+                state = OperationState()
+                count = 0
+                for stored in ledger_store.read(conn):
+                    state.apply(fact_of(stored))
+                    count += 1
+                    if progress and count % 5000 == 0:
+                        progress(5000)
+                projection_store.replace_all(conn, state)
+                if progress:
+                    progress(count % 5000)
+                self._state, self._epoch = state, epoch_of(conn)
+        return count
+
+    def pull(self, since: int, limit: int) -> tuple[str, int, list[StoredEvent]]:
+        with self.engine.connect() as conn:
+            head_seq, _ = ledger_store.head(conn)
+            return epoch_of(conn), head_seq, list(ledger_store.read(conn, after=since,
+                                                                     limit=limit))
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    checked: int
+    broken: StoredEvent | None
+    reason: str | None
+
+
+def verify(engine: Engine) -> Verification:
+    """Check every digest and chain link, and that the chain ends where the ledger
+    says its head is (so a deleted last event is noticed too)."""
+    with engine.connect() as conn:
+        count = 0
+
+        def counted() -> Iterator[StoredEvent]:
+            nonlocal count
+            for stored in ledger_store.read(conn):
+                count += 1
+                yield stored
+
+        broken = _first_broken_link(counted())
+        if broken is not None:
+            return Verification(count, *broken)
+        head_seq, head_chain = ledger_store.head(conn)
+        last = next(iter(ledger_store.read(conn, after=head_seq - 1, limit=1)), None) \
+            if head_seq else None
+        if head_seq != count or (last is not None and last.chain != head_chain) or (
+                last is None and head_chain != GENESIS):
+            return Verification(count, last, f"the ledger's head says {head_seq} events, "
+                                f"the chain holds {count}")
+        return Verification(count, None, None)
+
+
+def _body(raw: Any) -> str:
+    try:
+        return orjson.dumps(raw).decode()
+    except TypeError:
+        return repr(raw)

@@ -1,0 +1,200 @@
+"""Reads of the operation's current state, from the projection tables.
+
+Each function returns plain dicts ready for JSON, templates or CSV. Functions that
+return personal data are only called for roles in `SEES_PERSONS`; the callers log
+those reads to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from corridor.domain.vocabulary import Need, Status
+from corridor.storage.schema import (
+    alerts,
+    conflicts,
+    convoys,
+    households,
+    incidents,
+    locations,
+    operation,
+    parties,
+    passages,
+    person_needs,
+    persons,
+    rejects,
+    routes,
+    vehicles,
+)
+
+# Counts below this are shown to partners as "fewer than" (small-cell suppression).
+SUPPRESS_BELOW = 5
+
+
+def _dicts(conn: Connection, query: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def operation_info(conn: Connection) -> dict[str, Any] | None:
+    row = conn.execute(select(operation)).first()
+    return dict(row._mapping) if row else None
+
+
+def counts(conn: Connection) -> dict[str, Any]:
+    """People by status and by specific need; every status always present, so the
+    statuses visibly add up to the registered total."""
+    by_status = {s.value: 0 for s in Status}
+    for status, n in conn.execute(select(persons.c.status, func.count())
+                                  .group_by(persons.c.status)):
+        by_status[status] = n
+    by_need: dict[str, dict[str, int]] = {n.value: {s.value: 0 for s in Status} for n in Need}
+    query = (select(person_needs.c.need, persons.c.status, func.count())
+             .join(persons, persons.c.person_id == person_needs.c.person_id)
+             .group_by(person_needs.c.need, persons.c.status))
+    for need, status, n in conn.execute(query):
+        by_need[need][status] = n
+    households_n = conn.execute(select(func.count()).select_from(households)).scalar_one()
+    open_alerts = conn.execute(select(func.count()).select_from(alerts)
+                               .where(alerts.c.status == "open")).scalar_one()
+    return {"registered": sum(by_status.values()), "households": households_n,
+            "by_status": by_status, "by_need": by_need, "open_alerts": open_alerts}
+
+
+def suppressed(value: int) -> int | str:
+    return f"<{SUPPRESS_BELOW}" if 0 < value < SUPPRESS_BELOW else value
+
+
+def counts_for_partners(conn: Connection) -> dict[str, Any]:
+    """The same counts with small cells suppressed: a cell of 1 wounded child on one
+    bus can identify a person."""
+    result = counts(conn)
+    result["by_need"] = {need: {s: suppressed(n) for s, n in row.items()}
+                         for need, row in result["by_need"].items()}
+    result["by_status"] = {s: suppressed(n) for s, n in result["by_status"].items()}
+    return result
+
+
+def _with_needs(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = [row["person_id"] for row in rows]
+    needs: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        query = select(person_needs).where(person_needs.c.person_id.in_(ids[start:start + 500]))
+        for person_id, need in conn.execute(query):
+            needs.setdefault(person_id, []).append(need)
+    for row in rows:
+        row["needs"] = sorted(needs.get(row["person_id"], []))
+    return rows
+
+
+PERSON_ORDER = (persons.c.household_id, persons.c.registered_at, persons.c.person_id)
+
+
+def list_persons(conn: Connection, *, status: str | None = None, vehicle_id: str | None = None,
+                 household_id: str | None = None, limit: int = 100,
+                 offset: int = 0) -> list[dict[str, Any]]:
+    query = select(persons)
+    if status:
+        query = query.where(persons.c.status == status)
+    if vehicle_id:
+        query = query.where(persons.c.vehicle_id == vehicle_id)
+    if household_id:
+        query = query.where(persons.c.household_id == household_id)
+    query = query.order_by(*PERSON_ORDER).limit(limit).offset(offset)
+    return _with_needs(conn, _dicts(conn, query))
+
+
+def person(conn: Connection, person_id: str) -> dict[str, Any] | None:
+    rows = _dicts(conn, select(persons).where(persons.c.person_id == person_id))
+    return _with_needs(conn, rows)[0] if rows else None
+
+
+def household(conn: Connection, household_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(households).where(households.c.household_id == household_id)
+                       ).first()
+    if row is None:
+        return None
+    return {**row._mapping, "members": list_persons(conn, household_id=household_id, limit=100)}
+
+
+def places(conn: Connection, kind: str | None = None) -> list[dict[str, Any]]:
+    query = select(locations).order_by(locations.c.kind, locations.c.name)
+    return _dicts(conn, query.where(locations.c.kind == kind) if kind else query)
+
+
+def all_parties(conn: Connection) -> list[dict[str, Any]]:
+    return _dicts(conn, select(parties).order_by(parties.c.kind, parties.c.name))
+
+
+def vehicle(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(vehicles).where(vehicles.c.vehicle_id == vehicle_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def manifest(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
+    """Everyone recorded on a vehicle for its current trip, with their status now."""
+    found = vehicle(conn, vehicle_id)
+    if found is None:
+        return None
+    convoy = conn.execute(select(convoys).where(convoys.c.convoy_id == found["convoy_id"])
+                          ).first() if found["convoy_id"] else None
+    aboard = select(persons).where(persons.c.vehicle_id == vehicle_id,
+                                   persons.c.status != Status.WAITING)
+    people = _with_needs(conn, _dicts(conn, aboard.order_by(*PERSON_ORDER)))
+    passed = _dicts(conn, select(passages).where(passages.c.vehicle_id == vehicle_id)
+                    .order_by(passages.c.passed_at))
+    return {"vehicle": found, "convoy": dict(convoy._mapping) if convoy else None,
+            "persons": people, "passages": passed,
+            "on_board": sum(p["status"] == Status.ON_VEHICLE for p in people)}
+
+
+def convoy_board(conn: Connection) -> list[dict[str, Any]]:
+    """Each convoy with its route's stops and where each of its vehicles is."""
+    names = {row.location_id: row.name for row in conn.execute(
+        select(locations.c.location_id, locations.c.name))}
+    route_rows = {row.route_id: row for row in conn.execute(select(routes))}
+    aboard = dict(conn.execute(select(persons.c.vehicle_id, func.count())
+                               .where(persons.c.status == Status.ON_VEHICLE)
+                               .group_by(persons.c.vehicle_id)).all())
+    open_alerts: dict[str, int] = {}
+    for vehicle_id, n in conn.execute(select(alerts.c.vehicle_id, func.count())
+                                      .where(alerts.c.status == "open")
+                                      .group_by(alerts.c.vehicle_id)):
+        open_alerts[vehicle_id] = n
+    by_id = {row.vehicle_id: row for row in conn.execute(select(vehicles))}
+    board = []
+    for convoy in conn.execute(select(convoys).order_by(convoys.c.updated_at.desc(),
+                                                        convoys.c.convoy_id)):
+        route = route_rows[convoy.route_id]
+        stops = [route.origin_id, *route.checkpoint_ids, route.destination_id]
+        fleet = []
+        for vehicle_id in convoy.vehicle_ids:
+            v = by_id[vehicle_id]
+            at = (len(stops) - 1 if v.arrived_at_id else
+                  stops.index(v.last_checkpoint_id) if v.last_checkpoint_id in stops else 0)
+            fleet.append({"vehicle_id": vehicle_id, "label": v.label, "kind": v.kind,
+                          "capacity": v.capacity, "stop_index": at,
+                          "on_board": aboard.get(vehicle_id, 0),
+                          "open_alerts": open_alerts.get(vehicle_id, 0)})
+        board.append({**convoy._mapping, "route_name": route.name,
+                      "stops": [{"location_id": s, "name": names.get(s, s)} for s in stops],
+                      "vehicles": fleet})
+    return board
+
+
+def list_alerts(conn: Connection, status: str | None = "open") -> list[dict[str, Any]]:
+    query = select(alerts).order_by(alerts.c.opened_at.desc(), alerts.c.alert_id)
+    return _dicts(conn, query.where(alerts.c.status == status) if status else query)
+
+
+def list_incidents(conn: Connection) -> list[dict[str, Any]]:
+    return _dicts(conn, select(incidents).order_by(incidents.c.occurred_at.desc()))
+
+
+def list_conflicts(conn: Connection) -> list[dict[str, Any]]:
+    return _dicts(conn, select(conflicts).order_by(conflicts.c.seq.desc()))
+
+
+def list_rejects(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
+    return _dicts(conn, select(rejects).order_by(rejects.c.id.desc()).limit(limit))

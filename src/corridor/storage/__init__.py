@@ -1,0 +1,1 @@
+"""Adapters to SQLite and PostgreSQL through SQLAlchemy Core."""

@@ -1,0 +1,63 @@
+"""Reading and appending ledger rows. Callers hold the write lock (database.writing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from corridor.ledger.chain import StoredEvent
+from corridor.storage.schema import events, ledger_meta, rejects
+
+_COLUMNS = [events.c[name] for name in StoredEvent.__dataclass_fields__]
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(ledger_meta.c.head_seq, ledger_meta.c.head_chain)).one()
+    return int(row.head_seq), str(row.head_chain)
+
+
+def known_digests(conn: Connection, ids: list[str]) -> dict[str, tuple[int, str]]:
+    """For the ids already in the ledger: their sequence and content digest."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ids), 500):  # stay under every driver's parameter limit
+        chunk = ids[start:start + 500]
+        query = select(events.c.id, events.c.seq, events.c.digest).where(events.c.id.in_(chunk))
+        found.update({row.id: (int(row.seq), row.digest) for row in conn.execute(query)})
+    return found
+
+
+def append(conn: Connection, rows: list[StoredEvent]) -> None:
+    if not rows:
+        return
+    conn.execute(events.insert(), [row_dict(row) for row in rows])
+    last = rows[-1]
+    conn.execute(update(ledger_meta).where(ledger_meta.c.id == 1)
+                 .values(head_seq=last.seq, head_chain=last.chain))
+
+
+def row_dict(event: StoredEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in StoredEvent.__dataclass_fields__}
+
+
+def keep_rejects(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(rejects.insert(), rows)
+
+
+def read(conn: Connection, after: int = 0, limit: int | None = None,
+         batch: int = 5000) -> Iterator[StoredEvent]:
+    """Events in sequence order after `after`, streamed in batches."""
+    remaining = limit
+    while remaining is None or remaining > 0:
+        size = batch if remaining is None else min(batch, remaining)
+        query = select(*_COLUMNS).where(events.c.seq > after).order_by(events.c.seq).limit(size)
+        rows = conn.execute(query).all()
+        for row in rows:
+            yield StoredEvent(*row)
+        if len(rows) < size:
+            return
+        after = rows[-1].seq
+        if remaining is not None:
+            remaining -= len(rows)

@@ -1,0 +1,89 @@
+"""Writing the folded state into projection tables, and reading them back whole.
+
+Rows are replaced (delete, then insert) rather than updated in place: it is the
+same on SQLite and PostgreSQL and keeps one code path for live updates and for
+rebuilds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, bindparam, delete, select
+
+from corridor.domain.state import OperationState
+from corridor.storage import schema
+
+TABLES: dict[str, Table] = {
+    "operation": schema.operation, "parties": schema.parties, "locations": schema.locations,
+    "routes": schema.routes, "vehicles": schema.vehicles, "convoys": schema.convoys,
+    "households": schema.households, "persons": schema.persons, "passages": schema.passages,
+    "alerts": schema.alerts, "incidents": schema.incidents, "conflicts": schema.conflicts,
+}
+
+
+def _utc(row: dict[str, Any]) -> dict[str, Any]:
+    for key, value in row.items():
+        if isinstance(value, datetime):
+            row[key] = value.astimezone(UTC)
+    return row
+
+
+def _split_needs(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    needs = []
+    for row in rows:
+        needs += [{"person_id": row["person_id"], "need": need} for need in row.pop("needs")]
+    return needs
+
+
+def _delete_keys(conn: Connection, table: Table, keys: list[tuple[Any, ...]]) -> None:
+    columns = list(table.primary_key.columns)
+    where = and_(*(col == bindparam("k_" + col.name) for col in columns))
+    conn.execute(delete(table).where(where),
+                 [{"k_" + col.name: key[i] for i, col in enumerate(columns)} for key in keys])
+
+
+def write_changes(conn: Connection, state: OperationState) -> None:
+    """Replace the rows the last applied events touched."""
+    for name, keys in state.take_dirty().items():
+        if not keys:
+            continue
+        table = TABLES[name]
+        rows = [_utc(row) for row in state.rows(name, keys)]
+        if name == "operation":
+            conn.execute(delete(table))
+        else:
+            key_tuples = [k if isinstance(k, tuple) else (k,) for k in keys]
+            if name == "persons":  # a person's needs go with them
+                conn.execute(delete(schema.person_needs).where(
+                    schema.person_needs.c.person_id == bindparam("k_person_id")),
+                    [{"k_person_id": k[0]} for k in key_tuples])
+            _delete_keys(conn, table, key_tuples)
+        _insert(conn, name, table, rows)
+
+
+def _insert(conn: Connection, name: str, table: Table, rows: list[dict[str, Any]]) -> None:
+    needs = _split_needs(rows) if name == "persons" else []
+    if rows:
+        conn.execute(table.insert(), rows)
+    if needs:
+        conn.execute(schema.person_needs.insert(), needs)
+
+
+def replace_all(conn: Connection, state: OperationState) -> None:
+    """Clear every projection table and write the whole state (a rebuild)."""
+    for table in schema.PROJECTIONS:
+        conn.execute(delete(table))
+    for name, table in TABLES.items():
+        _insert(conn, name, table, [_utc(row) for row in state.rows(name)])
+    state.take_dirty()
+
+
+def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """Every projection row, sorted: two equal snapshots are the same state."""
+    result = {}
+    for table in schema.PROJECTIONS:
+        rows = conn.execute(select(table)).all()
+        result[table.name] = sorted((tuple(repr(v) for v in row) for row in rows))
+    return result

@@ -1,0 +1,252 @@
+"""Every table Corridor keeps, in three groups:
+
+- the ledger (`ledger_meta`, `events`, `rejects`): the only record that is written
+  to, append-only;
+- projections: the operation's current state, derived from the ledger and
+  rebuilt from it at will (`corridor rebuild`), never edited by hand;
+- access (`users`, `api_tokens`, `audit_log`): who may do what, and who read what.
+
+Schema changes go through Alembic (`storage/migrations`); this module is what the
+migrations are checked against.
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+ID = 64
+UTC_TIME = DateTime(timezone=True)
+
+# --- the ledger --------------------------------------------------------------------
+
+ledger_meta = Table(
+    "ledger_meta", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", String(36), nullable=False),  # new whenever the database is created or restored
+    Column("created_at", UTC_TIME, nullable=False),
+    Column("head_seq", BigInteger, nullable=False),
+    Column("head_chain", String(64), nullable=False),
+)
+
+events = Table(
+    "events", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("type", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("device_id", String(ID), nullable=False),
+    Column("author", String(ID), nullable=False),
+    Column("recorded_at", String(32), nullable=False),  # the device's clock, UTC ISO-8601
+    Column("received_at", String(32), nullable=False),  # the server's clock, UTC ISO-8601
+    Column("pushed_by", String(ID), nullable=False),  # the account that sent it
+    Column("digest", String(64), nullable=False),
+    Column("chain", String(64), nullable=False),
+)
+
+rejects = Table(
+    "rejects", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64)),
+    Column("received_at", String(32), nullable=False),
+    Column("pushed_by", String(ID), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("body", Text, nullable=False),  # exactly what arrived, for review
+)
+
+# --- projections ---------------------------------------------------------------------
+
+operation = Table(
+    "operation", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("illustrative", Boolean, nullable=False),
+    Column("opened_at", UTC_TIME, nullable=False),
+)
+
+parties = Table(
+    "parties", metadata,
+    Column("party_id", String(ID), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+locations = Table(
+    "locations", metadata,
+    Column("location_id", String(ID), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("held_by", String(ID)),
+)
+
+routes = Table(
+    "routes", metadata,
+    Column("route_id", String(ID), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("origin_id", String(ID), nullable=False),
+    Column("checkpoint_ids", JSON, nullable=False),
+    Column("destination_id", String(ID), nullable=False),
+)
+
+vehicles = Table(
+    "vehicles", metadata,
+    Column("vehicle_id", String(ID), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("label", String(120), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("organisation_id", String(ID)),
+    Column("convoy_id", String(ID), index=True),
+    Column("last_checkpoint_id", String(ID)),
+    Column("arrived_at_id", String(ID)),
+)
+
+convoys = Table(
+    "convoys", metadata,
+    Column("convoy_id", String(ID), primary_key=True),
+    Column("label", String(120), nullable=False),
+    Column("route_id", String(ID), nullable=False),
+    Column("vehicle_ids", JSON, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("location_id", String(ID)),
+    Column("departed_at", UTC_TIME),
+    Column("updated_at", UTC_TIME),
+)
+
+households = Table(
+    "households", metadata,
+    Column("household_id", String(ID), primary_key=True),
+    Column("gathering_point_id", String(ID), nullable=False),
+    Column("token", String(40), unique=True),
+    Column("registered_at", UTC_TIME, nullable=False),
+    Column("device_id", String(ID), nullable=False),
+)
+
+persons = Table(
+    "persons", metadata,
+    Column("person_id", String(ID), primary_key=True),
+    Column("household_id", String(ID), nullable=False, index=True),
+    Column("given_name", String(120), nullable=False),
+    Column("father_name", String(120)),
+    Column("family_name", String(120)),
+    Column("sex", String(10), nullable=False),
+    Column("birth_year", Integer),
+    Column("birth_year_estimated", Boolean, nullable=False),
+    Column("consent", Boolean, nullable=False),
+    Column("destination_id", String(ID)),
+    Column("status", String(20), nullable=False, index=True),
+    Column("vehicle_id", String(ID), index=True),
+    Column("location_id", String(ID)),
+    Column("removal_reason", String(20)),
+    Column("removed_by", Text),
+    Column("registered_at", UTC_TIME),
+    Column("status_at", UTC_TIME),
+)
+
+person_needs = Table(
+    "person_needs", metadata,
+    Column("person_id", String(ID), ForeignKey("persons.person_id"), primary_key=True),
+    Column("need", String(30), primary_key=True),
+)
+
+passages = Table(
+    "passages", metadata,
+    Column("convoy_id", String(ID), primary_key=True),
+    Column("vehicle_id", String(ID), primary_key=True),
+    Column("checkpoint_id", String(ID), primary_key=True),
+    Column("headcount", Integer, nullable=False),
+    Column("on_board_before", Integer, nullable=False),
+    Column("passed_at", UTC_TIME, nullable=False),
+)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("alert_id", String(200), primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("status", String(10), nullable=False, index=True),
+    Column("vehicle_id", String(ID)),
+    Column("convoy_id", String(ID)),
+    Column("location_id", String(ID)),
+    Column("expected", Integer, nullable=False),
+    Column("counted", Integer, nullable=False),
+    Column("missing", Integer, nullable=False),
+    Column("person_ids", JSON, nullable=False),
+    Column("opened_at", UTC_TIME, nullable=False),
+    Column("resolved_at", UTC_TIME),
+    Column("resolved_by", String(ID)),
+    Column("resolution", Text),
+)
+
+incidents = Table(
+    "incidents", metadata,
+    Column("incident_id", String(ID), primary_key=True),
+    Column("type", String(20), nullable=False),
+    Column("occurred_at", UTC_TIME, nullable=False),
+    Column("location_id", String(ID)),
+    Column("convoy_id", String(ID)),
+    Column("vehicle_id", String(ID)),
+    Column("killed", Integer, nullable=False),
+    Column("injured", Integer, nullable=False),
+    Column("reported_by", String(120), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("recorded_by", String(ID), nullable=False),
+)
+
+conflicts = Table(
+    "conflicts", metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("applied", Boolean, nullable=False),
+)
+
+# Projection tables in the order they are cleared and refilled.
+PROJECTIONS = (operation, parties, locations, routes, vehicles, convoys, households,
+               person_needs, persons, passages, alerts, incidents, conflicts)
+
+# --- access -----------------------------------------------------------------------------
+
+users = Table(
+    "users", metadata,
+    Column("username", String(ID), primary_key=True),
+    Column("role", String(30), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTC_TIME, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256: the token itself is never stored
+    Column("username", String(ID), ForeignKey("users.username"), nullable=False),
+    Column("label", String(120), nullable=False),  # e.g. the device it was issued to
+    Column("created_at", UTC_TIME, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTC_TIME, nullable=False),
+    Column("username", String(ID), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("subject", Text, nullable=False),
+)
+Index("ix_audit_log_username_at", audit_log.c.username, audit_log.c.at)

@@ -1,0 +1,7 @@
+"""Web UI routes (placeholder until the UI lands)."""
+
+from fastapi import FastAPI
+
+
+def install(app: FastAPI) -> None:
+    return None

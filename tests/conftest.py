@@ -1,0 +1,91 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is found at CORRIDOR_TEST_POSTGRES (default: the local trust-auth server,
+database `test`). Each test gets its own schema, dropped afterwards. Where no
+PostgreSQL is running the PostgreSQL half is skipped, unless CORRIDOR_REQUIRE_POSTGRES=1
+(as CI sets it), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from corridor.api.app import create_app
+from corridor.services.access import add_user, issue_token
+from corridor.storage.database import connect, initialise
+
+POSTGRES = os.environ.get("CORRIDOR_TEST_POSTGRES",
+                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("CORRIDOR_REQUIRE_POSTGRES") == "1"
+PASSWORD = "correct horse battery"
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    admin = connect(POSTGRES)
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRES}: {exc.orig}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = connect(POSTGRES, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        engine = connect(str(tmp_path / "corridor.db"))
+        initialise(engine)
+        yield engine
+        engine.dispose()
+    else:
+        for engine in _postgres_engine():
+            initialise(engine)
+            yield engine
+
+
+@pytest.fixture
+def app(engine: Engine):  # type: ignore[no-untyped-def]
+    return create_app(engine, secret="test-secret")
+
+
+class Api:
+    """A TestClient per role, each with its own bearer token."""
+
+    def __init__(self, app, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.engine, self._clients = app, engine, {}
+
+    def as_(self, role: str) -> TestClient:
+        if role not in self._clients:
+            username = role.replace("_", "-")
+            add_user(self.engine, username, role, PASSWORD)
+            client = TestClient(self.app, raise_server_exceptions=False)
+            client.headers["Authorization"] = "Bearer " + issue_token(self.engine, username,
+                                                                      f"{role}-phone")
+            self._clients[role] = client
+        return self._clients[role]
+
+
+@pytest.fixture
+def api(app, engine: Engine) -> Api:  # type: ignore[no-untyped-def]
+    return Api(app, engine)

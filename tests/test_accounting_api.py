@@ -1,0 +1,148 @@
+"""The whole movement of a convoy through the API, and the accounting it produces."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from operation_setup import ok, register, set_up
+from sqlalchemy import text
+
+from corridor.services.ledger import Ledger, verify
+
+
+def statuses(api) -> Counter[str]:  # type: ignore[no-untyped-def]
+    rows = ok(api.as_("coordinator").get("/api/persons", params={"limit": 1000}))
+    return Counter(row["status"] for row in rows)
+
+
+def test_convoy_with_a_short_headcount_a_removal_and_a_missed_check_in(api, engine) -> None:  # type: ignore[no-untyped-def]
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    monitor, reception = api.as_("checkpoint_monitor"), api.as_("reception")
+    set_up(coordinator)
+    families = [register(registrar, size, token=f"F-{n}") for n, size in enumerate([4, 3, 5])]
+    stays = register(registrar, 2)
+    everyone = [p for family in families for p in family]
+
+    for n in range(len(families)):
+        ok(registrar.post("/api/vehicles/bus1/boarding", json={"token": f"F-{n}"}))
+    ok(registrar.post(f"/api/persons/{stays[0]}/stay", json={"note": "chose to stay"}))
+    ok(coordinator.post("/api/convoys/c1/departure"))
+
+    # First checkpoint: all 12 counted. Second: two short, one removal recorded.
+    ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp1", "headcount": 12}))
+    removed = everyone[5]
+    ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp2", "headcount": 10}))
+    ok(monitor.post(f"/api/persons/{removed}/removal", json={
+        "checkpoint_id": "cp2", "reason": "detained", "removed_by": "militia"}))
+
+    alerts = ok(coordinator.get("/api/alerts"))
+    assert [(a["kind"], a["missing"], a["location_id"]) for a in alerts] == [
+        ("headcount_short", 1, "cp2")]
+
+    ok(reception.post("/api/vehicles/bus1/arrival", json={"location_id": "rc"}))
+    missing = everyone[0]
+    for person_id in everyone:
+        if person_id not in (removed, missing):
+            ok(reception.post(f"/api/persons/{person_id}/check-in", json={"location_id": "rc"}))
+
+    assert statuses(api) == {"arrived": 10, "removed": 1, "unaccounted": 1, "stayed": 1,
+                             "waiting": 1}
+    counts = ok(coordinator.get("/api/operation"))["counts"]
+    assert counts["registered"] == 14 == sum(counts["by_status"].values())
+    unaccounted = ok(coordinator.get("/api/unaccounted"))
+    assert [p["person_id"] for p in unaccounted["persons"]] == [missing]
+    kinds = sorted((a["kind"], a["missing"], a["person_ids"]) for a in unaccounted["alerts"])
+    assert kinds == [("headcount_short", 1, []), ("not_checked_in", 1, [missing])]
+    removed_row = ok(coordinator.get(f"/api/persons/{removed}"))
+    assert (removed_row["location_id"], removed_row["removal_reason"]) == ("cp2", "detained")
+
+    # Rebuilding from the ledger reproduces the same counts; the chain verifies.
+    before = ok(coordinator.get("/api/operation"))["counts"]
+    Ledger(engine).rebuild()
+    assert ok(coordinator.get("/api/operation"))["counts"] == before
+    assert verify(engine).broken is None
+
+
+def test_a_late_check_in_closes_the_alert_and_a_coordinator_resolves_the_headcount(api) -> None:  # type: ignore[no-untyped-def]
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    reception, monitor = api.as_("reception"), api.as_("checkpoint_monitor")
+    set_up(coordinator)
+    family = register(registrar, 3, token="F-1")
+    ok(registrar.post("/api/vehicles/bus1/boarding", json={"token": "F-1"}))
+    ok(coordinator.post("/api/convoys/c1/departure"))
+    ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp1", "headcount": 2}))
+    ok(reception.post("/api/vehicles/bus1/arrival", json={"location_id": "rc"}))
+    for person_id in family:
+        ok(reception.post(f"/api/persons/{person_id}/check-in", json={"location_id": "rc"}))
+
+    open_alerts = ok(coordinator.get("/api/alerts"))
+    assert [a["kind"] for a in open_alerts] == ["headcount_short"]
+    closed = ok(coordinator.get("/api/alerts", params={"status": "resolved"}))
+    assert [(a["kind"], a["resolution"]) for a in closed] == [
+        ("not_checked_in", "everyone accounted for")]
+
+    alert_id = open_alerts[0]["alert_id"]
+    ok(coordinator.post(f"/api/alerts/{alert_id}/resolution",
+                        json={"note": "miscount confirmed by the driver"}))
+    assert ok(coordinator.get("/api/alerts")) == []
+    again = coordinator.post(f"/api/alerts/{alert_id}/resolution", json={"note": "again"})
+    assert again.status_code == 409
+    assert "already resolved" in again.json()["detail"]
+
+
+def test_boarding_rules(api) -> None:  # type: ignore[no-untyped-def]
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    set_up(coordinator, capacity=6)
+    family = register(registrar, 4, token="F-1")
+    other = register(registrar, 3, token="F-2")
+    wounded = register(registrar, 2, token="F-3", needs=["wounded"])
+
+    split = registrar.post("/api/vehicles/bus1/boarding", json={"person_ids": family[:2]})
+    assert split.status_code == 409
+    assert split.headers["content-type"] == "application/problem+json"
+    assert split.json()["field"] == "person_ids" and family[2] in split.json()["detail"]
+
+    queue = ok(registrar.get("/api/boarding-queue"))
+    assert [h["token"] for h in queue] == ["F-3", "F-1", "F-2"]  # the wounded first
+    ok(registrar.post("/api/vehicles/bus1/fill"))  # 2 wounded + family of 4 = 6 seats
+    manifest = ok(coordinator.get("/api/vehicles/bus1/manifest"))
+    assert sorted(p["person_id"] for p in manifest["persons"]) == sorted(wounded + family)
+
+    full = registrar.post("/api/vehicles/bus1/boarding", json={"token": "F-2"})
+    assert full.status_code == 409 and "free seats" in full.json()["detail"]
+    ok(registrar.post("/api/vehicles/bus1/boarding",
+                      json={"person_ids": other[:1], "override_reason": "mother with infant"}))
+    assert ok(coordinator.get("/api/vehicles/bus1/manifest"))["on_board"] == 7
+    assert ok(coordinator.get("/api/alerts")) == []  # an override with a reason is no alert
+
+
+def test_a_turned_back_convoy_brings_its_passengers_back_to_waiting(api) -> None:  # type: ignore[no-untyped-def]
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    monitor = api.as_("checkpoint_monitor")
+    set_up(coordinator)
+    family = register(registrar, 3, token="F-1")
+    ok(registrar.post("/api/vehicles/bus1/boarding", json={"token": "F-1"}))
+    ok(coordinator.post("/api/convoys/c1/departure"))
+    ok(monitor.post("/api/convoys/c1/hold", json={"reason": "firing ahead",
+                                                  "location_id": "cp1"}))
+    board = ok(coordinator.get("/api/convoys"))
+    assert (board[0]["state"], board[0]["reason"]) == ("held", "firing ahead")
+    late = registrar.post("/api/vehicles/bus1/disembarking", json={"person_id": family[0]})
+    assert late.status_code == 409 and "departed" in late.json()["detail"]
+    ok(monitor.post("/api/convoys/c1/turn-back", json={"reason": "sent back by militia"}))
+    ok(coordinator.post("/api/convoys/c1/return"))
+    assert statuses(api) == {"waiting": 3}
+    assert ok(coordinator.get("/api/convoys"))[0]["state"] == "returned"
+
+
+def test_editing_a_stored_event_is_named_by_verify(api, engine) -> None:  # type: ignore[no-untyped-def]
+    coordinator = api.as_("coordinator")
+    set_up(coordinator)
+    assert verify(engine).broken is None
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE events SET payload = replace(payload, 'Atareb', 'Idlib') "
+                          "WHERE type = 'LocationAdded' AND payload LIKE '%Atareb%'"))
+        seq = conn.execute(text("SELECT seq FROM events WHERE payload LIKE '%Idlib%'")).scalar()
+    result = verify(engine)
+    assert result.broken is not None and result.broken.seq == seq
+    assert "edited" in (result.reason or "")
