@@ -1,0 +1,1 @@
+"""Benchmarks for Corridor (not shipped with the package)."""
