@@ -41,7 +41,7 @@ def _postgres_engine() -> Iterator[Engine]:
     schema = "t_" + uuid.uuid4().hex[:12]
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = connect(POSTGRES, connect_args={"options": f"-csearch_path={schema}"})
+    engine = connect(f"{POSTGRES}?options=-csearch_path%3D{schema}")
     try:
         yield engine
     finally:
@@ -62,6 +62,12 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # typ
         for engine in _postgres_engine():
             initialise(engine)
             yield engine
+
+
+@pytest.fixture
+def database_url(engine: Engine) -> str:
+    """The same database as a URL, for the CLI."""
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture

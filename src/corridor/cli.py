@@ -1,0 +1,287 @@
+"""The `corridor` command line.
+
+Every command prints one clear line and exits non-zero when something is wrong;
+long work shows a progress bar.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from corridor import config
+from corridor.domain.vocabulary import Role
+from corridor.services.access import AccessError, add_user, issue_token, set_password
+from corridor.services.ledger import Ledger, Principal, Refused, verify
+from corridor.storage.database import DatabaseError, connect, initialise, is_initialised
+from corridor.storage.schema import events, users
+
+app = typer.Typer(help="Corridor: the shared, verifiable record of an evacuation.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+user_app = typer.Typer(help="Accounts and device tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+Database = Annotated[str, typer.Option("--database", "-d", envvar="CORRIDOR_DATABASE",
+                                       help="SQLite file path or PostgreSQL URL.")]
+DEMO_USERS = {"coordinator": Role.COORDINATOR, "registrar": Role.REGISTRAR,
+              "monitor": Role.CHECKPOINT_MONITOR, "reception": Role.RECEPTION,
+              "tracing": Role.TRACING_OFFICER, "partner": Role.PARTNER}
+
+
+class Failure(Exception):
+    """A problem to tell the user in one line."""
+
+
+def one_line_errors(command: F) -> F:
+    """Turn every failure into one line on stderr and exit status 1: no stack traces."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (Failure, DatabaseError, RuntimeError, PermissionError, FileNotFoundError,
+                IsADirectoryError) as exc:
+            message = str(exc)
+        except (AccessError, Refused) as exc:
+            message = exc.reason
+        except OperationalError as exc:
+            message = f"cannot use the database: {str(exc.orig).strip().splitlines()[0]}"
+        except SQLAlchemyError as exc:
+            message = f"database error: {str(exc).splitlines()[0]}"
+        except KeyboardInterrupt:
+            message = "interrupted; nothing half-written was kept"
+        err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+    return run  # type: ignore[return-value]
+
+
+def open_database(url: str, create: bool = False) -> Engine:
+    if not create and "://" not in url and not Path(url).exists():
+        raise Failure(f"no database at {url}: run `corridor init --database {url}`")
+    engine = connect(url)
+    if create:
+        initialise(engine)
+    elif not is_initialised(engine):
+        raise Failure(f"{url} is not a Corridor database yet: run `corridor init`")
+    return engine
+
+
+def cli_principal() -> Principal:
+    """Local commands act with a coordinator's rights and sign as the OS user."""
+    name = "cli-" + "".join(c for c in getpass.getuser().lower() if c.isalnum())[:40]
+    return Principal(name, Role.COORDINATOR, "cli")
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def event_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+
+@app.command()
+@one_line_errors
+def init(database: Database = config.DEFAULT_DATABASE) -> None:
+    """Create the database (or bring its schema up to date)."""
+    epoch = initialise(connect(database))
+    console.print(f"Corridor database ready at {database} (epoch {epoch})")
+
+
+@app.command()
+@one_line_errors
+def serve(database: Database = config.DEFAULT_DATABASE,
+          host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+          port: int = typer.Option(8000, help="Port to listen on.")) -> None:
+    """Serve the API and the web UI."""
+    run_server(open_database(database), database, host, port)
+
+
+def run_server(engine: Engine, database: str, host: str, port: int) -> None:
+    import uvicorn
+
+    from corridor.api.app import create_app
+
+    data_dir = Path(database).resolve().parent if "://" not in database else Path.cwd()
+    application = create_app(engine, config.session_secret(data_dir))
+    console.print(f"Corridor on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+@one_line_errors
+def demo(database: Database = "corridor-demo.db",
+         seed: int = typer.Option(2016, help="Same seed, same operation."),
+         people: int = typer.Option(35_000, min=200, max=200_000, help="People to generate."),
+         serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve it after."),
+         host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Load the illustrative east-Aleppo operation (generated people) and serve it."""
+    from corridor import demo as demo_operation
+
+    engine = open_database(database, create=True)
+    if event_count(engine) == 0:
+        started = time.perf_counter()
+        with progress_bar("Loading the illustrative operation", None) as advance:
+            loaded = demo_operation.load(Ledger(engine), seed=seed, people=people,
+                                         progress=advance)
+        console.print(f"Loaded {loaded:,} events for {people:,} generated people in "
+                      f"{time.perf_counter() - started:.1f} s into {database}")
+    else:
+        console.print(f"{database} already holds an operation; serving it as it is")
+    console.print("[bold]Illustrative operation: every person in it is generated.[/bold]")
+    console.print("Demo accounts (new passwords each start):")
+    for username, role in DEMO_USERS.items():
+        password = secrets.token_urlsafe(9)
+        with engine.connect() as conn:
+            exists = conn.execute(select(users.c.username)
+                                  .where(users.c.username == username)).first()
+        if exists:
+            set_password(engine, username, password)
+        else:
+            add_user(engine, username, role, password)
+        console.print(f"  {username:<12} {role:<19} {password}")
+    if serve_after:
+        run_server(engine, database, host, port)
+
+
+@app.command("import")
+@one_line_errors
+def import_(file: Path = typer.Argument(..., help="CSV or XLSX pre-registration list."),
+            database: Database = config.DEFAULT_DATABASE) -> None:
+    """Register the households of a pre-registration list, all or nothing."""
+    from corridor.services.importing import ImportFailed, import_households
+
+    engine = open_database(database)
+    try:
+        with progress_bar(f"Reading {file.name}", None) as advance:
+            report = import_households(Ledger(engine), cli_principal(), file, advance)
+    except ImportFailed as exc:
+        raise Failure(f"{file}: {exc}") from None
+    if report.errors:
+        for error in report.errors:
+            err.print(f"{file}:{error.line}: {error.field}: {error.message}", highlight=False,
+                      soft_wrap=True)
+        raise Failure(f"{file}: {len(report.errors)} problem(s); nothing was imported")
+    console.print(f"Imported {report.households:,} households ({report.persons:,} people) "
+                  f"from {file}")
+
+
+@app.command()
+@one_line_errors
+def export(what: str = typer.Argument(..., help="persons, counts, vehicles, convoys, alerts, "
+                                                 "incidents or events"),
+           out: Path | None = typer.Option(None, "--out", "-o", help="File (default: stdout)"),
+           database: Database = config.DEFAULT_DATABASE) -> None:
+    """Write a CSV export."""
+    from corridor.services.exporting import export_csv
+
+    engine = open_database(database)
+    if out is None:
+        rows = export_csv(engine, what, sys.stdout, cli_principal())
+    else:
+        partial = out.with_name(out.name + ".partial")
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            rows = export_csv(engine, what, handle, cli_principal())
+        partial.replace(out)  # never leave a half-written export under the real name
+        console.print(f"Wrote {rows:,} rows to {out}")
+
+
+@app.command()
+@one_line_errors
+def rebuild(database: Database = config.DEFAULT_DATABASE) -> None:
+    """Rebuild every projection from the ledger."""
+    engine = open_database(database)
+    started = time.perf_counter()
+    with progress_bar("Rebuilding", event_count(engine)) as advance:
+        count = Ledger(engine).rebuild(advance)
+    seconds = time.perf_counter() - started
+    console.print(f"Rebuilt the projections from {count:,} events in {seconds:.1f} s")
+
+
+@app.command("verify")
+@one_line_errors
+def verify_(database: Database = config.DEFAULT_DATABASE) -> None:
+    """Check the ledger's hash chain; name the first broken link."""
+    result = verify(open_database(database))
+    if result.broken is not None or result.reason:
+        where = (f"seq {result.broken.seq} (event {result.broken.id}, {result.broken.type})"
+                 if result.broken else "the ledger head")
+        raise Failure(f"chain broken at {where}: {result.reason}")
+    console.print(f"Ledger intact: {result.checked:,} events, every hash checks")
+
+
+@app.command()
+@one_line_errors
+def backup(file: Path, database: Database = config.DEFAULT_DATABASE) -> None:
+    """Write the ledger to a backup file (JSON lines, hashes included)."""
+    from corridor.services import backup as backups
+
+    engine = open_database(database)
+    partial = file.with_name(file.name + ".partial")
+    with partial.open("wb") as handle, progress_bar("Backing up", event_count(engine)) as step:
+        count = backups.backup(engine, handle, step)
+    partial.replace(file)
+    console.print(f"Backed up {count:,} events to {file}")
+
+
+@app.command()
+@one_line_errors
+def restore(file: Path, database: Database = config.DEFAULT_DATABASE) -> None:
+    """Restore a backup into a new, empty database (it gets a new epoch)."""
+    from corridor.services import backup as backups
+
+    engine = open_database(database, create=True)
+    try:
+        with file.open("rb") as handle, progress_bar("Restoring", None) as step:
+            count = backups.restore(engine, handle, step)
+    except backups.RestoreFailed as exc:
+        raise Failure(f"{file}: {exc}") from None
+    console.print(f"Restored {count:,} events into {database}; devices will re-send what "
+                  "they hold")
+
+
+@user_app.command("add")
+@one_line_errors
+def user_add(username: str, role: Role = typer.Option(..., help="The account's role."),
+             database: Database = config.DEFAULT_DATABASE) -> None:
+    """Add an account; the password is asked for (or read from CORRIDOR_PASSWORD)."""
+    password = os.environ.get("CORRIDOR_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    add_user(open_database(database), username, role, password)
+    console.print(f"Added {username} ({role})")
+
+
+@user_app.command("token")
+@one_line_errors
+def user_token(username: str, device: str = typer.Option(..., help="The device it is for."),
+               database: Database = config.DEFAULT_DATABASE) -> None:
+    """Issue an API token for one device; it is shown once."""
+    engine = open_database(database)
+    with engine.connect() as conn:
+        if conn.execute(select(users.c.username).where(users.c.username == username)).first() \
+                is None:
+            raise Failure(f"user {username} does not exist")
+    console.print(issue_token(engine, username, device))

@@ -1,0 +1,111 @@
+"""The command line: one clear line and a non-zero exit on every failure."""
+
+from __future__ import annotations
+
+from events_factory import Device, household, setup_events
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from corridor.cli import app
+from corridor.domain.vocabulary import Role
+from corridor.services.ledger import Ledger, Principal
+
+runner = CliRunner()
+
+
+def corridor(*args: str, **env: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), env=env or None)
+
+
+def fill(engine) -> None:  # type: ignore[no-untyped-def]
+    device = Device()
+    who = Principal("coordinator", Role.COORDINATOR, "phone-1")
+    Ledger(engine).push(setup_events(device) + [household(device, "h1", 3)], who)
+
+
+def test_verify_names_the_edited_event_and_exits_non_zero(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+    fill(engine)
+    ok = corridor("verify", "--database", database_url)
+    assert ok.exit_code == 0 and "Ledger intact: 8 events" in ok.output
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE events SET author = 'someone-else' WHERE seq = 5"))
+    broken = corridor("verify", "--database", database_url)
+    assert broken.exit_code == 1
+    assert "chain broken at seq 5" in broken.output and "RouteDefined" in broken.output
+    assert "Traceback" not in broken.output
+
+
+def test_verify_notices_a_deleted_last_event(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+    fill(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM events WHERE seq = 8"))
+    result = corridor("verify", "--database", database_url)
+    assert result.exit_code == 1 and "head says 8 events" in result.output
+
+
+def test_rebuild_reports_and_keeps_the_counts(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+    fill(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM persons"))  # a damaged projection
+    result = corridor("rebuild", "--database", database_url)
+    assert result.exit_code == 0 and "from 8 events" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM persons")).scalar() == 3
+
+
+def test_user_add_refuses_bad_input_in_one_line(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+    added = corridor("user", "add", "amal", "--role", "registrar", "--database", database_url,
+                     CORRIDOR_PASSWORD="a long enough password")
+    assert added.exit_code == 0, added.output
+    again = corridor("user", "add", "amal", "--role", "registrar", "--database", database_url,
+                     CORRIDOR_PASSWORD="a long enough password")
+    assert again.exit_code == 1 and again.output.strip() == "error: user amal already exists"
+    short = corridor("user", "add", "omar", "--role", "registrar", "--database", database_url,
+                     CORRIDOR_PASSWORD="short")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    token = corridor("user", "token", "amal", "--device", "phone 7", "--database", database_url)
+    assert token.exit_code == 0 and len(token.output.strip()) > 30
+
+
+def test_backup_and_restore_into_a_new_database_with_a_new_epoch(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fill(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    backup = tmp_path / "ledger.jsonl"
+    assert corridor("backup", str(backup), "--database", url).exit_code == 0
+    target = str(tmp_path / "restored.db")
+    restored = corridor("restore", str(backup), "--database", target)
+    assert restored.exit_code == 0, restored.output
+    assert corridor("verify", "--database", target).exit_code == 0
+    from corridor.storage.database import connect
+
+    with connect(target).connect() as new, engine.connect() as old:
+        assert new.execute(text("SELECT count(*) FROM persons")).scalar() == 3
+        epochs = [c.execute(text("SELECT epoch FROM ledger_meta")).scalar() for c in (new, old)]
+    assert epochs[0] != epochs[1]
+    twice = corridor("restore", str(backup), "--database", target)
+    assert twice.exit_code == 1 and "empty database" in twice.output
+
+
+def test_a_tampered_backup_is_refused_and_writes_nothing(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fill(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    backup = tmp_path / "ledger.jsonl"
+    corridor("backup", str(backup), "--database", url)
+    backup.write_text(backup.read_text().replace("محمد 1", "محمد 9"))
+    target = str(tmp_path / "restored.db")
+    result = corridor("restore", str(backup), "--database", target)
+    assert result.exit_code == 1 and "chain breaks at seq 8" in result.output
+    assert corridor("verify", "--database", target).output.startswith("Ledger intact: 0 events")
+
+
+def test_missing_database_is_one_clear_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "nothing.db"
+    result = corridor("verify", "--database", str(missing))
+    assert result.exit_code == 1 and "no database at" in result.output
+    assert not missing.exists()  # a typo in a path creates nothing
+    missing.write_bytes(b"")
+    empty = corridor("verify", "--database", str(missing))
+    assert empty.output.strip().endswith("is not a Corridor database yet: run `corridor init`")
+    unreachable = corridor("verify", "--database", "postgresql://nobody@127.0.0.1:1/none")
+    assert unreachable.exit_code == 1 and "cannot use the database" in unreachable.output
+    assert len(unreachable.output.strip().splitlines()) == 1
