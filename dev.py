@@ -22,8 +22,6 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def ensure_installed(extras: str) -> None:
-    if sys.version_info < (3, 11):
-        sys.exit("Corridor needs Python 3.11 or newer")
     if not (BIN / "python").exists():
         print("Creating .venv ...", flush=True)
         venv.create(VENV, with_pip=True)
@@ -41,6 +39,8 @@ def ensure_installed(extras: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file must run on any python3
+        sys.exit("Corridor needs Python 3.11 or newer")
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
     try:
         if command == "demo":

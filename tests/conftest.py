@@ -52,7 +52,7 @@ def _postgres_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
     if request.param == "sqlite":
         engine = connect(str(tmp_path / "corridor.db"))
         initialise(engine)
@@ -71,14 +71,14 @@ def database_url(engine: Engine) -> str:
 
 
 @pytest.fixture
-def app(engine: Engine):  # type: ignore[no-untyped-def]
+def app(engine: Engine):
     return create_app(engine, secret="test-secret")
 
 
 class Api:
     """A TestClient per role, each with its own bearer token."""
 
-    def __init__(self, app, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, engine: Engine) -> None:
         self.app, self.engine, self._clients = app, engine, {}
 
     def as_(self, role: str) -> TestClient:
@@ -93,5 +93,5 @@ class Api:
 
 
 @pytest.fixture
-def api(app, engine: Engine) -> Api:  # type: ignore[no-untyped-def]
+def api(app, engine: Engine) -> Api:
     return Api(app, engine)

@@ -41,4 +41,4 @@ def register(registrar: TestClient, size: int, token: str | None = None,
     body: dict[str, Any] = {"gathering_point_id": "gp", "members": members}
     if token:
         body["token"] = token
-    return ok(registrar.post("/api/households", json=body), 201)["person_ids"]  # type: ignore[no-any-return]
+    return ok(registrar.post("/api/households", json=body), 201)["person_ids"]

@@ -10,12 +10,12 @@ from sqlalchemy import text
 from corridor.services.ledger import Ledger, verify
 
 
-def statuses(api) -> Counter[str]:  # type: ignore[no-untyped-def]
+def statuses(api) -> Counter[str]:
     rows = ok(api.as_("coordinator").get("/api/persons", params={"limit": 1000}))
     return Counter(row["status"] for row in rows)
 
 
-def test_convoy_with_a_short_headcount_a_removal_and_a_missed_check_in(api, engine) -> None:  # type: ignore[no-untyped-def]
+def test_convoy_with_a_short_headcount_a_removal_and_a_missed_check_in(api, engine) -> None:
     coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
     monitor, reception = api.as_("checkpoint_monitor"), api.as_("reception")
     set_up(coordinator)
@@ -63,7 +63,7 @@ def test_convoy_with_a_short_headcount_a_removal_and_a_missed_check_in(api, engi
     assert verify(engine).broken is None
 
 
-def test_a_late_check_in_closes_the_alert_and_a_coordinator_resolves_the_headcount(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_late_check_in_closes_the_alert_and_a_coordinator_resolves_the_headcount(api) -> None:
     coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
     reception, monitor = api.as_("reception"), api.as_("checkpoint_monitor")
     set_up(coordinator)
@@ -90,7 +90,7 @@ def test_a_late_check_in_closes_the_alert_and_a_coordinator_resolves_the_headcou
     assert "already resolved" in again.json()["detail"]
 
 
-def test_boarding_rules(api) -> None:  # type: ignore[no-untyped-def]
+def test_boarding_rules(api) -> None:
     coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
     set_up(coordinator, capacity=6)
     family = register(registrar, 4, token="F-1")
@@ -116,7 +116,7 @@ def test_boarding_rules(api) -> None:  # type: ignore[no-untyped-def]
     assert ok(coordinator.get("/api/alerts")) == []  # an override with a reason is no alert
 
 
-def test_a_turned_back_convoy_brings_its_passengers_back_to_waiting(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_turned_back_convoy_brings_its_passengers_back_to_waiting(api) -> None:
     coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
     monitor = api.as_("checkpoint_monitor")
     set_up(coordinator)
@@ -135,7 +135,7 @@ def test_a_turned_back_convoy_brings_its_passengers_back_to_waiting(api) -> None
     assert ok(coordinator.get("/api/convoys"))[0]["state"] == "returned"
 
 
-def test_editing_a_stored_event_is_named_by_verify(api, engine) -> None:  # type: ignore[no-untyped-def]
+def test_editing_a_stored_event_is_named_by_verify(api, engine) -> None:
     coordinator = api.as_("coordinator")
     set_up(coordinator)
     assert verify(engine).broken is None
@@ -146,3 +146,28 @@ def test_editing_a_stored_event_is_named_by_verify(api, engine) -> None:  # type
     result = verify(engine)
     assert result.broken is not None and result.broken.seq == seq
     assert "edited" in (result.reason or "")
+
+
+def test_a_late_removal_is_counted_against_the_trip_it_happened_on(api) -> None:
+    """The bus has left on a new convoy when the removal of a missing person is
+    finally recorded: the old trip's alert closes and the new trip gets none."""
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    monitor, reception = api.as_("checkpoint_monitor"), api.as_("reception")
+    set_up(coordinator)
+    family = register(registrar, 3, token="F-1")
+    ok(registrar.post("/api/vehicles/bus1/boarding", json={"token": "F-1"}))
+    ok(coordinator.post("/api/convoys/c1/departure"))
+    ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp2", "headcount": 2}))
+    ok(reception.post("/api/vehicles/bus1/arrival", json={"location_id": "rc"}))
+    for person_id in family[1:]:
+        ok(reception.post(f"/api/persons/{person_id}/check-in", json={"location_id": "rc"}))
+    ok(coordinator.post("/api/convoys", json={"convoy_id": "c2", "label": "Convoy 2",
+                                              "route_id": "r1", "vehicle_ids": ["bus1"]}), 201)
+    ok(coordinator.post("/api/convoys/c2/departure"))
+    ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp2", "headcount": 0}))
+
+    ok(monitor.post(f"/api/persons/{family[0]}/removal", json={
+        "checkpoint_id": "cp2", "reason": "detained"}))
+    assert ok(coordinator.get("/api/alerts")) == []
+    closed = ok(coordinator.get("/api/alerts", params={"status": "resolved"}))
+    assert sorted(a["kind"] for a in closed) == ["headcount_short", "not_checked_in"]

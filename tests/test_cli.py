@@ -13,17 +13,17 @@ from corridor.services.ledger import Ledger, Principal
 runner = CliRunner()
 
 
-def corridor(*args: str, **env: str):  # type: ignore[no-untyped-def]
+def corridor(*args: str, **env: str):
     return runner.invoke(app, list(args), env=env or None)
 
 
-def fill(engine) -> None:  # type: ignore[no-untyped-def]
+def fill(engine) -> None:
     device = Device()
     who = Principal("coordinator", Role.COORDINATOR, "phone-1")
     Ledger(engine).push(setup_events(device) + [household(device, "h1", 3)], who)
 
 
-def test_verify_names_the_edited_event_and_exits_non_zero(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+def test_verify_names_the_edited_event_and_exits_non_zero(engine, database_url) -> None:
     fill(engine)
     ok = corridor("verify", "--database", database_url)
     assert ok.exit_code == 0 and "Ledger intact: 8 events" in ok.output
@@ -35,7 +35,7 @@ def test_verify_names_the_edited_event_and_exits_non_zero(engine, database_url) 
     assert "Traceback" not in broken.output
 
 
-def test_verify_notices_a_deleted_last_event(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+def test_verify_notices_a_deleted_last_event(engine, database_url) -> None:
     fill(engine)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM events WHERE seq = 8"))
@@ -43,7 +43,7 @@ def test_verify_notices_a_deleted_last_event(engine, database_url) -> None:  # t
     assert result.exit_code == 1 and "head says 8 events" in result.output
 
 
-def test_rebuild_reports_and_keeps_the_counts(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+def test_rebuild_reports_and_keeps_the_counts(engine, database_url) -> None:
     fill(engine)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM persons"))  # a damaged projection
@@ -53,7 +53,7 @@ def test_rebuild_reports_and_keeps_the_counts(engine, database_url) -> None:  # 
         assert conn.execute(text("SELECT count(*) FROM persons")).scalar() == 3
 
 
-def test_user_add_refuses_bad_input_in_one_line(engine, database_url) -> None:  # type: ignore[no-untyped-def]
+def test_user_add_refuses_bad_input_in_one_line(engine, database_url) -> None:
     added = corridor("user", "add", "amal", "--role", "registrar", "--database", database_url,
                      CORRIDOR_PASSWORD="a long enough password")
     assert added.exit_code == 0, added.output
@@ -67,7 +67,7 @@ def test_user_add_refuses_bad_input_in_one_line(engine, database_url) -> None:  
     assert token.exit_code == 0 and len(token.output.strip()) > 30
 
 
-def test_backup_and_restore_into_a_new_database_with_a_new_epoch(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_and_restore_into_a_new_database_with_a_new_epoch(engine, tmp_path) -> None:
     fill(engine)
     url = engine.url.render_as_string(hide_password=False)
     backup = tmp_path / "ledger.jsonl"
@@ -86,7 +86,7 @@ def test_backup_and_restore_into_a_new_database_with_a_new_epoch(engine, tmp_pat
     assert twice.exit_code == 1 and "empty database" in twice.output
 
 
-def test_a_tampered_backup_is_refused_and_writes_nothing(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_backup_is_refused_and_writes_nothing(engine, tmp_path) -> None:
     fill(engine)
     url = engine.url.render_as_string(hide_password=False)
     backup = tmp_path / "ledger.jsonl"
@@ -98,7 +98,7 @@ def test_a_tampered_backup_is_refused_and_writes_nothing(engine, tmp_path) -> No
     assert corridor("verify", "--database", target).output.startswith("Ledger intact: 0 events")
 
 
-def test_missing_database_is_one_clear_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_database_is_one_clear_line(tmp_path) -> None:
     missing = tmp_path / "nothing.db"
     result = corridor("verify", "--database", str(missing))
     assert result.exit_code == 1 and "no database at" in result.output
@@ -109,3 +109,44 @@ def test_missing_database_is_one_clear_line(tmp_path) -> None:  # type: ignore[n
     unreachable = corridor("verify", "--database", "postgresql://nobody@127.0.0.1:1/none")
     assert unreachable.exit_code == 1 and "cannot use the database" in unreachable.output
     assert len(unreachable.output.strip().splitlines()) == 1
+
+
+def _gathering_point(engine) -> None:
+    device = Device()
+    hospital = device.event("LocationAdded", location_id="hosp", kind="hospital",
+                            name="Hospital", latitude=36.0, longitude=36.6)
+    Ledger(engine).push(setup_events(device) + [hospital],
+                        Principal("coordinator", Role.COORDINATOR, "p1"))
+
+
+def test_import_reports_every_bad_line_and_writes_nothing(engine, database_url, tmp_path) -> None:
+    _gathering_point(engine)
+    bad = tmp_path / "list.csv"
+    bad.write_text("household,gathering_point_id,given_name,birth_year\n"
+                   "1,gp,Amal,1980\n1,gp,,1982\n2,nowhere,Omar,1990\n", encoding="utf-8")
+    result = corridor("import", str(bad), "--database", database_url)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith(f"{bad}:3: given_name")
+    assert lines[1].startswith(f"{bad}:4: gathering_point_id")
+    assert lines[-1] == f"error: {bad}: 2 problem(s); nothing was imported"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM persons")).scalar() == 0
+
+
+def test_import_then_export_round_trips_arabic_names(engine, database_url, tmp_path) -> None:
+    from pathlib import Path
+
+    _gathering_point(engine)
+    sample = Path(__file__).parent / "data" / "pre_registration_ar.csv"
+    imported = corridor("import", str(sample), "--database", database_url)
+    assert imported.exit_code == 0, imported.output
+    out = tmp_path / "persons.csv"
+    exported = corridor("export", "persons", "-o", str(out), "--database", database_url)
+    assert exported.exit_code == 0, exported.output
+    text_out = out.read_text(encoding="utf-8-sig")
+    names = [line.split(";")[3] for line in
+             sample.read_text(encoding="utf-8-sig").splitlines()[1:] if line]
+    assert names and all(name in text_out for name in names)
+    unknown = corridor("export", "secrets", "--database", database_url)
+    assert unknown.exit_code == 1 and "persons" in unknown.output

@@ -128,7 +128,7 @@ def test_everyone_has_exactly_one_status_and_they_add_up(facts: list[Any]) -> No
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(facts=st.lists(FACTS, max_size=40), cuts=st.lists(st.integers(1, 15), max_size=8))
-def test_rebuild_reproduces_the_state_built_by_any_batching(engine, facts, cuts) -> None:  # type: ignore[no-untyped-def]
+def test_rebuild_reproduces_the_state_built_by_any_batching(engine, facts, cuts) -> None:
     ledger = Ledger(engine)
     ledger.rebuild()  # hypothesis reuses the fixture's database: start each example empty
     with engine.begin() as conn:
@@ -156,7 +156,7 @@ def test_rebuild_reproduces_the_state_built_by_any_batching(engine, facts, cuts)
 
 
 @pytest.mark.parametrize("batch", [1, 7])
-def test_a_rebuild_gives_the_same_projection_rows(engine, batch: int) -> None:  # type: ignore[no-untyped-def]
+def test_a_rebuild_gives_the_same_projection_rows(engine, batch: int) -> None:
     """A fixed story through every kind of fact, pushed one by one or in batches."""
     facts: list[Any] = [
         *[("PersonBoarded", {"person_id": p, "vehicle_id": "bus1"}) for p in PEOPLE[:3]],

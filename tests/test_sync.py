@@ -13,16 +13,16 @@ from corridor.storage.database import initialise
 from corridor.storage.schema import events, ledger_meta, persons, rejects
 
 
-def push(client, batch):  # type: ignore[no-untyped-def]
+def push(client, batch):
     return ok(client.post("/api/sync/push", json={"events": batch}))
 
 
-def count(engine, table) -> int:  # type: ignore[no-untyped-def]
+def count(engine, table) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def test_the_same_batch_again_is_acknowledged_as_duplicates_and_changes_nothing(api, engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_batch_again_is_acknowledged_as_duplicates_changing_nothing(api, engine) -> None:
     coordinator = api.as_("coordinator")
     device = Device()
     batch = setup_events(device) + [household(device, "h1", 4), household(device, "h2", 2)]
@@ -38,7 +38,7 @@ def test_the_same_batch_again_is_acknowledged_as_duplicates_and_changes_nothing(
     assert again["epoch"] == first["epoch"] and again["head_seq"] == len(batch)
 
 
-def test_different_content_under_a_known_id_is_rejected_and_kept(api, engine) -> None:  # type: ignore[no-untyped-def]
+def test_different_content_under_a_known_id_is_rejected_and_kept(api, engine) -> None:
     coordinator = api.as_("coordinator")
     device = Device()
     original = household(device, "h1", 3)
@@ -55,7 +55,7 @@ def test_different_content_under_a_known_id_is_rejected_and_kept(api, engine) ->
     assert kept.event_id == original["id"] and "Someone else" in kept.body
 
 
-def test_malformed_and_hostile_events_are_rejected_with_reasons_and_kept(api, engine) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_and_hostile_events_are_rejected_with_reasons_and_kept(api, engine) -> None:
     coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
     device = Device()
     push(coordinator, setup_events(device))
@@ -89,7 +89,7 @@ def test_malformed_and_hostile_events_are_rejected_with_reasons_and_kept(api, en
     assert "registrar role may not record ConvoyDeparted" in departed["receipts"][0]["reason"]
 
 
-def test_oversized_batches_and_bodies_are_refused_as_problems(api, engine) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_batches_and_bodies_are_refused_as_problems(api, engine) -> None:
     coordinator = api.as_("coordinator")
     device = Device()
     too_many = [device.event("OperationOpened", name="x")] * 1001
@@ -106,7 +106,7 @@ def test_oversized_batches_and_bodies_are_refused_as_problems(api, engine) -> No
     assert count(engine, events) == 0
 
 
-def test_partners_and_tracing_officers_cannot_sync(api) -> None:  # type: ignore[no-untyped-def]
+def test_partners_and_tracing_officers_cannot_sync(api) -> None:
     for role in ("partner", "tracing_officer"):
         client = api.as_(role)
         assert client.get("/api/sync/pull").status_code == 403
@@ -115,7 +115,7 @@ def test_partners_and_tracing_officers_cannot_sync(api) -> None:  # type: ignore
     assert anonymous.get("/api/sync/pull").status_code == 401
 
 
-def test_pull_returns_events_after_a_sequence_in_order(api) -> None:  # type: ignore[no-untyped-def]
+def test_pull_returns_events_after_a_sequence_in_order(api) -> None:
     coordinator, monitor = api.as_("coordinator"), api.as_("checkpoint_monitor")
     device = Device()
     batch = setup_events(device) + [household(device, f"h{n}", 1) for n in range(5)]
@@ -128,7 +128,7 @@ def test_pull_returns_events_after_a_sequence_in_order(api) -> None:  # type: ig
     assert {k: stored[k] for k in batch[3]["payload"]} == batch[3]["payload"]
 
 
-def test_a_recreated_database_has_a_new_epoch_and_a_resend_restores_everything(api, engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_recreated_database_has_a_new_epoch_and_a_resend_restores_everything(api, engine) -> None:
     coordinator = api.as_("coordinator")
     device = Device()
     held_on_device = setup_events(device) + [household(device, "h1", 3)]
@@ -147,7 +147,7 @@ def test_a_recreated_database_has_a_new_epoch_and_a_resend_restores_everything(a
     assert count(engine, persons) == 3
 
 
-def test_two_ledgers_on_one_database_share_one_chain(engine) -> None:  # type: ignore[no-untyped-def]
+def test_two_ledgers_on_one_database_share_one_chain(engine) -> None:
     """Two API workers: each catches up with what the other appended."""
     from corridor.domain.vocabulary import Role
     from corridor.services.ledger import Principal, verify

@@ -56,8 +56,8 @@ def one_line_errors(command: F) -> F:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (Failure, DatabaseError, RuntimeError, PermissionError, FileNotFoundError,
-                IsADirectoryError) as exc:
+        except (Failure, DatabaseError, RuntimeError, PermissionError, ValueError,
+                FileNotFoundError, IsADirectoryError) as exc:
             message = str(exc)
         except (AccessError, Refused) as exc:
             message = exc.reason
@@ -135,7 +135,7 @@ def run_server(engine: Engine, database: str, host: str, port: int) -> None:
 @one_line_errors
 def demo(database: Database = "corridor-demo.db",
          seed: int = typer.Option(2016, help="Same seed, same operation."),
-         people: int = typer.Option(35_000, min=200, max=200_000, help="People to generate."),
+         people: int = typer.Option(35_000, min=1_000, max=200_000, help="People to generate."),
          serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve it after."),
          host: str = "127.0.0.1", port: int = 8000) -> None:
     """Load the illustrative east-Aleppo operation (generated people) and serve it."""
@@ -181,9 +181,8 @@ def import_(file: Path = typer.Argument(..., help="CSV or XLSX pre-registration 
     except ImportFailed as exc:
         raise Failure(f"{file}: {exc}") from None
     if report.errors:
-        for error in report.errors:
-            err.print(f"{file}:{error.line}: {error.field}: {error.message}", highlight=False,
-                      soft_wrap=True)
+        for message in report.messages():
+            err.print(message, highlight=False, soft_wrap=True)
         raise Failure(f"{file}: {len(report.errors)} problem(s); nothing was imported")
     console.print(f"Imported {report.households:,} households ({report.persons:,} people) "
                   f"from {file}")

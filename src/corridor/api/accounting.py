@@ -48,11 +48,18 @@ def unaccounted(principal: Principal = Depends(require(*SEES_PERSONS)),
         return {"persons": people, "alerts": queries.list_alerts(conn, "open")}
 
 
+# Free text may name people, and recorders are staff: partners get neither.
+PARTNER_HIDDEN = ("description", "recorded_by")
+
+
 @router.get("/incidents")
-def list_incidents(_: Principal = Depends(current_principal),
+def list_incidents(principal: Principal = Depends(current_principal),
                    app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     with app.engine.connect() as conn:
-        return queries.list_incidents(conn)
+        rows = queries.list_incidents(conn)
+    if principal.role not in SEES_PERSONS:
+        rows = [{k: v for k, v in row.items() if k not in PARTNER_HIDDEN} for row in rows]
+    return rows
 
 
 class IncidentIn(BaseModel):

@@ -1,0 +1,137 @@
+"""CSV exports of the record, for spreadsheets and partners' systems.
+
+Files are UTF-8 with a byte-order mark, so Excel shows Arabic names correctly,
+and rows are streamed from the database, so a million-person export never sits
+in memory. Write to a file opened with `encoding="utf-8", newline=""`.
+
+Who may export what: partners get `counts` only, with small cells suppressed;
+the personal exports (`persons`, `alerts`, `events`: names, or the ids that lead
+to them) are written to the audit log before the first row goes out.
+
+Text cells starting with = + - @ (or a tab or carriage return) are prefixed with
+a single quote, so a name such as `=HYPERLINK(...)` typed into a phone is shown
+as text and never run as a spreadsheet formula.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from sqlalchemy import Connection, Engine, Select, func, select
+
+from corridor.domain.permissions import SEES_PERSONS
+from corridor.services import queries
+from corridor.services.access import audit
+from corridor.services.ledger import Principal
+from corridor.storage.schema import (
+    alerts,
+    convoys,
+    events,
+    households,
+    incidents,
+    person_needs,
+    persons,
+    vehicles,
+)
+
+EXPORTS = ("persons", "counts", "vehicles", "convoys", "alerts", "incidents", "events")
+PERSONAL = frozenset({"persons", "alerts", "events", "incidents"})  # incident text may name people
+FOR_PARTNERS = frozenset({"counts"})
+BATCH = 1000  # rows fetched from the database at a time
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_csv(engine: Engine, what: str, out: TextIO, principal: Principal) -> int:
+    """Write the export `what` to `out` as CSV; returns the number of rows (header
+    not counted). Raises ValueError for an unknown export and PermissionError for
+    one the principal's role may not have."""
+    if what not in EXPORTS:
+        raise ValueError(f"unknown export {what!r}; choose one of: {', '.join(EXPORTS)}")
+    sees_persons = principal.role in SEES_PERSONS
+    if not sees_persons and what not in FOR_PARTNERS:
+        raise PermissionError(f"the {principal.role} role may export "
+                              f"{', '.join(sorted(FOR_PARTNERS))} only, not {what}")
+    if what in PERSONAL:
+        # Committed before streaming starts, so an interrupted export is still on record.
+        with engine.begin() as conn:
+            audit(conn, principal, f"export {what}", "CSV export of every row")
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    with engine.connect() as conn:
+        if what == "counts":
+            header, rows = _counts(conn, suppress=not sees_persons)
+        else:
+            query = _QUERIES[what]()
+            header = list(query.selected_columns.keys())
+            rows = conn.execute(query.execution_options(yield_per=BATCH))
+        writer.writerow(header)
+        # The database joins a person's needs in no particular order: sort them.
+        needs_at = header.index("needs") if "needs" in header else None
+        written = 0
+        for row in rows:
+            cells = [_cell(value) for value in row]
+            if needs_at is not None and cells[needs_at]:
+                cells[needs_at] = ";".join(sorted(cells[needs_at].split(";")))
+            writer.writerow(cells)
+            written += 1
+    return written
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        # SQLite gives back naive datetimes; every stored time is UTC.
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat()
+    if isinstance(value, list):
+        value = ";".join(str(item) for item in value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _counts(conn: Connection, suppress: bool) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
+    """People by status (need blank), then by need and status."""
+    found = queries.counts_for_partners(conn) if suppress else queries.counts(conn)
+    rows: list[tuple[Any, ...]] = [(status, "", n) for status, n in found["by_status"].items()]
+    rows += [(status, need, n) for need, by_status in found["by_need"].items()
+             for status, n in by_status.items()]
+    return ["status", "need", "count"], rows
+
+
+def _persons() -> Select[Any]:
+    p = persons.c
+    # A correlated lookup on person_needs' primary key: a joined GROUP BY subquery lets
+    # PostgreSQL pick a nested loop for the server-side cursor and re-aggregate per person.
+    needs = (select(func.aggregate_strings(person_needs.c.need, ";"))
+             .where(person_needs.c.person_id == p.person_id).scalar_subquery().label("needs"))
+    return (select(p.person_id, p.household_id, households.c.token, p.given_name,
+                   p.father_name, p.family_name, p.sex, p.birth_year, p.birth_year_estimated,
+                   needs, p.consent, p.destination_id, p.status, p.vehicle_id,
+                   p.location_id, p.removal_reason, p.removed_by, p.registered_at, p.status_at)
+            .select_from(persons)
+            .outerjoin(households, households.c.household_id == p.household_id)
+            .order_by(*queries.PERSON_ORDER))
+
+
+def _events() -> Select[Any]:
+    e = events.c
+    return select(e.seq, e.id, e.type, e.payload, e.device_id, e.author, e.recorded_at,
+                  e.received_at, e.digest, e.chain).order_by(e.seq)
+
+
+_QUERIES = {
+    "persons": _persons,
+    "vehicles": lambda: select(vehicles).order_by(vehicles.c.vehicle_id),
+    "convoys": lambda: select(convoys).order_by(convoys.c.convoy_id),
+    "alerts": lambda: select(alerts).order_by(alerts.c.opened_at, alerts.c.alert_id),
+    "incidents": lambda: select(incidents).order_by(incidents.c.occurred_at,
+                                                    incidents.c.incident_id),
+    "events": _events,
+}

@@ -1,0 +1,189 @@
+"""The illustrative east-Aleppo demo: deterministic, fully accepted, and containing
+every planted case the demo is there to show."""
+
+from __future__ import annotations
+
+import collections
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import Engine, func, select
+
+from corridor import demo
+from corridor.services.ledger import Ledger
+from corridor.storage.database import connect, initialise
+from corridor.storage.schema import (
+    alerts,
+    conflicts,
+    convoys,
+    events,
+    incidents,
+    operation,
+    persons,
+    rejects,
+)
+
+PEOPLE = 1500
+
+
+@pytest.fixture(scope="module")
+def stream() -> list[dict[str, Any]]:
+    return list(demo.generate(seed=2016, people=PEOPLE))
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, int, list[int]]:
+    engine = connect(str(tmp_path_factory.mktemp("demo") / "demo.db"))
+    initialise(engine)
+    batches: list[int] = []
+    accepted = demo.load(Ledger(engine), seed=2016, people=PEOPLE, progress=batches.append)
+    return engine, accepted, batches
+
+
+def rows(engine: Engine, query: Any) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(query))
+
+
+def test_same_seed_same_events_different_seed_different(stream: list[dict[str, Any]]) -> None:
+    again = list(demo.generate(seed=2016, people=PEOPLE))
+    assert orjson.dumps(again) == orjson.dumps(stream)
+    other = list(demo.generate(seed=2017, people=PEOPLE))
+    assert [e["payload"] for e in other] != [e["payload"] for e in stream]
+
+
+def test_events_are_well_formed_and_in_clock_order(stream: list[dict[str, Any]]) -> None:
+    assert stream[0]["type"] == "OperationOpened"
+    assert len({e["id"] for e in stream}) == len(stream)
+    times = [datetime.fromisoformat(e["recorded_at"]) for e in stream]
+    assert times == sorted(times)
+    assert {e["recorded_at"][-6:] for e in stream} == {"+00:00", "+02:00"}
+    local = [t.astimezone(demo.SYRIA) for t in times]
+    assert min(local).date().isoformat() == "2016-12-15"
+    assert max(local).date().isoformat() == "2016-12-22"
+
+
+def test_everything_is_accepted_without_conflicts(
+        loaded: tuple[Engine, int, list[int]], stream: list[dict[str, Any]]) -> None:
+    engine, accepted, batches = loaded
+    assert accepted == len(stream)
+    assert sum(batches) == len(stream) and max(batches) == 1000
+    assert rows(engine, select(func.count()).select_from(events))[0][0] == len(stream)
+    assert rows(engine, select(rejects)) == []
+    assert rows(engine, select(conflicts)) == []  # not even applied-with-a-warning ones
+
+
+def test_everyone_is_accounted_for(loaded: tuple[Engine, int, list[int]],
+                                   stream: list[dict[str, Any]]) -> None:
+    engine = loaded[0]
+    registered = sum(len(e["payload"]["members"]) for e in stream
+                     if e["type"] == "HouseholdRegistered")
+    assert registered == PEOPLE
+    statuses = dict(rows(engine, select(persons.c.status, func.count()).group_by(
+        persons.c.status)))
+    assert sum(statuses.values()) == registered
+    assert set(statuses) <= {"arrived", "removed", "stayed", "unaccounted", "waiting"}
+    assert statuses["unaccounted"] >= 1 and statuses["removed"] >= 1
+    assert 1 <= statuses["stayed"] <= 0.03 * PEOPLE  # about 1%
+    assert statuses["arrived"] > 0.95 * PEOPLE
+
+
+def test_planted_cases_are_there(loaded: tuple[Engine, int, list[int]]) -> None:
+    engine = loaded[0]
+    alert_states = collections.Counter(rows(engine, select(alerts.c.kind, alerts.c.status)))
+    assert alert_states[("headcount_short", "open")] >= 1
+    assert alert_states[("headcount_short", "resolved")] >= 1  # removal recorded after the count
+    assert alert_states[("not_checked_in", "open")] >= 1
+    assert alert_states[("not_checked_in", "resolved")] >= 1  # everyone checked in
+    convoy_states = {state for (state,) in rows(engine, select(convoys.c.state))}
+    assert {"returned", "aborted", "arrived"} <= convoy_states
+    held = rows(engine, select(events.c.payload).where(events.c.type == "ConvoyHeld"))
+    released = {orjson.loads(p)["convoy_id"] for (p,) in rows(
+        engine, select(events.c.payload).where(events.c.type == "ConvoyReleased"))}
+    assert len(held) >= 3 and len(released) >= 2
+    assert {state for (state,) in rows(engine, select(convoys.c.state).where(
+        convoys.c.convoy_id.in_(released)))} == {"arrived"}
+    removed = rows(engine, select(persons.c.removal_reason, persons.c.removed_by).where(
+        persons.c.status == "removed"))
+    assert ("detained", demo.MILITIA) in removed and any(r == "medical" for r, _ in removed)
+    incident_types = {t for (t,) in rows(engine, select(incidents.c.type))}
+    assert {"shooting", "detention", "weather", "medical"} <= incident_types
+    assert rows(engine, select(operation.c.illustrative)) == [(True,)]
+
+
+def test_households_stay_together_and_vehicles_are_never_over_capacity(
+        stream: list[dict[str, Any]]) -> None:
+    household_of, capacity, convoy_of, needs = {}, {}, {}, {}
+    seats: collections.Counter[tuple[str, str]] = collections.Counter()
+    vehicles_of: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+    kinds: dict[str, str] = {}
+    for event in stream:
+        p = event["payload"]
+        if event["type"] == "HouseholdRegistered":
+            for member in p["members"]:
+                household_of[member["person_id"]] = p["household_id"]
+                needs[member["person_id"]] = member.get("needs", [])
+        elif event["type"] == "VehicleRegistered":
+            capacity[p["vehicle_id"]], kinds[p["vehicle_id"]] = p["capacity"], p["kind"]
+        elif event["type"] == "ConvoyPlanned":
+            convoy_of.update(dict.fromkeys(p["vehicle_ids"], p["convoy_id"]))
+        elif event["type"] == "PersonBoarded":
+            trip = (convoy_of[p["vehicle_id"]], p["vehicle_id"])
+            seats[trip] += 1
+            vehicles_of[(trip[0], household_of[p["person_id"]])].add(p["vehicle_id"])
+    assert seats and all(count <= capacity[vehicle] for (_, vehicle), count in seats.items())
+    assert all(len(vehicles) == 1 for vehicles in vehicles_of.values())
+    # Ambulances carry households with someone wounded or sick.
+    patients = {household_of[p] for p, n in needs.items() if {"wounded", "medical"} & set(n)}
+    on_ambulances = {household for (_, household), vehicles in vehicles_of.items()
+                     if kinds[next(iter(vehicles))] == "ambulance"}
+    assert on_ambulances and on_ambulances <= patients
+
+
+def test_names_mix_scripts_and_children_carry_the_heads_name(
+        stream: list[dict[str, Any]]) -> None:
+    households = [e["payload"]["members"] for e in stream if e["type"] == "HouseholdRegistered"]
+    given = [m["given_name"] for members in households for m in members]
+    assert any("\u0600" <= name[0] <= "\u06ff" for name in given)
+    assert any(name.isascii() for name in given)
+    for members in households:
+        assert len({m["family_name"] for m in members}) == 1
+        assert 1 <= len(members) <= 12
+    families = [members for members in households if len(members) >= 4]
+    assert sum(members[-1]["father_name"] == members[0]["given_name"]
+               for members in families) > 0.9 * len(families)
+
+
+def test_full_scale_follows_the_reported_figures() -> None:
+    fleet: collections.Counter[str] = collections.Counter()
+    households, convoy_sizes = 0, []
+    for event in demo.generate():
+        p = event["payload"]
+        if event["type"] == "VehicleRegistered":
+            fleet[p["kind"]] += 1
+        elif event["type"] == "HouseholdRegistered":
+            households += 1
+        elif event["type"] == "ConvoyPlanned":
+            convoy_sizes.append(len(p["vehicle_ids"]))
+    assert fleet["bus"] == 308 and fleet["ambulance"] == 61
+    assert 7000 <= households <= 8000
+    assert max(convoy_sizes) == 46
+    assert convoy_sizes[-1] == 4  # the last 4 buses, 22 Dec
+
+
+def test_too_few_people_is_refused() -> None:
+    with pytest.raises(ValueError):
+        next(demo.generate(people=demo.MIN_PEOPLE - 1))
+
+
+def test_a_rejected_event_is_a_bug(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = connect(str(tmp_path / "demo.db"))
+    initialise(engine)
+    broken = {"id": "00000000-0000-0000-0000-000000000001", "type": "NoSuchEvent",
+              "payload": {}, "device_id": "x", "author": "x",
+              "recorded_at": "2016-12-15T00:00:00+02:00"}
+    monkeypatch.setattr(demo, "generate", lambda seed, people: iter([broken]))
+    with pytest.raises(RuntimeError, match="rejected"):
+        demo.load(Ledger(engine), people=PEOPLE)
