@@ -85,5 +85,5 @@ def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
     result = {}
     for table in schema.PROJECTIONS:
         rows = conn.execute(select(table)).all()
-        result[table.name] = sorted((tuple(repr(v) for v in row) for row in rows))
+        result[table.name] = sorted(tuple(repr(v) for v in row) for row in rows)
     return result
