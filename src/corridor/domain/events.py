@@ -8,6 +8,7 @@ must never be able to break a projection or a database column.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -34,12 +35,15 @@ from corridor.domain.vocabulary import (
 )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+
+
 def _printable(text: str) -> str:
     """Refuse control characters (NUL breaks PostgreSQL text) and store names in NFC,
     so the same Arabic or accented name typed on two phones is the same string."""
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         raise ValueError("control characters are not allowed")
-    return unicodedata.normalize("NFC", text)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 Text = Annotated[

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from corridor.domain import events as ev
@@ -176,7 +177,8 @@ class Conflict:
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One ledger event, as the fold sees it."""
+    """One ledger event, as the fold sees it. `recorded_at` is in UTC, so the live
+    fold and a rebuild (which reads UTC text back) derive the same values."""
 
     seq: int
     event_id: str
@@ -218,6 +220,7 @@ class OperationState:
         self.awaited_in: dict[str, str] = {}  # unaccounted person -> their not-checked-in alert
         self.seq = 0
         self.dirty: dict[str, set[Any]] = {table: set() for table in TABLES}
+        self.tracking = True  # off while rebuilding or catching up: nothing to write back
 
     # --- reading -----------------------------------------------------------------
 
@@ -226,7 +229,12 @@ class OperationState:
         store: dict[Any, Any] = getattr(self, table)
         chosen = store.values() if keys is None else (store[k] for k in keys if k in store)
         # A shallow copy: asdict's deep copy was half the cost of a large import.
-        rows = [{name: getattr(item, name) for name in item.__slots__} for item in chosen]
+        items = list(chosen)
+        if not items:
+            return []
+        names = type(items[0]).__slots__
+        values = attrgetter(*names)
+        rows = [dict(zip(names, values(item), strict=True)) for item in items]
         if table == "operation":
             for row in rows:
                 row["id"] = 1
@@ -254,7 +262,8 @@ class OperationState:
             self.dirty["conflicts"].add(fact.event_id)
 
     def _touch(self, table: str, key: Any) -> None:
-        self.dirty[table].add(key)
+        if self.tracking:
+            self.dirty[table].add(key)
 
     def _exists(self, table: str, key: str, what: str) -> Outcome:
         if key in getattr(self, table):
@@ -692,7 +701,7 @@ class OperationState:
         if clash := self._exists("incidents", p.incident_id, "incident"):
             return clash
         self.incidents[p.incident_id] = Incident(
-            p.incident_id, p.type, p.occurred_at, p.location_id, p.convoy_id, p.vehicle_id,
+            p.incident_id, p.type, p.occurred_at.astimezone(UTC), p.location_id, p.convoy_id, p.vehicle_id,
             p.killed, p.injured, p.reported_by, p.description, f.author)
         self._touch("incidents", p.incident_id)
         return None

@@ -86,10 +86,11 @@ class _Checked:
     digest: str
 
 
-def fact_of(event: StoredEvent) -> Fact:
-    payload = PAYLOADS[event.type].model_validate_json(event.payload)
-    return Fact(event.seq, event.id, event.type, payload,
-                datetime.fromisoformat(event.recorded_at), event.author)
+def fact_of(row: Any) -> Fact:
+    """A Fact from a `ledger_store.fact_rows` row."""
+    seq, event_id, event_type, payload, recorded_at, author = row
+    return Fact(seq, event_id, event_type, PAYLOADS[event_type].model_validate_json(payload),
+                datetime.fromisoformat(recorded_at), author)
 
 
 class Ledger:
@@ -123,9 +124,10 @@ class Ledger:
         state = self._state
         if state is None or self._epoch != epoch or state.seq > head_seq:
             state, self._epoch = OperationState(), epoch
-        for stored in ledger_store.read(conn, after=state.seq):
-            state.apply(fact_of(stored))
-        state.take_dirty()  # other writers already stored those projections
+        state.tracking = False  # other writers already stored those projections
+        for row in ledger_store.fact_rows(conn, after=state.seq):
+            state.apply(fact_of(row))
+        state.tracking = True
         self._state = state
         return state
 
@@ -159,7 +161,7 @@ class Ledger:
                 new.append(stored)
                 known[item.event_id] = (seq, item.digest)
                 state.apply(Fact(seq, item.event_id, item.event.type, item.payload,
-                                 item.event.recorded_at, item.event.author))
+                                 item.event.recorded_at.astimezone(UTC), item.event.author))
                 receipts.append(Receipt(item.event_id, "accepted", seq))
             ledger_store.append(conn, new)
             for raw, receipt in zip(items, receipts, strict=True):
@@ -255,13 +257,15 @@ class Ledger:
             self._state = None
             with writing(self.engine) as conn:
                 state = OperationState()
+                state.tracking = False  # every row is written at the end anyway
                 count = 0
-                for stored in ledger_store.read(conn):
-                    state.apply(fact_of(stored))
+                for row in ledger_store.fact_rows(conn):
+                    state.apply(fact_of(row))
                     count += 1
                     if progress and count % 5000 == 0:
                         progress(5000)
                 projection_store.replace_all(conn, state)
+                state.tracking = True
                 if progress:
                     progress(count % 5000)
                 self._state, self._epoch = state, epoch_of(conn)

@@ -46,16 +46,31 @@ def keep_rejects(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(rejects.insert(), rows)
 
 
-def read(conn: Connection, after: int = 0, limit: int | None = None,
-         batch: int = 5000) -> Iterator[StoredEvent]:
-    """Events in sequence order after `after`, streamed in batches."""
+def read(conn: Connection, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+    """Whole events in sequence order after `after`, streamed in batches."""
+    for row in _pages(conn, _COLUMNS, after, limit):
+        yield StoredEvent(*row)
+
+
+FACT_COLUMNS = [events.c[name] for name in ("seq", "id", "type", "payload", "recorded_at",
+                                             "author")]
+
+
+def fact_rows(conn: Connection, after: int = 0) -> Iterator[Any]:
+    """Only what the fold needs, for rebuilds and catching up: (seq, id, type,
+    payload, recorded_at, author)."""
+    return _pages(conn, FACT_COLUMNS, after, None)
+
+
+def _pages(conn: Connection, columns: list[Any], after: int, limit: int | None,
+           batch: int = 5000) -> Iterator[Any]:
+    # Keyset pages rather than one cursor: the connection stays usable between pages.
     remaining = limit
     while remaining is None or remaining > 0:
         size = batch if remaining is None else min(batch, remaining)
-        query = select(*_COLUMNS).where(events.c.seq > after).order_by(events.c.seq).limit(size)
+        query = select(*columns).where(events.c.seq > after).order_by(events.c.seq).limit(size)
         rows = conn.execute(query).all()
-        for row in rows:
-            yield StoredEvent(*row)
+        yield from rows
         if len(rows) < size:
             return
         after = rows[-1].seq

@@ -7,7 +7,6 @@ rebuilds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, delete, select
@@ -21,13 +20,6 @@ TABLES: dict[str, Table] = {
     "households": schema.households, "persons": schema.persons, "passages": schema.passages,
     "alerts": schema.alerts, "incidents": schema.incidents, "conflicts": schema.conflicts,
 }
-
-
-def _utc(row: dict[str, Any]) -> dict[str, Any]:
-    for key, value in row.items():
-        if isinstance(value, datetime):
-            row[key] = value.astimezone(UTC)
-    return row
 
 
 def _split_needs(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -50,7 +42,7 @@ def write_changes(conn: Connection, state: OperationState) -> None:
         if not keys:
             continue
         table = TABLES[name]
-        rows = [_utc(row) for row in state.rows(name, keys)]
+        rows = state.rows(name, keys)
         if name == "operation":
             conn.execute(delete(table))
         else:
@@ -76,7 +68,7 @@ def replace_all(conn: Connection, state: OperationState) -> None:
     for table in schema.PROJECTIONS:
         conn.execute(delete(table))
     for name, table in TABLES.items():
-        _insert(conn, name, table, [_utc(row) for row in state.rows(name)])
+        _insert(conn, name, table, state.rows(name))
     state.take_dirty()
 
 
