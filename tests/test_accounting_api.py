@@ -171,3 +171,24 @@ def test_a_late_removal_is_counted_against_the_trip_it_happened_on(api) -> None:
     assert ok(coordinator.get("/api/alerts")) == []
     closed = ok(coordinator.get("/api/alerts", params={"status": "resolved"}))
     assert sorted(a["kind"] for a in closed) == ["headcount_short", "not_checked_in"]
+
+
+def test_an_alert_with_a_long_id_can_be_resolved(api) -> None:
+    """Alert ids join a convoy, vehicle and checkpoint id: longer than any one id."""
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    monitor = api.as_("checkpoint_monitor")
+    set_up(coordinator)
+    convoy = "convoy-" + "9" * 50
+    ok(coordinator.post("/api/vehicles", json={"vehicle_id": "v" * 60, "kind": "bus",
+                                               "label": "Long", "capacity": 9}), 201)
+    ok(coordinator.post("/api/convoys", json={"convoy_id": convoy, "label": "L",
+                                              "route_id": "r1", "vehicle_ids": ["v" * 60]}), 201)
+    register(registrar, 2, token="F-1")
+    ok(registrar.post(f"/api/vehicles/{'v' * 60}/boarding", json={"token": "F-1"}))
+    ok(coordinator.post(f"/api/convoys/{convoy}/departure"))
+    ok(monitor.post(f"/api/vehicles/{'v' * 60}/passages",
+                    json={"checkpoint_id": "cp1", "headcount": 1}))
+    [alert] = ok(coordinator.get("/api/alerts"))
+    assert len(alert["alert_id"]) > 64
+    ok(coordinator.post(f"/api/alerts/{alert['alert_id']}/resolution", json={"note": "found"}))
+    assert ok(coordinator.get("/api/alerts")) == []

@@ -53,6 +53,9 @@ def test_no_get_route_gives_a_partner_a_name_or_personal_field(api) -> None:
     assert checked >= 12
     counts = ok(partner.get("/api/operation"))["counts"]
     assert counts["by_need"]["pregnant"]["unaccounted"] == "<5"  # a cell of one is suppressed
+    assert counts["registered"] == "<5"  # and so is a total that small
+    board = ok(partner.get("/api/convoys"))
+    assert board[0]["vehicles"][0]["on_board"] == 0  # everyone arrived; nobody aboard
 
 
 def test_reads_of_personal_data_are_audited(api) -> None:

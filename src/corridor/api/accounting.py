@@ -32,7 +32,7 @@ class ResolveIn(BaseModel):
 
 
 @router.post("/alerts/{alert_id}/resolution")
-def resolve_alert(alert_id: ev.Id, body: ResolveIn,
+def resolve_alert(alert_id: ev.AlertId, body: ResolveIn,
                   principal: Principal = may_record("AlertResolved"),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
     return record(app, principal, ev.AlertResolved(alert_id=alert_id, note=body.note))

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from corridor.api.problems import Problem
 from corridor.domain.vocabulary import Role
-from corridor.services.access import principal_for_token
+from corridor.services.access import principal_for_session, principal_for_token
 from corridor.services.ledger import Ledger, Principal
 
 _bearer = HTTPBearer(auto_error=False)
@@ -39,7 +39,13 @@ def current_principal(request: Request,
         return principal
     session = request.scope.get("session") or {}
     if "username" in session:
-        return Principal(session["username"], Role(session["role"]), "web")
+        # The account as it is now: a deactivated user or a changed role takes effect
+        # on the next request, not when the session cookie expires.
+        principal = principal_for_session(app.engine, session["username"])
+        if principal is None:
+            session.clear()
+            raise Problem(401, "Unauthorised", "this account is no longer active")
+        return principal
     raise Problem(401, "Unauthorised", "sign in or send a bearer token")
 
 

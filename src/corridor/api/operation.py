@@ -73,11 +73,11 @@ def register_vehicle(body: ev.VehicleRegistered,
 
 
 @router.get("/convoys")
-def convoy_board(_: Principal = Depends(current_principal),
+def convoy_board(principal: Principal = Depends(current_principal),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Every convoy with its route and each vehicle's position: counts, no names."""
     with app.engine.connect() as conn:
-        return queries.convoy_board(conn)
+        return queries.convoy_board(conn, for_partner=principal.role == Role.PARTNER)
 
 
 @router.post("/convoys", status_code=201)

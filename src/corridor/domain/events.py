@@ -34,7 +34,6 @@ from corridor.domain.vocabulary import (
     VehicleKind,
 )
 
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 
 
@@ -254,8 +253,13 @@ class IncidentReported(Payload):
     description: Text = ""
 
 
+# Alert ids are made of other ids: "headcount:{convoy}:{vehicle}:{checkpoint}".
+AlertId = Annotated[str, StringConstraints(min_length=1, max_length=200,
+                                           pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
 class AlertResolved(Payload):
-    alert_id: Id
+    alert_id: AlertId
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
                     AfterValidator(_printable)]
 

@@ -103,6 +103,7 @@ class Household:
 class Person:
     person_id: str
     household_id: str
+    position: int  # order within the household, as entered
     given_name: str
     father_name: str | None
     family_name: str | None
@@ -352,7 +353,8 @@ class OperationState:
         if d.age is not None:
             birth_year = f.recorded_at.year - d.age
         self.persons[d.person_id] = Person(
-            d.person_id, household_id, d.given_name, d.father_name, d.family_name, d.sex,
+            d.person_id, household_id, len(self.members[household_id]),
+            d.given_name, d.father_name, d.family_name, d.sex,
             birth_year, d.age is not None, tuple(sorted(set(d.needs))), d.consent,
             d.destination_id, Status.WAITING, location_id=gathering_point_id,
             registered_at=f.recorded_at, status_at=f.recorded_at,
@@ -701,8 +703,8 @@ class OperationState:
         if clash := self._exists("incidents", p.incident_id, "incident"):
             return clash
         self.incidents[p.incident_id] = Incident(
-            p.incident_id, p.type, p.occurred_at.astimezone(UTC), p.location_id, p.convoy_id, p.vehicle_id,
-            p.killed, p.injured, p.reported_by, p.description, f.author)
+            p.incident_id, p.type, p.occurred_at.astimezone(UTC), p.location_id, p.convoy_id,
+            p.vehicle_id, p.killed, p.injured, p.reported_by, p.description, f.author)
         self._touch("incidents", p.incident_id)
         return None
 

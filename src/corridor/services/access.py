@@ -91,6 +91,13 @@ def principal_for_token(engine: Engine, token: str) -> Principal | None:
     return Principal(row.username, Role(row.role), device_id(row.label)) if row else None
 
 
+def principal_for_session(engine: Engine, username: str) -> Principal | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(users.c.role).where(users.c.username == username,
+                                                      users.c.active.is_(True))).first()
+    return Principal(username, Role(row.role), "web") if row else None
+
+
 def device_id(label: str) -> str:
     """A token's label, as a device id fit for the ledger."""
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", label)[:64] or "api"

@@ -63,7 +63,11 @@ def counts(conn: Connection) -> dict[str, Any]:
 
 
 def suppressed(value: int) -> int | str:
-    return f"<{SUPPRESS_BELOW}" if 0 < value < SUPPRESS_BELOW else value
+    """A count fit for partners: cells under 5 hidden and the rest rounded to the
+    nearest 5, so that a total minus the visible cells cannot reveal a hidden one."""
+    if 0 < value < SUPPRESS_BELOW:
+        return f"<{SUPPRESS_BELOW}"
+    return SUPPRESS_BELOW * round(value / SUPPRESS_BELOW)
 
 
 def counts_for_partners(conn: Connection) -> dict[str, Any]:
@@ -73,6 +77,8 @@ def counts_for_partners(conn: Connection) -> dict[str, Any]:
     result["by_need"] = {need: {s: suppressed(n) for s, n in row.items()}
                          for need, row in result["by_need"].items()}
     result["by_status"] = {s: suppressed(n) for s, n in result["by_status"].items()}
+    for key in ("registered", "households", "open_alerts"):
+        result[key] = suppressed(result[key])
     return result
 
 
@@ -88,13 +94,16 @@ def _with_needs(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, 
     return rows
 
 
-PERSON_ORDER = (persons.c.household_id, persons.c.registered_at, persons.c.person_id)
+PERSON_ORDER = (persons.c.household_id, persons.c.position)
+# A person with their household's boarding token, the label families and staff use.
+PERSON_ROW = select(persons, households.c.token).outerjoin(
+    households, households.c.household_id == persons.c.household_id)
 
 
 def list_persons(conn: Connection, *, status: str | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = 100,
                  offset: int = 0) -> list[dict[str, Any]]:
-    query = select(persons)
+    query = PERSON_ROW
     if status:
         query = query.where(persons.c.status == status)
     if vehicle_id:
@@ -106,7 +115,7 @@ def list_persons(conn: Connection, *, status: str | None = None, vehicle_id: str
 
 
 def person(conn: Connection, person_id: str) -> dict[str, Any] | None:
-    rows = _dicts(conn, select(persons).where(persons.c.person_id == person_id))
+    rows = _dicts(conn, PERSON_ROW.where(persons.c.person_id == person_id))
     return _with_needs(conn, rows)[0] if rows else None
 
 
@@ -139,8 +148,8 @@ def manifest(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
         return None
     convoy = conn.execute(select(convoys).where(convoys.c.convoy_id == found["convoy_id"])
                           ).first() if found["convoy_id"] else None
-    aboard = select(persons).where(persons.c.vehicle_id == vehicle_id,
-                                   persons.c.status != Status.WAITING)
+    aboard = PERSON_ROW.where(persons.c.vehicle_id == vehicle_id,
+                              persons.c.status != Status.WAITING)
     people = _with_needs(conn, _dicts(conn, aboard.order_by(*PERSON_ORDER)))
     passed = _dicts(conn, select(passages).where(passages.c.vehicle_id == vehicle_id)
                     .order_by(passages.c.passed_at))
@@ -149,8 +158,9 @@ def manifest(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
             "on_board": sum(p["status"] == Status.ON_VEHICLE for p in people)}
 
 
-def convoy_board(conn: Connection) -> list[dict[str, Any]]:
-    """Each convoy with its route's stops and where each of its vehicles is."""
+def convoy_board(conn: Connection, for_partner: bool = False) -> list[dict[str, Any]]:
+    """Each convoy with its route's stops and where each of its vehicles is; for
+    partners the people on board are counted as `suppressed` counts."""
     names = {row.location_id: row.name for row in conn.execute(
         select(locations.c.location_id, locations.c.name))}
     route_rows = {row.route_id: row for row in conn.execute(select(routes))}
@@ -175,7 +185,8 @@ def convoy_board(conn: Connection) -> list[dict[str, Any]]:
                   stops.index(v.last_checkpoint_id) if v.last_checkpoint_id in stops else 0)
             fleet.append({"vehicle_id": vehicle_id, "label": v.label, "kind": v.kind,
                           "capacity": v.capacity, "stop_index": at,
-                          "on_board": aboard.get(vehicle_id, 0),
+                          "on_board": (suppressed(aboard.get(vehicle_id, 0)) if for_partner
+                                       else aboard.get(vehicle_id, 0)),
                           "open_alerts": open_alerts.get(vehicle_id, 0)})
         board.append({**convoy._mapping, "route_name": route.name,
                       "stops": [{"location_id": s, "name": names.get(s, s)} for s in stops],

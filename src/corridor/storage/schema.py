@@ -142,6 +142,7 @@ persons = Table(
     "persons", metadata,
     Column("person_id", String(ID), primary_key=True),
     Column("household_id", String(ID), nullable=False, index=True),
+    Column("position", Integer, nullable=False),  # order within the household, as entered
     Column("given_name", String(120), nullable=False),
     Column("father_name", String(120)),
     Column("family_name", String(120)),

@@ -148,6 +148,7 @@ def upgrade() -> None:
     op.create_table('persons',
     sa.Column('person_id', sa.String(length=64), nullable=False),
     sa.Column('household_id', sa.String(length=64), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('given_name', sa.String(length=120), nullable=False),
     sa.Column('father_name', sa.String(length=120), nullable=True),
     sa.Column('family_name', sa.String(length=120), nullable=True),

@@ -1,0 +1,147 @@
+"""Accounting pages: open alerts and the unaccounted, and the incident log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from corridor.api.commands import new_id, record
+from corridor.domain import events as ev
+from corridor.domain.permissions import COORDINATES
+from corridor.domain.vocabulary import IncidentType, Role, Status
+from corridor.services import queries
+from corridor.services.access import audit
+from corridor.services.ledger import Principal, Refused
+from corridor.web.forms import error_key, text
+from corridor.web.page import (
+    Posted,
+    SeesPersons,
+    SignedIn,
+    WebError,
+    app_of,
+    may,
+    records,
+    render,
+)
+
+router = APIRouter(include_in_schema=False)
+UNACCOUNTED_SHOWN = 1000
+RESOLVED_SHOWN = 10
+Resolver = Annotated[Principal, records("AlertResolved")]
+Reporter = Annotated[Principal, records("IncidentReported")]
+
+
+def _alerts_page(request: Request, who: Principal, status: int = 200,
+                 errors: dict[str, str] | None = None,
+                 notes: dict[str, str] | None = None) -> HTMLResponse:
+    with app_of(request).engine.begin() as conn:
+        open_alerts = queries.list_alerts(conn, "open")
+        resolved = sorted(queries.list_alerts(conn, "resolved"),
+                          key=lambda a: a["resolved_at"], reverse=True)[:RESOLVED_SHOWN]
+        missing = queries.list_persons(conn, status=Status.UNACCOUNTED, limit=UNACCOUNTED_SHOWN)
+        total_missing = queries.counts(conn)["by_status"][Status.UNACCOUNTED]
+        people = {p["person_id"]: p for p in missing}
+        for alert in open_alerts:
+            for person_id in alert["person_ids"]:
+                if person_id not in people and (found := queries.person(conn, person_id)):
+                    people[person_id] = found
+        vehicle_ids = {a["vehicle_id"] for a in open_alerts + resolved} | {
+            p["vehicle_id"] for p in missing}
+        vehicles = {v: found["label"] for v in vehicle_ids
+                    if v and (found := queries.vehicle(conn, v))}
+        places = {p["location_id"]: p["name"] for p in queries.places(conn)}
+        audit(conn, who, "web: view alerts", f"open={len(open_alerts)} "
+              f"unaccounted_shown={len(missing)}")
+    return render(request, "alerts.html", status, open_alerts=open_alerts, resolved=resolved,
+                  missing=missing, total_missing=total_missing, people=people,
+                  vehicles=vehicles, places=places,
+                  may_resolve=who.role in COORDINATES and may(who, "AlertResolved"),
+                  errors=errors or {}, notes=notes or {})
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request, who: SeesPersons) -> HTMLResponse:
+    return _alerts_page(request, who)
+
+
+@router.post("/alerts/resolve")
+def resolve(request: Request, form: Posted,
+            who: Resolver) -> Response:
+    if who.role not in COORDINATES:
+        raise WebError(403, "error.forbidden")
+    alert_id, note = text(form, "alert_id"), text(form, "note")
+    try:
+        resolution = ev.AlertResolved(alert_id=alert_id, note=note)
+    except ValidationError as exc:
+        on_note = all(e["loc"][0] == "note" for e in exc.errors())
+        return _alerts_page(request, who, 422, {
+            alert_id: "error.note_required" if on_note else "error.invalid"}, {alert_id: note})
+    try:
+        record(app_of(request), who, resolution)
+    except Refused as refused:
+        return _alerts_page(request, who, refused.status, {alert_id: "error.refused"},
+                            {alert_id: note})
+    return RedirectResponse("/alerts", status_code=303)
+
+
+# --- incidents ------------------------------------------------------------------------
+
+INCIDENT_FIELDS = ("type", "occurred_at", "location_id", "convoy_id", "vehicle_id", "killed",
+                   "injured", "reported_by", "description")
+
+
+def _incidents_page(request: Request, who: Principal, status: int = 200,
+                    values: dict[str, str] | None = None,
+                    errors: dict[str, str] | None = None) -> HTMLResponse:
+    with app_of(request).engine.connect() as conn:
+        incidents = queries.list_incidents(conn)
+        board = queries.convoy_board(conn)
+        places = queries.places(conn)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
+    return render(request, "incidents.html", status, incidents=incidents, places=places,
+                  place_names={p["location_id"]: p["name"] for p in places},
+                  convoys={c["convoy_id"]: c["label"] for c in board},
+                  vehicles={v["vehicle_id"]: v["label"] for c in board for v in c["vehicles"]},
+                  types=list(IncidentType), may_report=may(who, "IncidentReported"),
+                  partner=who.role == Role.PARTNER,
+                  values=values or {"occurred_at": now, "reported_by": who.username,
+                                    "killed": "0", "injured": "0"},
+                  errors=errors or {})
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents(request: Request, who: SignedIn) -> HTMLResponse:
+    return _incidents_page(request, who)
+
+
+def _incident(values: dict[str, str]) -> dict[str, Any]:
+    """The form's strings as IncidentReported fields; the time is entered in UTC."""
+    data: dict[str, Any] = {k: v or None for k, v in values.items()}
+    data.update(incident_id=new_id(), killed=values["killed"] or 0,
+                injured=values["injured"] or 0, description=values["description"])
+    try:
+        occurred = datetime.fromisoformat(values["occurred_at"])
+        data["occurred_at"] = occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC)
+    except ValueError:
+        pass  # left as typed: the schema names the field
+    return data
+
+
+@router.post("/incidents")
+def report_incident(request: Request, form: Posted,
+                    who: Reporter) -> Response:
+    values = {k: text(form, k) for k in INCIDENT_FIELDS}
+    try:
+        incident = ev.IncidentReported.model_validate(_incident(values))
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): error_key(e) for e in exc.errors()}
+        return _incidents_page(request, who, 422, values, errors)
+    try:
+        record(app_of(request), who, incident)
+    except Refused:
+        return _incidents_page(request, who, 409, values, {"type": "error.refused"})
+    return RedirectResponse("/incidents", status_code=303)

@@ -1,0 +1,35 @@
+"""The pages without names: the dashboard of counts and the convoy board."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from corridor.domain.vocabulary import ConvoyState, Need, Role, Status
+from corridor.services import queries
+from corridor.web.page import SignedIn, app_of, render
+
+router = APIRouter(include_in_schema=False)
+
+# Convoy states whose reason the board shows beside the state.
+EXPLAINED = frozenset({ConvoyState.HELD, ConvoyState.TURNED_BACK, ConvoyState.ABORTED})
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, who: SignedIn) -> HTMLResponse:
+    partner = who.role == Role.PARTNER
+    with app_of(request).engine.connect() as conn:
+        counts = queries.counts_for_partners(conn) if partner else queries.counts(conn)
+    # Row totals would undo the partners' small-cell suppression, so only staff get them.
+    need_totals = None if partner else {
+        need: sum(row.values()) for need, row in counts["by_need"].items()}
+    return render(request, "dashboard.html", counts=counts, statuses=list(Status),
+                  needs=list(Need), need_totals=need_totals, partner=partner)
+
+
+@router.get("/convoys", response_class=HTMLResponse)
+def convoy_board(request: Request, who: SignedIn) -> HTMLResponse:
+    with app_of(request).engine.connect() as conn:
+        board = queries.convoy_board(conn, for_partner=who.role == Role.PARTNER)
+        names = {p["location_id"]: p["name"] for p in queries.places(conn)}
+    return render(request, "convoys.html", board=board, places=names, explained=EXPLAINED)

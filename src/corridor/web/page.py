@@ -1,0 +1,168 @@
+"""What every web page needs: who is signed in, the CSRF token, and rendering.
+
+Pages are rendered on the server with Jinja2 (autoescaped); the only script is a
+print button. Responses carry a strict Content-Security-Policy, so nothing is
+fetched from elsewhere and injected markup cannot run, and `no-store`, so a shared
+phone's cache does not keep the names a page showed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.datastructures import FormData
+
+from corridor.api.context import Corridor, corridor
+from corridor.domain.permissions import MAY_RECORD, SEES_PERSONS
+from corridor.domain.vocabulary import Role
+from corridor.services import queries
+from corridor.services.ledger import Principal
+from corridor.web.i18n import Translator, language
+
+HERE = Path(__file__).parent
+TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class SignInRequired(Exception):
+    """No signed-in session: the page redirects to /login."""
+
+
+class WebError(Exception):
+    """A page that cannot be shown, as a friendly error page with its HTTP status."""
+
+    def __init__(self, status: int, key: str) -> None:
+        super().__init__(key)
+        self.status, self.key = status, key
+
+
+def principal(request: Request) -> Principal | None:
+    session = request.scope.get("session") or {}
+    if "username" not in session:
+        return None
+    return Principal(session["username"], Role(session["role"]), "web")
+
+
+def signed_in(request: Request) -> Principal:
+    who = principal(request)
+    if who is None:
+        raise SignInRequired
+    return who
+
+
+SignedIn = Annotated[Principal, Depends(signed_in)]
+
+
+def sees_persons(who: SignedIn) -> Principal:
+    if who.role not in SEES_PERSONS:
+        raise WebError(403, "error.forbidden")
+    return who
+
+
+def may(who: Principal | None, *event_types: str) -> bool:
+    return who is not None and all(t in MAY_RECORD[who.role] for t in event_types)
+
+
+def records(*event_types: str) -> Any:
+    """A dependency admitting the roles allowed to record these event types."""
+
+    def check(who: SignedIn) -> Principal:
+        if not may(who, *event_types):
+            raise WebError(403, "error.forbidden")
+        return who
+
+    return Depends(check)
+
+
+SeesPersons = Annotated[Principal, Depends(sees_persons)]
+
+
+def csrf_token(request: Request) -> str:
+    session = request.scope.get("session")
+    if session is None:
+        return ""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+async def posted(request: Request) -> FormData:
+    """The submitted form, refused unless it carries this session's CSRF token
+    (on top of the SameSite=strict session cookie)."""
+    form = await request.form()
+    expected = (request.scope.get("session") or {}).get("csrf")
+    sent = form.get("csrf")
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+        raise WebError(403, "error.csrf")
+    return form
+
+
+Posted = Annotated[FormData, Depends(posted)]
+
+
+def app_of(request: Request) -> Corridor:
+    return corridor(request)
+
+
+def navigation(who: Principal | None) -> list[tuple[str, str]]:
+    """(path, label key) of the pages this role may use."""
+    if who is None:
+        return []
+    items = [("/", "nav.dashboard"), ("/convoys", "nav.convoys")]
+    if who.role in SEES_PERSONS:
+        items.append(("/alerts", "nav.alerts"))
+    if may(who, "HouseholdRegistered"):
+        items.append(("/register", "nav.register"))
+    items.append(("/incidents", "nav.incidents"))
+    return items
+
+
+def when(value: datetime | str | None) -> str:
+    """A time as the field reads it: UTC, to the minute."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:  # stored naive values are already UTC
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M") + " UTC"
+
+
+def full_name(person: dict[str, Any]) -> str:
+    parts = (person.get("given_name"), person.get("father_name"), person.get("family_name"))
+    return " ".join(p for p in parts if p)
+
+
+TEMPLATES.filters.update(when=when, full_name=full_name)
+
+
+def _with_lang(request: Request, lang: str) -> str:
+    url = request.url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    t = Translator(language(request))
+    who = principal(request)
+    if "operation" not in context:
+        with app_of(request).engine.connect() as conn:
+            context["operation"] = queries.operation_info(conn)
+    page = TEMPLATES.get_template(template).render(
+        t=t, user=who, nav=navigation(who), csrf=csrf_token(request), path=request.url.path,
+        sees_persons=who is not None and who.role in SEES_PERSONS,
+        lang_links={lang: _with_lang(request, lang) for lang in ("en", "ar")}, **context)
+    return HTMLResponse(page, status_code=status, headers=HEADERS)

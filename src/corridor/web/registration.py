@@ -1,0 +1,164 @@
+"""Registering a household at a gathering point.
+
+The form posts back to the server for everything, including "add another member",
+so it works on any phone without scripts. An error re-shows the form with what was
+typed and the message beside the field; nothing is recorded unless all is well.
+A successful registration redirects (post/redirect/get), so reloading the page
+cannot register the family twice.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from corridor.api.commands import record
+from corridor.api.people import HouseholdIn, household_event
+from corridor.domain import events as ev
+from corridor.domain.state import OperationState
+from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
+from corridor.services import queries
+from corridor.services.access import audit
+from corridor.services.ledger import Principal, Refused
+from corridor.web.forms import error_key, text
+from corridor.web.page import Posted, app_of, records, render
+
+router = APIRouter(include_in_schema=False)
+MEMBER_FIELDS = ("given_name", "father_name", "family_name", "sex", "birth_year", "age",
+                 "destination_id")
+NAMES = ("given_name", "father_name", "family_name")
+MAX_MEMBERS = 60
+Registrar = Annotated[Principal, records("HouseholdRegistered")]
+# Field-specific messages where the generic one would not say what to type.
+FIELD_KEYS = {"birth_year": "error.birth_year", "age": "error.age", "token": "error.token"}
+
+
+class FieldRefused(Refused):
+    """The record refuses the form because of one field (an unknown place, a token in use)."""
+
+    def __init__(self, field: str, key: str) -> None:
+        super().__init__(key, field, status=422)
+        self.key = key
+
+
+def blank_row() -> dict[str, Any]:
+    return {**dict.fromkeys(MEMBER_FIELDS, ""), "sex": Sex.UNKNOWN, "needs": [],
+            "consent": False}
+
+
+def _rows(form: FormData) -> list[dict[str, Any]]:
+    try:
+        count = min(max(int(text(form, "rows")), 1), MAX_MEMBERS)
+    except ValueError:
+        count = 1
+    rows = []
+    for i in range(count):
+        row: dict[str, Any] = {f: text(form, f"m{i}.{f}") for f in MEMBER_FIELDS}
+        row["needs"] = [n for n in form.getlist(f"m{i}.needs") if isinstance(n, str)]
+        row["consent"] = form.get(f"m{i}.consent") == "yes"
+        rows.append(row)
+    return rows
+
+
+def _blank(row: dict[str, Any]) -> bool:
+    """An untouched row (an extra "add member" click) is left out, not refused."""
+    typed = ("given_name", "father_name", "family_name", "birth_year", "age")
+    return not any(row[f] for f in typed) and not row["needs"]
+
+
+def _member(row: dict[str, Any]) -> dict[str, Any]:
+    member = {f: row[f] or None for f in MEMBER_FIELDS}
+    member.update(given_name=row["given_name"], sex=row["sex"] or Sex.UNKNOWN,
+                  needs=row["needs"], consent=row["consent"])
+    return member
+
+
+def _errors(exc: ValidationError, kept: list[int]) -> dict[str, str]:
+    """Schema errors keyed by the form field they belong to."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        loc = error["loc"]
+        if loc[0] == "members" and len(loc) > 1 and isinstance(loc[1], int):
+            row = f"m{kept[loc[1]]}"
+            if len(loc) == 2:  # the whole member: a birth year and an age both given
+                errors.setdefault(f"{row}.birth_year", "error.one_age")
+                continue
+            field = str(loc[2])
+            errors.setdefault(f"{row}.{field}", FIELD_KEYS.get(field, error_key(error)))
+        else:
+            field = str(loc[0])
+            errors.setdefault(field, FIELD_KEYS.get(field, error_key(error)))
+    return errors
+
+
+def _decide(event: ev.HouseholdRegistered, kept: list[int]) -> Any:
+    def decide(state: OperationState) -> list[ev.Payload]:
+        place = state.locations.get(event.gathering_point_id)
+        if place is None or place.kind != LocationKind.GATHERING_POINT:
+            raise FieldRefused("gathering_point_id", "error.choice")
+        if event.token and event.token in state.tokens:
+            raise FieldRefused("token", "error.token_in_use")
+        for i, member in enumerate(event.members):
+            to = state.locations.get(member.destination_id or "")
+            if member.destination_id and (to is None or to.kind not in ARRIVAL_KINDS):
+                raise FieldRefused(f"m{kept[i]}.destination_id", "error.choice")
+        return [event]
+
+    return decide
+
+
+def _form(request: Request, status: int = 200, rows: list[dict[str, Any]] | None = None,
+          values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+          registered: dict[str, Any] | None = None) -> HTMLResponse:
+    with app_of(request).engine.connect() as conn:
+        places = queries.places(conn)
+    gathering = [p for p in places if p["kind"] == LocationKind.GATHERING_POINT]
+    default_point = request.session.get("gathering_point_id") or (
+        gathering[0]["location_id"] if len(gathering) == 1 else "")
+    return render(request, "register.html", status, rows=rows or [blank_row()],
+                  values=values or {"gathering_point_id": default_point, "token": ""},
+                  errors=errors or {}, registered=registered, gathering=gathering,
+                  destinations=[p for p in places if p["kind"] in ARRIVAL_KINDS],
+                  place_names={p["location_id"]: p["name"] for p in places},
+                  needs=list(Need), sexes=list(Sex))
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_form(request: Request, who: Registrar,
+                  registered: str | None = None) -> HTMLResponse:
+    household = None
+    if registered:
+        with app_of(request).engine.begin() as conn:
+            household = queries.household(conn, registered)
+            if household is not None:
+                audit(conn, who, "web: view household", registered)
+    return _form(request, registered=household)
+
+
+@router.post("/register")
+def register(request: Request, form: Posted,
+             who: Registrar) -> Response:
+    rows = _rows(form)
+    values = {"gathering_point_id": text(form, "gathering_point_id"), "token": text(form, "token")}
+    if form.get("action") == "add":
+        rows = rows + [blank_row()] if len(rows) < MAX_MEMBERS else rows
+        return _form(request, rows=rows, values=values)
+    kept = [i for i, row in enumerate(rows) if not _blank(row)] or [0]
+    try:
+        event = household_event(HouseholdIn.model_validate({
+            "gathering_point_id": values["gathering_point_id"] or None,
+            "token": values["token"] or None,
+            "members": [_member(rows[i]) for i in kept]}))
+        record(app_of(request), who, _decide(event, kept))
+    except ValidationError as exc:
+        return _form(request, 422, rows, values, _errors(exc, kept))
+    except FieldRefused as refused:
+        return _form(request, refused.status, rows, values, {str(refused.field): refused.key})
+    except Refused:
+        return _form(request, 409, rows, values, {"form": "error.refused"})
+    request.session["gathering_point_id"] = event.gathering_point_id
+    return RedirectResponse(f"/register?registered={event.household_id}", status_code=303)

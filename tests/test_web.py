@@ -1,0 +1,500 @@
+"""The web UI in a real headless Chromium (Debian's /usr/bin/chromium) over real HTTP.
+
+Never downloads a browser: where /usr/bin/chromium is missing the browser tests are
+skipped, unless CORRIDOR_REQUIRE_BROWSER=1 (as CI sets it), where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
+from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, serve, username
+
+from corridor.api.app import create_app
+from corridor.domain import vocabulary
+from corridor.storage.database import connect, initialise
+from corridor.storage.schema import persons
+from corridor.web import overview
+from corridor.web.i18n import LOCALES
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+WEB = Path(__file__).parents[1] / "src" / "corridor" / "web"
+browser_test = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM} (install Debian's chromium package)"
+        if os.environ.get("CORRIDOR_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    engine = connect(str(tmp_path / "corridor.db"))
+    initialise(engine)
+    app = create_app(engine, secret="web-test-secret")
+    with serve(app) as url:
+        yield Site.with_users(url, app, engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site) -> Iterator[Page]:
+    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, role: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username(role))
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+def status_counts(page: Page) -> dict[str, str]:
+    cards = page.locator(".tally [data-status]")
+    return {cards.nth(i).get_attribute("data-status") or "": cards.nth(i).locator(".n")
+            .inner_text() for i in range(cards.count())}
+
+
+# --- signing in ------------------------------------------------------------------------
+
+
+@browser_test
+def test_wrong_password_is_refused_and_the_right_one_opens_the_dashboard(
+        page: Page, site: Site) -> None:
+    open_operation(site, illustrative=False)
+    page.goto("/alerts")
+    expect(page).to_have_url(re.compile(r"/login$"))  # not signed in: to the login form
+
+    page.fill("#username", "coordinator")
+    page.fill("#password", "not the password")
+    with page.expect_response(lambda r: r.url.endswith("/login") and
+                              r.request.method == "POST") as answer:
+        page.click("form[action='/login'] button[type=submit]")
+    assert answer.value.status == 401
+    expect(page.locator("[data-error]")).to_have_text("Wrong username or password.")
+    expect(page.locator("#username")).to_have_value("coordinator")
+
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Overview")
+    expect(page.locator(".brand .operation")).to_have_text("Aleppo evacuation")
+    expect(page.locator("[data-illustrative]")).to_have_count(0)  # a real operation
+
+    page.click("form[action='/logout'] button")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+
+@browser_test
+def test_dashboard_counts_add_up_and_an_illustrative_operation_says_so(
+        page: Page, site: Site) -> None:
+    journey(site, illustrative=True)
+    sign_in(page, "coordinator")
+    banner = page.locator("[data-illustrative]")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("ILLUSTRATIVE — generated people, no real persons")
+
+    counts = {status: int(n) for status, n in status_counts(page).items()}
+    assert counts == EXPECTED
+    total = int(page.locator("[data-status=registered] .n").inner_text())
+    assert total == sum(counts.values()) == 9
+    expect(page.locator("[data-status=unaccounted]")).to_have_class(re.compile(r"\bloud\b"))
+    expect(page.locator("[data-sum]")).to_contain_text("= 9")
+    expect(page.locator("[data-need=elderly] td").last).to_have_text("3")  # row total
+
+    expect(page.locator("[data-open-alerts]")).to_have_text("2")
+    page.click(".alerts-summary a")
+    expect(page).to_have_url(re.compile(r"/alerts$"))
+
+
+@browser_test
+def test_arabic_is_right_to_left_with_arabic_labels_and_is_remembered(
+        page: Page, site: Site) -> None:
+    journey(site, illustrative=True)
+    sign_in(page, "coordinator")
+    page.goto("/?lang=ar")
+    html = page.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(html).to_have_attribute("lang", "ar")
+    expect(page.locator("h1")).to_have_text("نظرة عامة")
+    expect(page.locator("[data-status=waiting] .label")).to_have_text("في الانتظار")
+    expect(page.locator("[data-status=unaccounted] .label")).to_have_text("مجهول المكان")
+    expect(page.locator("nav")).to_contain_text("القوافل")
+    expect(page.locator("[data-illustrative]")).to_contain_text("للتوضيح فقط")
+    # Mirrored: the brand sits at the right, the first status card right of the second.
+    brand, tools = page.locator(".brand").bounding_box(), page.locator(".tools").bounding_box()
+    assert brand and tools and brand["x"] > tools["x"]
+    first, second = (page.locator(".tally li").nth(i).bounding_box() for i in (0, 1))
+    assert first and second and first["x"] > second["x"]
+    page.screenshot(path="/tmp/corridor-dashboard-ar.png", full_page=True)
+
+    page.goto("/convoys")  # no ?lang: the session remembers
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(page.locator("[data-vehicle=bus2] .chip-count")).to_have_text("على المتن: 3 من 40")
+    page.goto("/convoys?lang=en")
+    expect(html).to_have_attribute("dir", "ltr")
+    expect(page.locator("h1")).to_have_text("Convoy board")
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+@browser_test
+def test_registering_a_household_through_the_form(page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "registrar")
+    before = {status: int(n) for status, n in status_counts(page).items()}
+
+    page.click("nav >> text=Register a household")
+    expect(page.locator("#gathering_point_id")).to_have_value("gp")  # the only one: chosen
+    page.fill("#token", "F-77")
+    page.fill("[name='m0.given_name']", "<i>Amal</i>")
+    page.fill("[name='m0.father_name']", "Omar")
+    page.fill("[name='m0.family_name']", "Saleh")
+    page.check("[name='m0.sex'][value=female]")
+    page.fill("[name='m0.birth_year']", "1990")
+    page.check("[name='m0.needs'][value=pregnant]")
+    page.check("[name='m0.consent']")
+    page.select_option("[name='m0.destination_id']", "hosp")
+    page.click("button[value=add]")
+    expect(page.locator("[name='m0.given_name']")).to_have_value("<i>Amal</i>")  # kept
+    expect(page.locator("[name='m0.needs'][value=pregnant]")).to_be_checked()
+    page.fill("[name='m1.given_name']", "سامي")
+    page.fill("[name='m1.family_name']", "صالح")
+    page.fill("[name='m1.age']", "7")
+    page.click("button[value=register]")
+
+    confirmation = page.locator("[data-registered]")
+    expect(confirmation.locator("[data-token]")).to_have_text("F-77")
+    expect(confirmation).to_contain_text("<i>Amal</i> Omar Saleh")  # escaped, shown as typed
+    expect(confirmation.locator("i")).to_have_count(0)
+    expect(confirmation).to_contain_text("سامي صالح")
+    household_id = confirmation.get_attribute("data-registered")
+    with site.engine.connect() as conn:
+        rows = conn.execute(select(persons.c.status, persons.c.birth_year_estimated)
+                            .where(persons.c.household_id == household_id)).all()
+    assert sorted(rows) == [("waiting", False), ("waiting", True)]
+    assert "web: view household" in site.audited("registrar")
+
+    page.click("nav >> text=Overview")
+    after = {status: int(n) for status, n in status_counts(page).items()}
+    assert after == {**before, "waiting": before["waiting"] + 2}
+    expect(page.locator("[data-status=registered] .n")).to_have_text("11")
+
+
+@browser_test
+def test_a_bad_registration_shows_the_field_error_and_records_nothing(
+        page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "registrar")
+    recorded = site.event_count()
+    page.goto("/register")
+    page.fill("#token", "F-1")  # already issued to the Haddad family
+    page.fill("[name='m0.family_name']", "Saleh")  # no given name
+    page.fill("[name='m0.birth_year']", "1990")
+    with page.expect_response(lambda r: r.url.endswith("/register") and
+                              r.request.method == "POST") as answer:
+        page.click("button[value=register]")
+    assert answer.value.status == 422
+    field = page.locator("[name='m0.given_name']")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    error = page.locator("[data-error-for='m0.given_name']")
+    expect(error).to_have_text("Required.")
+    assert field.get_attribute("aria-describedby") == error.get_attribute("id")
+    expect(page.locator("[name='m0.family_name']")).to_have_value("Saleh")
+    expect(page.locator("#token")).to_have_value("F-1")
+    assert site.event_count() == recorded
+
+    page.fill("[name='m0.given_name']", "Amal")  # now the token is the only problem
+    page.click("button[value=register]")
+    expect(page.locator("[data-error-for=token]")).to_have_text(
+        "This token already belongs to another household.")
+    expect(page.locator("[data-error-for='m0.given_name']")).to_have_count(0)
+    assert site.event_count() == recorded
+
+
+# --- convoy board ------------------------------------------------------------------------------
+
+
+@browser_test
+def test_the_convoy_board_places_each_vehicle_at_the_stop_it_last_passed(
+        page: Page, site: Site) -> None:
+    journey(site)
+    co = site.api("coordinator")
+    co.post("/api/convoys", json={"convoy_id": "c2", "label": "Convoy 2", "route_id": "r1",
+                                  "vehicle_ids": ["bus3"]}).raise_for_status()
+    co.post("/api/convoys/c2/hold", json={"reason": "Road closed by shelling",
+                                          "location_id": "gp"}).raise_for_status()
+    sign_in(page, "coordinator")
+    page.click("nav >> text=Convoys")
+
+    convoy = page.locator("[data-convoy=c1]")
+    expect(convoy.locator("[data-state]")).to_have_text("Departed")
+    bus2 = convoy.locator("[data-vehicle=bus2]")
+    stop = convoy.locator(".stop", has=page.locator("[data-vehicle=bus2]"))
+    expect(stop).to_have_attribute("data-location", "cp1")
+    expect(stop).to_have_attribute("data-stop-index", "1")
+    expect(stop.locator(".stop-name")).to_contain_text("Salah al-Din")
+    expect(bus2).to_contain_text("On board: 3 of 40")
+    expect(bus2).not_to_have_class(re.compile(r"\balerted\b"))
+    bus1 = convoy.locator("[data-vehicle=bus1]")
+    expect(convoy.locator(".stop", has=page.locator("[data-vehicle=bus1]"))).to_have_attribute(
+        "data-location", "rc")
+    expect(bus1).to_have_class(re.compile(r"\balerted\b"))  # Karim is not checked in
+    expect(bus1).to_contain_text("Open alerts: 2")
+    assert bus1.locator("a").evaluate("e => getComputedStyle(e).backgroundColor") == \
+        "rgb(176, 0, 32)"
+    expect(convoy.locator(".stop")).to_have_count(4)
+
+    held = page.locator("[data-convoy=c2]")
+    expect(held.locator("[data-state]")).to_have_text("Held")
+    expect(held.locator("[data-reason]")).to_contain_text("Road closed by shelling")
+    expect(held.locator(".stop", has=page.locator("[data-vehicle=bus3]"))).to_have_attribute(
+        "data-stop-index", "0")
+    page.screenshot(path="/tmp/corridor-convoys.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path="/tmp/corridor-convoys-phone.png", full_page=True)
+
+    bus2.locator("a").click()
+    expect(page).to_have_url(re.compile(r"/vehicles/bus2/manifest$"))
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+@browser_test
+def test_alerts_name_the_unaccounted_and_a_coordinator_resolves_one(
+        page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "coordinator")
+    page.goto("/alerts")
+    missing = page.locator("[data-unaccounted] tbody tr")
+    expect(missing).to_have_count(1)
+    expect(missing).to_contain_text("Karim Haddad")
+    expect(missing).to_contain_text("F-1")
+    expect(missing).to_contain_text("Bus 1")
+    expect(missing).to_contain_text("Atareb")
+    not_checked_in = page.locator(".alert-card.kind-not_checked_in")
+    expect(not_checked_in.locator(".names")).to_have_text("Karim Haddad")
+    assert "web: view alerts" in site.audited("coordinator")
+
+    short = page.locator(".alert-card.kind-headcount_short")
+    expect(short).to_contain_text("Salah al-Din")
+    alert_id = short.get_attribute("data-alert")
+    # An empty note is refused by the server too, not only by the browser.
+    short.locator("textarea").evaluate("e => e.removeAttribute('required')")
+    short.locator("button").click()
+    expect(short.locator(".field-error")).to_have_text(
+        "Write a note saying why the alert is closed.")
+
+    short.locator("textarea").fill("Recounted at the crossing: all four aboard")
+    short.locator("button").click()
+    expect(page.locator(".alert-card")).to_have_count(1)
+    expect(page.locator(f".alert-card[data-alert='{alert_id}']")).to_have_count(0)
+    resolved = page.locator(f"[data-resolved] tr[data-alert='{alert_id}']")
+    expect(resolved).to_contain_text("Recounted at the crossing: all four aboard")
+    expect(resolved).to_contain_text("coordinator")
+    # The crossing's gap was explained by the recorded removal: resolved by the record.
+    expect(page.locator("[data-resolved]")).to_contain_text("the record (automatically)")
+
+
+@browser_test
+def test_only_coordinators_get_the_resolve_form(page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "tracing_officer")
+    page.goto("/alerts")
+    expect(page.locator(".alert-card")).to_have_count(2)
+    expect(page.locator("form[action='/alerts/resolve']")).to_have_count(0)
+    expect(page.locator("nav a[href='/register']")).to_have_count(0)
+
+
+# --- manifest -----------------------------------------------------------------------------------
+
+
+@browser_test
+def test_the_manifest_lists_who_is_on_board_and_prints_on_paper(page: Page, site: Site) -> None:
+    journey(site, illustrative=True)
+    sign_in(page, "checkpoint_monitor")
+    page.goto("/vehicles/bus2/manifest")
+    rows = page.locator("[data-manifest] tbody tr")
+    expect(rows).to_have_count(3)
+    for name in ("Layla", "Omar", "Nour"):
+        expect(page.locator("[data-manifest]")).to_contain_text(name)
+    expect(rows.first).to_contain_text("F-2")
+    expect(rows.first).to_contain_text("On a vehicle")
+    expect(page.locator("[data-on-board]")).to_have_text("3")
+    expect(page.locator("[data-checkpoint=cp1] td").first).to_have_text("3")  # recorded count
+    expect(page.locator("[data-checkpoint]")).to_have_count(2)
+    expect(page.locator(".sign-line")).to_have_count(3)
+    assert site.audited("checkpoint-monitor") == ["web: view manifest"]
+
+    expect(page.locator("link[rel=stylesheet][media=print]")).to_have_attribute(
+        "href", "/static/print.css")
+    expect(page.locator("[data-print]")).to_be_visible()  # the script showed the button
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator("[data-print]")).to_be_hidden()
+    expect(page.locator("[data-manifest]")).to_be_visible()
+    expect(page.locator("[data-illustrative]")).to_be_visible()  # a demo stays marked on paper
+    colours = page.evaluate("""() => [getComputedStyle(document.body).backgroundColor,
+        getComputedStyle(document.querySelector('.banner')).backgroundColor,
+        getComputedStyle(document.querySelector('th')).color]""")
+    assert colours == ["rgba(0, 0, 0, 0)", "rgba(0, 0, 0, 0)", "rgb(0, 0, 0)"]
+    page.screenshot(path="/tmp/corridor-manifest-print.png", full_page=True)
+
+
+# --- partners ------------------------------------------------------------------------------------
+
+
+@browser_test
+def test_partners_see_suppressed_counts_and_no_names(page: Page, site: Site) -> None:
+    people = journey(site)
+    sign_in(page, "partner")
+    counts = status_counts(page)
+    assert counts == {s: "<5" for s in EXPECTED}  # every cell is below 5
+    # The total is rounded to 5 too, so it cannot be used to undo a suppressed cell.
+    expect(page.locator("[data-status=registered] .n")).to_have_text("10")
+    expect(page.locator("[data-sum]")).to_have_count(0)
+    expect(page.locator("nav a[href='/alerts']")).to_have_count(0)
+    expect(page.locator("nav a[href='/register']")).to_have_count(0)
+
+    pages = {"/": 200, "/convoys": 200, "/incidents": 200, "/alerts": 403,
+             "/vehicles/bus2/manifest": 403, "/register": 403}
+    for path, status in pages.items():
+        response = page.goto(path)
+        assert response is not None and response.status == status, path
+        text = page.locator("body").inner_text()
+        for name in [*people, "Haddad", "Khalil", "Nasser"]:
+            assert name not in text, (path, name)
+        if status == 403:
+            expect(page.locator("[data-error]")).to_have_text("Your role may not open this page.")
+    page.goto("/convoys")
+    expect(page.locator("a[href*='/manifest']")).to_have_count(0)
+    assert site.audited("partner") == []
+
+
+# --- CSRF ---------------------------------------------------------------------------------
+
+
+@browser_test
+def test_a_post_without_the_csrf_token_is_refused(page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "coordinator")
+    page.goto("/alerts")
+    form = page.locator(".alert-card.kind-headcount_short form")
+    alert_id = form.locator("[name=alert_id]").input_value()
+    token = form.locator("[name=csrf]").input_value()
+    recorded = site.event_count()
+
+    for sent in ({}, {"csrf": "forged"}):
+        answer = page.request.post("/alerts/resolve", max_redirects=0, form={
+            "alert_id": alert_id, "note": "forged", **sent})
+        assert answer.status == 403
+        assert "did not come from this session" in answer.text()
+    assert site.event_count() == recorded
+
+    answer = page.request.post("/alerts/resolve", max_redirects=0, form={
+        "alert_id": alert_id, "note": "checked", "csrf": token})
+    assert answer.status == 303  # the same request with the token goes through
+    assert site.event_count() == recorded + 1
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+
+@browser_test
+def test_a_checkpoint_monitor_reports_an_incident(page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "checkpoint_monitor")
+    page.goto("/incidents")
+    expect(page.locator("[data-incidents]")).to_have_count(0)
+    page.click("summary")
+    page.select_option("#type", "shooting")
+    page.select_option("#location_id", "cp1")
+    page.select_option("#convoy_id", "c1")
+    page.select_option("#vehicle_id", "bus2")
+    page.fill("#occurred_at", "2016-12-15T09:30")
+    page.fill("#injured", "2")
+    page.fill("#description", "Shots fired near the checkpoint")
+    page.click("form[action='/incidents'] button[type=submit]")
+    row = page.locator("[data-incidents] tbody tr")
+    expect(row).to_have_count(1)
+    for text in ("2016-12-15 09:30 UTC", "Salah al-Din", "Convoy 1 / Bus 2", "Shooting",
+                 "checkpoint-monitor", "Shots fired near the checkpoint"):
+        expect(row).to_contain_text(text)
+
+
+# --- without a browser ----------------------------------------------------------------------
+
+
+def test_both_languages_have_every_string() -> None:
+    en, ar = (json.loads((LOCALES / f"{lang}.json").read_text("utf-8")) for lang in ("en", "ar"))
+    assert en.keys() == ar.keys()
+    assert all(v.strip() for v in [*en.values(), *ar.values()])
+    used = set()
+    for path in [*WEB.glob("templates/*.html"), *WEB.glob("*.py")]:
+        used |= set(re.findall(r"""["']((?:[a-z_]+)\.[a-z_]+)["']""", path.read_text("utf-8")))
+    namespaces = {k.split(".")[0] for k in en}
+    used = {key for key in used if key.split(".")[0] in namespaces and
+            not key.endswith(".html")}
+    assert used - en.keys() == set()
+    prefixes = {"status": vocabulary.Status, "need": vocabulary.Need, "sex": vocabulary.Sex,
+                "vehicle_kind": vocabulary.VehicleKind, "role": vocabulary.Role,
+                "location_kind": vocabulary.LocationKind, "alert_kind": vocabulary.AlertKind,
+                "convoy_state": vocabulary.ConvoyState, "incident_type": vocabulary.IncidentType}
+    for prefix, values in prefixes.items():
+        assert {f"{prefix}.{v}" for v in values} <= en.keys(), prefix
+
+
+def test_an_unexpected_failure_shows_a_friendly_page(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = connect(str(tmp_path / "corridor.db"))
+    initialise(engine)
+    site = Site.with_users("http://testserver", create_app(engine, secret="s"), engine)
+    browser = TestClient(site.app, raise_server_exceptions=False)
+    login = browser.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', login.text)
+    assert token
+    browser.post("/login", data={"username": "coordinator", "password": PASSWORD,
+                                 "csrf": token.group(1)})
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(overview.queries, "counts", broken)
+    answer = browser.get("/")
+    assert answer.status_code == 500
+    assert "text/html" in answer.headers["content-type"]
+    assert "nothing was recorded" in answer.text
+    assert "secret internals" not in answer.text and "Traceback" not in answer.text
+    missing = browser.get("/no-such-page")
+    assert (missing.status_code, "There is no such page." in missing.text) == (404, True)
+    assert browser.get("/api/no-such-thing").headers["content-type"] == "application/problem+json"
+    engine.dispose()
