@@ -522,7 +522,7 @@ class _Evacuation:
     def fill(queue: list[_Household], capacity: int, taken: set[str],
              one_household: bool) -> list[_Household]:
         """Whole households in queue order; one too big for the seats left waits."""
-        seats, chosen = capacity, []
+        seats, chosen = capacity, list[_Household]()
         for household in queue:
             if seats == 0 or (one_household and chosen):
                 break

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 from corridor.domain.events import PersonBoarded
 from corridor.domain.state import FINISHED, OperationState, Person
-from corridor.domain.vocabulary import NEED_PRIORITY, NO_NEED_PRIORITY, ConvoyState, Status
+from corridor.domain.vocabulary import (
+    NEED_PRIORITY,
+    NO_NEED_PRIORITY,
+    ConvoyState,
+    Need,
+    Status,
+)
 
 
 class BoardingRefused(ValueError):
@@ -32,7 +38,8 @@ class QueuedHousehold:
 
 
 def _priority(people: list[Person]) -> int:
-    return min((NEED_PRIORITY[n] for p in people for n in p.needs), default=NO_NEED_PRIORITY)
+    return min((NEED_PRIORITY[Need(n)] for p in people for n in p.needs),
+               default=NO_NEED_PRIORITY)
 
 
 def queue(state: OperationState, gathering_point_id: str | None = None) -> list[QueuedHousehold]:

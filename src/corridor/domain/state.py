@@ -298,7 +298,8 @@ class OperationState:
     def _on_RouteDefined(self, f: Fact, p: ev.RouteDefined) -> Outcome:
         if clash := self._exists("routes", p.route_id, "route"):
             return clash
-        expected = [(p.origin_id, {LocationKind.GATHERING_POINT})]
+        expected: list[tuple[str, frozenset[LocationKind]]] = [
+            (p.origin_id, frozenset({LocationKind.GATHERING_POINT}))]
         expected += [(c, PASSAGE_KINDS) for c in p.checkpoint_ids]
         expected.append((p.destination_id, ARRIVAL_KINDS))
         for location_id, kinds in expected:
@@ -379,8 +380,8 @@ class OperationState:
             self.tokens[token] = p.household_id
         self._touch("households", p.household_id)
         for member in p.members:
-            if clash := self._register(f, p.household_id, member, p.gathering_point_id):
-                problems.append(clash)
+            if refused := self._register(f, p.household_id, member, p.gathering_point_id):
+                problems.append(refused)
         return ("; ".join(problems), True) if problems else None
 
     def _on_PersonRegistered(self, f: Fact, p: ev.PersonRegistered) -> Outcome:

@@ -164,7 +164,7 @@ def convoy_board(conn: Connection, for_partner: bool = False) -> list[dict[str, 
     names = {row.location_id: row.name for row in conn.execute(
         select(locations.c.location_id, locations.c.name))}
     route_rows = {row.route_id: row for row in conn.execute(select(routes))}
-    aboard = dict(conn.execute(select(persons.c.vehicle_id, func.count())
+    aboard: dict[str, int] = dict(conn.execute(select(persons.c.vehicle_id, func.count())
                                .where(persons.c.status == Status.ON_VEHICLE)
                                .group_by(persons.c.vehicle_id)).all())
     open_alerts: dict[str, int] = {}
