@@ -100,7 +100,7 @@ def fold(events: list[dict[str, Any]]) -> OperationState:
     state = OperationState()
     for seq, e in enumerate(events, 1):
         state.apply(Fact(seq, e["id"], e["type"], parse_payload(e["type"], e["payload"]),
-                         datetime.fromisoformat(e["recorded_at"]), e["author"]))
+                         datetime.fromisoformat(e["recorded_at"]), e["author"], e["device_id"]))
     return state
 
 

@@ -49,7 +49,8 @@ def queue(state: OperationState, gathering_point_id: str | None = None) -> list[
         if gathering_point_id and household.gathering_point_id != gathering_point_id:
             continue
         waiting = [state.persons[p] for p in state.members[household.household_id]
-                   if state.persons[p].status == Status.WAITING]
+                   if state.persons[p].status == Status.WAITING
+                   and state.persons[p].merged_into is None]
         if not waiting:
             continue
         needs = tuple(sorted({n for p in waiting for n in p.needs}))
@@ -106,7 +107,8 @@ def _split(state: OperationState, chosen: list[str]) -> list[str]:
     picked = set(chosen)
     households = dict.fromkeys(state.persons[p].household_id for p in chosen)
     return [m for h in households for m in state.members[h]
-            if m not in picked and state.persons[m].status == Status.WAITING]
+            if m not in picked and state.persons[m].status == Status.WAITING
+            and state.persons[m].merged_into is None]
 
 
 def household_by_token(state: OperationState, token: str) -> list[str]:
@@ -114,7 +116,7 @@ def household_by_token(state: OperationState, token: str) -> list[str]:
     if household_id is None:
         raise BoardingRefused("token", f"no household holds token {token}")
     return [p for p in state.members[household_id]
-            if state.persons[p].status == Status.WAITING]
+            if state.persons[p].status == Status.WAITING and state.persons[p].merged_into is None]
 
 
 def fill(state: OperationState, vehicle_id: str) -> list[PersonBoarded]:

@@ -264,6 +264,61 @@ class AlertResolved(Payload):
                     AfterValidator(_printable)]
 
 
+# --- Tracing and duplicates -----------------------------------------------------------
+
+
+class SoughtPerson(Payload):
+    """Who a family is looking for, as they describe them."""
+
+    name: Name  # full or partial, any script
+    sex: Sex | None = None
+    born: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    tolerance: Annotated[int, Field(ge=0, le=15)] = 2  # years either side of `born`
+    origin: Id | None = None  # gathering point they left from, if known
+    father_name: Name | None = None
+    household_names: Annotated[list[Name], Field(max_length=20)] = []
+
+
+class TracingRequestFiled(Payload):
+    request_id: Id
+    sought: SoughtPerson
+    requester_name: Name
+    relationship: Name  # of the requester to the person sought: mother, brother, ...
+    contact: Text  # how to reach the requester with news
+    consent: bool  # the requester agrees to this being recorded and to being contacted
+    note: Text = ""
+
+
+class TracingCandidateReviewed(Payload):
+    request_id: Id
+    person_id: Id
+    decision: Literal["confirmed", "rejected", "unsure"]
+    note: Text = ""
+
+
+class TracingRequestClosed(Payload):
+    request_id: Id
+    outcome: Literal["found", "not_found", "withdrawn", "referred"]
+    person_id: Id | None = None  # the person found
+    note: Text = ""
+
+
+class DuplicateReviewed(Payload):
+    """A reviewer's decision on a candidate pair. "same" merges `other_id` into
+    `person_id`; the merge is undone by PersonsUnmerged."""
+
+    person_id: Id
+    other_id: Id
+    decision: Literal["same", "different", "unsure"]
+    note: Text = ""
+
+
+class PersonsUnmerged(Payload):
+    person_id: Id
+    other_id: Id
+    note: Text = ""
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     cls.__name__: cls
     for cls in (
@@ -272,6 +327,8 @@ PAYLOADS: dict[str, type[Payload]] = {
         PersonBoarded, PersonDisembarked, ConvoyDeparted, CheckpointPassed, PersonRemoved,
         ConvoyHeld, ConvoyReleased, ConvoyTurnedBack, ConvoyReturned, ConvoyAborted,
         VehicleArrived, PersonCheckedIn, IncidentReported, AlertResolved,
+        TracingRequestFiled, TracingCandidateReviewed, TracingRequestClosed,
+        DuplicateReviewed, PersonsUnmerged,
     )
 }
 EventType = Literal[tuple(PAYLOADS)]  # type: ignore[valid-type]

@@ -12,7 +12,9 @@ _REGISTRAR = {"HouseholdRegistered", "PersonRegistered", "TokenIssued", "PersonS
               "PersonBoarded", "PersonDisembarked"}
 _CHECKPOINT = {"CheckpointPassed", "PersonRemoved", "ConvoyHeld", "ConvoyReleased",
                "ConvoyTurnedBack", "IncidentReported"}
-_RECEPTION = {"VehicleArrived", "PersonCheckedIn", "IncidentReported"}
+_RECEPTION = {"VehicleArrived", "PersonCheckedIn", "IncidentReported", "TracingRequestFiled"}
+_TRACING = {"TracingRequestFiled", "TracingCandidateReviewed", "TracingRequestClosed",
+            "DuplicateReviewed", "PersonsUnmerged"}
 
 MAY_RECORD: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PAYLOADS),
@@ -20,7 +22,7 @@ MAY_RECORD: dict[Role, frozenset[str]] = {
     Role.REGISTRAR: frozenset(_REGISTRAR),
     Role.CHECKPOINT_MONITOR: frozenset(_CHECKPOINT),
     Role.RECEPTION: frozenset(_RECEPTION),
-    Role.TRACING_OFFICER: frozenset(),
+    Role.TRACING_OFFICER: frozenset(_TRACING),
     Role.PARTNER: frozenset(),
 }
 
@@ -31,3 +33,8 @@ SYNCS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.REGISTRAR, Role.CHECKPOINT
                    Role.RECEPTION})
 # Roles that run the operation: plan convoys, resolve alerts, import lists.
 COORDINATES = frozenset({Role.ADMIN, Role.COORDINATOR})
+# Roles that may search for people by name (every search is audited and rate limited)...
+SEARCHES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRACING_OFFICER, Role.RECEPTION,
+                      Role.REGISTRAR})
+# ...and those who may also see where a person is now (status, vehicle, place).
+SEES_WHEREABOUTS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRACING_OFFICER})

@@ -120,6 +120,7 @@ class Person:
     removed_by: str | None = None
     registered_at: datetime | None = None
     status_at: datetime | None = None
+    merged_into: str | None = None  # a duplicate record of that person; out of the counts
 
 
 @dataclass(slots=True)
@@ -176,6 +177,55 @@ class Conflict:
     applied: bool  # True: recorded and applied but worth a look; False: refused
 
 
+@dataclass(slots=True)
+class TracingRequest:
+    request_id: str
+    name: str
+    sex: str | None
+    born: int | None
+    tolerance: int
+    origin: str | None
+    father_name: str | None
+    household_names: list[str]
+    requester_name: str
+    relationship: str
+    contact: str
+    consent: bool
+    note: str
+    filed_at: datetime
+    filed_by: str
+    status: str = "open"
+    outcome: str | None = None
+    found_person_id: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    closing_note: str | None = None
+
+
+@dataclass(slots=True)
+class TracingReview:
+    """A tracing officer's latest word on one candidate for one request."""
+
+    request_id: str
+    person_id: str
+    decision: str
+    note: str
+    reviewed_at: datetime
+    reviewed_by: str
+
+
+@dataclass(slots=True)
+class DuplicateReview:
+    """The latest decision on a pair of records that may be one person."""
+
+    person_id: str
+    other_id: str
+    decision: str
+    note: str
+    decided_at: datetime
+    decided_by: str
+
+
 @dataclass(frozen=True, slots=True)
 class Fact:
     """One ledger event, as the fold sees it. `recorded_at` is in UTC, so the live
@@ -187,6 +237,7 @@ class Fact:
     payload: ev.Payload
     recorded_at: datetime
     author: str
+    device_id: str
 
 
 # What a handler says about a fact: None when it fits the record, else the reason and
@@ -194,7 +245,8 @@ class Fact:
 Outcome = tuple[str, bool] | None
 
 TABLES = ("operation", "parties", "locations", "routes", "vehicles", "convoys", "households",
-          "persons", "passages", "alerts", "incidents", "conflicts")
+          "persons", "passages", "alerts", "incidents", "conflicts", "tracing_requests",
+          "tracing_reviews", "duplicate_reviews")
 MOVING = frozenset({ConvoyState.DEPARTED, ConvoyState.HELD, ConvoyState.TURNED_BACK})
 FINISHED = frozenset({ConvoyState.ARRIVED, ConvoyState.RETURNED, ConvoyState.ABORTED})
 
@@ -213,12 +265,18 @@ class OperationState:
         self.alerts: dict[str, Alert] = {}
         self.incidents: dict[str, Incident] = {}
         self.conflicts: dict[str, Conflict] = {}
+        self.tracing_requests: dict[str, TracingRequest] = {}
+        self.tracing_reviews: dict[tuple[str, str], TracingReview] = {}
+        self.duplicate_reviews: dict[tuple[str, str], DuplicateReview] = {}
         # Derived indexes, never stored: rebuilt by the same fold.
         self.on_board: dict[str, set[str]] = defaultdict(set)
         self.removals: dict[tuple[str, str, str], int] = defaultdict(int)
         self.tokens: dict[str, str] = {}
         self.members: dict[str, list[str]] = defaultdict(list)
         self.awaited_in: dict[str, str] = {}  # unaccounted person -> their not-checked-in alert
+        # Persons whose searchable identity changed (registered, merged, unmerged), in
+        # order: a name index follows this log instead of rescanning everyone.
+        self.identity_log: list[str] = []
         self.seq = 0
         self.dirty: dict[str, set[Any]] = {table: set() for table in TABLES}
         self.tracking = True  # off while rebuilding or catching up: nothing to write back
@@ -361,6 +419,7 @@ class OperationState:
             registered_at=f.recorded_at, status_at=f.recorded_at,
         )
         self.members[household_id].append(d.person_id)
+        self.identity_log.append(d.person_id)
         self._touch("persons", d.person_id)
         return None
 
@@ -375,7 +434,7 @@ class OperationState:
         if p.gathering_point_id not in self.locations:
             problems.append(f"gathering point {p.gathering_point_id} is not known")
         self.households[p.household_id] = Household(
-            p.household_id, p.gathering_point_id, token, f.recorded_at, f.author)
+            p.household_id, p.gathering_point_id, token, f.recorded_at, f.device_id)
         if token is not None:
             self.tokens[token] = p.household_id
         self._touch("households", p.household_id)
@@ -390,6 +449,8 @@ class OperationState:
             return f"household {p.household_id} is not known", False
         if clash := self._register(f, p.household_id, p.person, household.gathering_point_id):
             return clash, False
+        # The others' household names changed: a name index must see them again.
+        self.identity_log.extend(self.members[p.household_id])
         return None
 
     def _on_TokenIssued(self, f: Fact, p: ev.TokenIssued) -> Outcome:
@@ -409,6 +470,13 @@ class OperationState:
     def _person(self, person_id: str) -> Person | None:
         return self.persons.get(person_id)
 
+    @staticmethod
+    def _merged(person: Person) -> Outcome:
+        if person.merged_into is None:
+            return None
+        return (f"person {person.person_id} was merged into {person.merged_into}: record it "
+                "for that person", False)
+
     def _set_status(self, person: Person, status: Status, at: datetime, **where: Any) -> None:
         if person.status == Status.ON_VEHICLE and person.vehicle_id:
             self.on_board[person.vehicle_id].discard(person.person_id)
@@ -424,6 +492,8 @@ class OperationState:
         person = self._person(p.person_id)
         if person is None:
             return f"person {p.person_id} is not known", False
+        if merged := self._merged(person):
+            return merged
         if person.status != Status.WAITING:
             return f"person {p.person_id} is {person.status}, not waiting", False
         self._set_status(person, Status.STAYED, f.recorded_at)
@@ -441,6 +511,8 @@ class OperationState:
         if convoy_state is not None and convoy_state not in (ConvoyState.PLANNED,
                                                              ConvoyState.HELD):
             return f"vehicle {p.vehicle_id} is {convoy_state}, boarding is closed", False
+        if merged := self._merged(person):
+            return merged
         if person.status == Status.ON_VEHICLE:
             current = self.vehicles.get(person.vehicle_id or "")
             if current is not None and self.vehicle_convoy_state(current) in MOVING:
@@ -687,6 +759,8 @@ class OperationState:
             return f"person {p.person_id} is not known", False
         if place is None or place.kind not in ARRIVAL_KINDS:
             return f"{p.location_id} is not a known reception or hospital", False
+        if merged := self._merged(person):
+            return merged
         if person.status == Status.ARRIVED:
             return f"person {p.person_id} is already checked in", False
         previous = person.status
@@ -718,4 +792,84 @@ class OperationState:
         alert.status, alert.resolved_at = "resolved", f.recorded_at
         alert.resolved_by, alert.resolution = f.author, p.note
         self._touch("alerts", p.alert_id)
+        return None
+
+    # --- tracing and duplicates -----------------------------------------------------------
+
+    def _on_TracingRequestFiled(self, f: Fact, p: ev.TracingRequestFiled) -> Outcome:
+        if clash := self._exists("tracing_requests", p.request_id, "tracing request"):
+            return clash
+        sought = p.sought
+        self.tracing_requests[p.request_id] = TracingRequest(
+            p.request_id, sought.name, sought.sex, sought.born, sought.tolerance, sought.origin,
+            sought.father_name, list(sought.household_names), p.requester_name,
+            p.relationship, p.contact, p.consent, p.note, f.recorded_at, f.author)
+        self._touch("tracing_requests", p.request_id)
+        return None
+
+    def _open_request(self, request_id: str) -> TracingRequest | str:
+        request = self.tracing_requests.get(request_id)
+        if request is None:
+            return f"tracing request {request_id} is not known"
+        if request.status != "open":
+            return f"tracing request {request_id} is closed ({request.outcome})"
+        return request
+
+    def _on_TracingCandidateReviewed(self, f: Fact, p: ev.TracingCandidateReviewed) -> Outcome:
+        request = self._open_request(p.request_id)
+        if isinstance(request, str):
+            return request, False
+        if p.person_id not in self.persons:
+            return f"person {p.person_id} is not known", False
+        key = (p.request_id, p.person_id)
+        self.tracing_reviews[key] = TracingReview(p.request_id, p.person_id, p.decision, p.note,
+                                                  f.recorded_at, f.author)
+        self._touch("tracing_reviews", key)
+        return None
+
+    def _on_TracingRequestClosed(self, f: Fact, p: ev.TracingRequestClosed) -> Outcome:
+        request = self._open_request(p.request_id)
+        if isinstance(request, str):
+            return request, False
+        if p.outcome == "found" and p.person_id not in self.persons:
+            return "a request closed as found names the person found", False
+        request.status, request.outcome, request.found_person_id = "closed", p.outcome, p.person_id
+        request.closed_at, request.closed_by, request.closing_note = f.recorded_at, f.author, p.note
+        self._touch("tracing_requests", p.request_id)
+        return None
+
+    def _on_DuplicateReviewed(self, f: Fact, p: ev.DuplicateReviewed) -> Outcome:
+        kept, other = self.persons.get(p.person_id), self.persons.get(p.other_id)
+        if kept is None or other is None or kept is other:
+            return f"{p.person_id} and {p.other_id} are not two known persons", False
+        key = (min(p.person_id, p.other_id), max(p.person_id, p.other_id))
+        if other.merged_into == p.person_id or kept.merged_into == p.other_id:
+            return "the two records are merged: unmerge them first", False
+        if p.decision == "same":
+            if kept.merged_into or other.merged_into:
+                return "one of the records is already merged into a third", False
+            # Merging a record that has moved would put one person on two vehicles;
+            # keep the record that carries the movement instead.
+            if other.status != Status.WAITING:
+                return (f"person {p.other_id} is {other.status}: merge it the other way "
+                        "round", False)
+            other.merged_into = p.person_id
+            self.identity_log.append(p.other_id)
+            self._touch("persons", p.other_id)
+        self.duplicate_reviews[key] = DuplicateReview(p.person_id, p.other_id, p.decision,
+                                                      p.note, f.recorded_at, f.author)
+        self._touch("duplicate_reviews", key)
+        return None
+
+    def _on_PersonsUnmerged(self, f: Fact, p: ev.PersonsUnmerged) -> Outcome:
+        other = self.persons.get(p.other_id)
+        if other is None or other.merged_into != p.person_id:
+            return f"person {p.other_id} is not merged into {p.person_id}", False
+        other.merged_into = None
+        self.identity_log.append(p.other_id)
+        self._touch("persons", p.other_id)
+        # The pair goes back to the review queue, undecided.
+        key = (min(p.person_id, p.other_id), max(p.person_id, p.other_id))
+        self.duplicate_reviews.pop(key, None)
+        self._touch("duplicate_reviews", key)
         return None

@@ -88,9 +88,9 @@ class _Checked:
 
 def fact_of(row: Any) -> Fact:
     """A Fact from a `ledger_store.fact_rows` row."""
-    seq, event_id, event_type, payload, recorded_at, author = row
+    seq, event_id, event_type, payload, recorded_at, author, device_id = row
     return Fact(seq, event_id, event_type, PAYLOADS[event_type].model_validate_json(payload),
-                datetime.fromisoformat(recorded_at), author)
+                datetime.fromisoformat(recorded_at), author, device_id)
 
 
 class Ledger:
@@ -161,7 +161,8 @@ class Ledger:
                 new.append(stored)
                 known[item.event_id] = (seq, item.digest)
                 state.apply(Fact(seq, item.event_id, item.event.type, item.payload,
-                                 item.event.recorded_at.astimezone(UTC), item.event.author))
+                                 item.event.recorded_at.astimezone(UTC), item.event.author,
+                                 item.event.device_id))
                 receipts.append(Receipt(item.event_id, "accepted", seq))
             ledger_store.append(conn, new)
             for raw, receipt in zip(items, receipts, strict=True):
@@ -225,7 +226,8 @@ class Ledger:
                     utc_text(now)))
                 seq += 1
                 stored = self._sequence(item, seq, previous, utc_text(now), principal)
-                state.apply(Fact(seq, event.id, event_type, payload, now, principal.username))
+                state.apply(Fact(seq, event.id, event_type, payload, now, principal.username,
+                                 principal.device_id))
                 conflict = state.conflicts.get(event.id)
                 if conflict is not None and not conflict.applied:
                     if new:

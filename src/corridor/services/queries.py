@@ -31,6 +31,8 @@ from corridor.storage.schema import (
 
 # Counts below this are shown to partners as "fewer than" (small-cell suppression).
 SUPPRESS_BELOW = 5
+# A record merged into another is a duplicate of that person, not a person.
+COUNTED = persons.c.merged_into.is_(None)
 
 
 def _dicts(conn: Connection, query: Any) -> list[dict[str, Any]]:
@@ -46,13 +48,13 @@ def counts(conn: Connection) -> dict[str, Any]:
     """People by status and by specific need; every status always present, so the
     statuses visibly add up to the registered total."""
     by_status = {s.value: 0 for s in Status}
-    for status, n in conn.execute(select(persons.c.status, func.count())
+    for status, n in conn.execute(select(persons.c.status, func.count()).where(COUNTED)
                                   .group_by(persons.c.status)):
         by_status[status] = n
     by_need: dict[str, dict[str, int]] = {n.value: {s.value: 0 for s in Status} for n in Need}
     query = (select(person_needs.c.need, persons.c.status, func.count())
              .join(persons, persons.c.person_id == person_needs.c.person_id)
-             .group_by(person_needs.c.need, persons.c.status))
+             .where(COUNTED).group_by(person_needs.c.need, persons.c.status))
     for need, status, n in conn.execute(query):
         by_need[need][status] = n
     households_n = conn.execute(select(func.count()).select_from(households)).scalar_one()
@@ -103,7 +105,7 @@ PERSON_ROW = select(persons, households.c.token).outerjoin(
 def list_persons(conn: Connection, *, status: str | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = 100,
                  offset: int = 0) -> list[dict[str, Any]]:
-    query = PERSON_ROW
+    query = PERSON_ROW.where(COUNTED)
     if status:
         query = query.where(persons.c.status == status)
     if vehicle_id:

@@ -19,6 +19,8 @@ TABLES: dict[str, Table] = {
     "routes": schema.routes, "vehicles": schema.vehicles, "convoys": schema.convoys,
     "households": schema.households, "persons": schema.persons, "passages": schema.passages,
     "alerts": schema.alerts, "incidents": schema.incidents, "conflicts": schema.conflicts,
+    "tracing_requests": schema.tracing_requests, "tracing_reviews": schema.tracing_reviews,
+    "duplicate_reviews": schema.duplicate_reviews,
 }
 
 

@@ -158,6 +158,7 @@ persons = Table(
     Column("removed_by", Text),
     Column("registered_at", UTC_TIME),
     Column("status_at", UTC_TIME),
+    Column("merged_into", String(ID)),  # a duplicate record: left out of every count
 )
 
 person_needs = Table(
@@ -218,9 +219,55 @@ conflicts = Table(
     Column("applied", Boolean, nullable=False),
 )
 
+tracing_requests = Table(
+    "tracing_requests", metadata,
+    Column("request_id", String(ID), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("sex", String(10)),
+    Column("born", Integer),
+    Column("tolerance", Integer, nullable=False),
+    Column("origin", String(ID)),
+    Column("father_name", String(120)),
+    Column("household_names", JSON, nullable=False),
+    Column("requester_name", String(120), nullable=False),
+    Column("relationship", String(120), nullable=False),
+    Column("contact", Text, nullable=False),
+    Column("consent", Boolean, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("filed_at", UTC_TIME, nullable=False),
+    Column("filed_by", String(ID), nullable=False),
+    Column("status", String(10), nullable=False, index=True),
+    Column("outcome", String(20)),
+    Column("found_person_id", String(ID)),
+    Column("closed_at", UTC_TIME),
+    Column("closed_by", String(ID)),
+    Column("closing_note", Text),
+)
+
+tracing_reviews = Table(
+    "tracing_reviews", metadata,
+    Column("request_id", String(ID), primary_key=True),
+    Column("person_id", String(ID), primary_key=True),
+    Column("decision", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("reviewed_at", UTC_TIME, nullable=False),
+    Column("reviewed_by", String(ID), nullable=False),
+)
+
+duplicate_reviews = Table(
+    "duplicate_reviews", metadata,
+    Column("person_id", String(ID), primary_key=True),
+    Column("other_id", String(ID), primary_key=True),
+    Column("decision", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("decided_at", UTC_TIME, nullable=False),
+    Column("decided_by", String(ID), nullable=False),
+)
+
 # Projection tables in the order they are cleared and refilled.
 PROJECTIONS = (operation, parties, locations, routes, vehicles, convoys, households,
-               person_needs, persons, passages, alerts, incidents, conflicts)
+               person_needs, persons, passages, alerts, incidents, conflicts, tracing_requests,
+               tracing_reviews, duplicate_reviews)
 
 # --- access -----------------------------------------------------------------------------
 
