@@ -20,7 +20,9 @@ def corridor(*args: str, **env: str):
 def fill(engine) -> None:
     device = Device()
     who = Principal("coordinator", Role.COORDINATOR, "phone-1")
-    Ledger(engine).push(setup_events(device) + [household(device, "h1", 3)], who)
+    ledger = Ledger(engine)
+    ledger.push(setup_events(device) + [household(device, "h1", 3)], who)
+    ledger.ensure_projected()
 
 
 def test_verify_names_the_edited_event_and_exits_non_zero(engine, database_url) -> None:

@@ -18,6 +18,7 @@ def push(client, batch):
 
 
 def count(engine, table) -> int:
+    Ledger(engine).ensure_projected()  # as every API read does first
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
@@ -48,6 +49,7 @@ def test_different_content_under_a_known_id_is_rejected_and_kept(api, engine) ->
     receipt = push(coordinator, [altered])["receipts"][0]
     assert receipt["status"] == "rejected"
     assert receipt["id"] == original["id"] and "different content" in receipt["reason"]
+    Ledger(engine).ensure_projected()
     with engine.connect() as conn:
         kept = conn.execute(select(rejects)).one()
         name = conn.execute(select(persons.c.given_name).where(persons.c.person_id == "h1-0"))
@@ -158,7 +160,23 @@ def test_two_ledgers_on_one_database_share_one_chain(engine) -> None:
     first.push(setup_events(device), who)
     second.push([household(device, "h1", 2)], who)
     first.push([device.event("PersonBoarded", person_id="h1-0", vehicle_id="bus1")], who)
+    second.ensure_projected()
     with engine.connect() as conn:
         on_board = conn.execute(select(persons.c.status).where(persons.c.person_id == "h1-0"))
         assert on_board.scalar_one() == "on_vehicle"
     assert verify(engine).broken is None
+
+
+def test_a_push_is_projected_before_anything_reads_it(api, engine) -> None:
+    """Pushes only append; the next read through the API sees everything acknowledged."""
+    coordinator = api.as_("coordinator")
+    device = Device()
+    push(coordinator, setup_events(device) + [household(device, "h1", 4)])
+    with engine.connect() as conn:
+        head, projected = conn.execute(select(ledger_meta.c.head_seq,
+                                              ledger_meta.c.projected_seq)).one()
+    assert projected < head  # nothing folded on the push path
+    counts = ok(coordinator.get("/api/operation"))["counts"]
+    assert counts["registered"] == 4
+    with engine.connect() as conn:
+        assert conn.execute(select(ledger_meta.c.projected_seq)).scalar_one() == head

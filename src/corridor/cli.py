@@ -31,7 +31,8 @@ from corridor.storage.database import DatabaseError, connect, initialise, is_ini
 from corridor.storage.schema import events, users
 
 app = typer.Typer(help="Corridor: the shared, verifiable record of an evacuation.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False,
+                  callback=config.tune_gc)
 user_app = typer.Typer(help="Accounts and device tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 console = Console()
@@ -198,6 +199,7 @@ def export(what: str = typer.Argument(..., help="persons, counts, vehicles, conv
     from corridor.services.exporting import export_csv
 
     engine = open_database(database)
+    Ledger(engine).ensure_projected()
     if out is None:
         rows = export_csv(engine, what, sys.stdout, cli_principal())
     else:
@@ -260,6 +262,79 @@ def restore(file: Path, database: Database = config.DEFAULT_DATABASE) -> None:
         raise Failure(f"{file}: {exc}") from None
     console.print(f"Restored {count:,} events into {database}; devices will re-send what "
                   "they hold")
+
+
+@app.command()
+@one_line_errors
+def trace(name: str = typer.Argument(..., help="Full or partial name, in any script."),
+          born: int | None = typer.Option(None, help="Year of birth, if known."),
+          tolerance: int = typer.Option(2, min=0, max=15, help="Years either side of --born."),
+          sex: str | None = typer.Option(None, help="female or male."),
+          father: str | None = typer.Option(None, help="Father's name."),
+          limit: int = typer.Option(10, min=1, max=50),
+          reason: str = typer.Option("command-line search", help="Why: goes to the audit log."),
+          database: Database = config.DEFAULT_DATABASE) -> None:
+    """Search for a person across spellings and scripts (audited)."""
+    from rich.table import Table
+
+    from corridor.matching.records import Query
+    from corridor.services.tracing import Tracing
+
+    engine = open_database(database)
+    query = Query(name, sex, born, tolerance, None, father)
+    found = Tracing(engine, Ledger(engine)).search(cli_principal(), query, reason, limit)
+    if not found:
+        console.print(f"Nobody matches {name!r}")
+        return
+    table = Table("score", "name", "father", "family", "born", "sex", "status", "where",
+                  "agreed", "disagreed")
+    for f in found:
+        p = f.person
+        table.add_row(f"{f.match.score:.2f}", p["given_name"], p["father_name"] or "",
+                      p["family_name"] or "", str(p["birth_year"] or ""), p["sex"],
+                      p["status"], p["location_id"] or p["vehicle_id"] or "",
+                      ", ".join(f.match.agreed), ", ".join(f.match.disagreed))
+    console.print(table)
+
+
+@app.command()
+@one_line_errors
+def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whole operation "
+                                          "with Splink instead of showing the review queue."),
+               backend: str = typer.Option("duckdb", help="Splink backend: duckdb or spark."),
+               out: Path | None = typer.Option(None, "--out", "-o", help="CSV of pairs."),
+               database: Database = config.DEFAULT_DATABASE) -> None:
+    """Records that may be one person registered twice."""
+    import csv
+
+    from corridor.services.tracing import Tracing
+
+    engine = open_database(database)
+    ledger = Ledger(engine)
+    if batch:
+        from corridor.matching.batch import find_duplicates
+        from corridor.services.tracing import record_of
+
+        records = ledger.read(lambda state: [record_of(state, p) for p in state.persons.values()
+                                             if p.merged_into is None])
+        started = time.perf_counter()
+        pairs = find_duplicates(records, backend=backend)
+        rows = [(p.a, p.b, f"{p.probability:.3f}") for p in pairs]
+        header = ("person_id", "other_id", "probability")
+        console.print(f"Splink ({backend}) scored {len(records):,} people in "
+                      f"{time.perf_counter() - started:.1f} s: {len(rows):,} likely pairs")
+    else:
+        queue = Tracing(engine, ledger).duplicate_queue(cli_principal(), limit=500)
+        rows = [(q["person"]["person_id"], q["other"]["person_id"], f"{q['score']:.3f}")
+                for q in queue]
+        header = ("person_id", "other_id", "score")
+        console.print(f"{len(rows):,} pairs waiting for review")
+    if out is not None:
+        with out.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        console.print(f"Wrote them to {out}")
 
 
 @user_app.command("add")

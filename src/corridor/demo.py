@@ -866,9 +866,9 @@ def generate(seed: int = 2016, people: int = 35_000) -> Iterator[dict[str, Any]]
 
 def load(ledger: Ledger, seed: int = 2016, people: int = 35_000,
          progress: Callable[[int], None] | None = None) -> int:
-    """Push generate() into the ledger in batches of 1000 as the demo coordinator;
-    return the number of events accepted. `progress` gets each batch's size.
-    A rejected event is a bug in this generator: RuntimeError."""
+    """Push generate() into the ledger in batches of 1000 as the demo coordinator,
+    then write the projections; return the number of events accepted. `progress`
+    gets each batch's size. A rejected event is a bug in this generator: RuntimeError."""
     events = generate(seed, people)
     accepted = 0
     while batch := list(islice(events, MAX_BATCH)):
@@ -879,4 +879,5 @@ def load(ledger: Ledger, seed: int = 2016, people: int = 35_000,
             accepted += receipt.status == "accepted"
         if progress:
             progress(len(batch))
+    ledger.ensure_projected()
     return accepted

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from corridor import __version__
-from corridor.api import accounting, movement, operation, people, problems, sync
+from corridor.api import accounting, movement, operation, people, problems, sync, tracing
 from corridor.api.context import Corridor, corridor
 from corridor.api.problems import Problem
 from corridor.services.access import authenticate, issue_token
 from corridor.services.ledger import Ledger
+from corridor.services.tracing import Tracing
 
+log = logging.getLogger("corridor")
 MAX_BODY = 8 * 1024 * 1024  # a push of 1000 large events fits well within this
 
 
@@ -55,12 +62,35 @@ class TokenIn(BaseModel):
     device: str = Field("api", max_length=120, description="the device this token is for")
 
 
+PROJECT_EVERY = 1.0  # seconds between background projection passes
+
+
+async def keep_projected(ledger: Ledger) -> None:
+    """While the server runs, write projections soon after pushes, so the first read
+    after a device's large sync does not wait for them."""
+    while True:
+        await asyncio.sleep(PROJECT_EVERY)
+        try:
+            await run_in_threadpool(ledger.ensure_projected)
+        except Exception:  # a passing failure (database restarting): try again next time
+            log.exception("background projection failed")
+
+
 def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> FastAPI:
-    app = FastAPI(title="Corridor", version=__version__,
+    ledger = ledger or Ledger(engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(keep_projected(ledger))
+        yield
+        task.cancel()
+
+    app = FastAPI(title="Corridor", version=__version__, lifespan=lifespan,
                   description="The shared, verifiable record of a humanitarian evacuation.")
-    app.state.corridor = Corridor(engine, ledger or Ledger(engine))
+    app.state.corridor = Corridor(engine, ledger)
+    app.state.tracing = Tracing(engine, app.state.corridor.ledger)
     problems.install(app)
-    for module in (sync, operation, people, movement, accounting):
+    for module in (sync, operation, people, movement, accounting, tracing):
         app.include_router(module.router)
 
     @app.post("/api/auth/token", tags=["access"], status_code=201)

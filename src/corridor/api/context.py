@@ -24,6 +24,14 @@ class Corridor:
 
 
 def corridor(request: Request) -> Corridor:
+    """For everything that reads or decides: the projections caught up first."""
+    app: Corridor = request.app.state.corridor
+    app.ledger.ensure_projected()
+    return app
+
+
+def ledger_only(request: Request) -> Corridor:
+    """For sync, which works on the ledger alone: no projection catch-up."""
     return request.app.state.corridor  # type: ignore[no-any-return]
 
 

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from corridor.domain.boarding import BoardingRefused
 from corridor.services.access import AccessError
 from corridor.services.ledger import Refused
+from corridor.services.tracing import RateLimited
 
 log = logging.getLogger("corridor")
 MEDIA_TYPE = "application/problem+json"
@@ -67,6 +68,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AccessError)
     async def access(_: Request, exc: AccessError) -> JSONResponse:
         return problem_response(422, "Invalid account", exc.reason, exc.field)
+
+    @app.exception_handler(RateLimited)
+    async def limited(_: Request, exc: RateLimited) -> JSONResponse:
+        response = problem_response(429, "Too many searches", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from corridor.api.context import Corridor, corridor, require
+from corridor.api.context import Corridor, ledger_only, require
 from corridor.domain.permissions import SYNCS
 from corridor.services.ledger import MAX_BATCH, Principal
 
@@ -64,7 +64,7 @@ def _json(body: dict[str, Any]) -> Response:
 
 @router.post("/push", response_model=PushOut)
 def push(body: PushBody, principal: Principal = Depends(require(*SYNCS)),
-         app: Corridor = Depends(corridor)) -> Response:
+         app: Corridor = Depends(ledger_only)) -> Response:
     result = app.ledger.push(body.events, principal)
     return _json({
         "epoch": result.epoch, "head_seq": result.head_seq,
@@ -75,7 +75,7 @@ def push(body: PushBody, principal: Principal = Depends(require(*SYNCS)),
 @router.get("/pull", response_model=PullOut)
 def pull(since: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=5000),
          _: Principal = Depends(require(*SYNCS)),
-         app: Corridor = Depends(corridor)) -> Response:
+         app: Corridor = Depends(ledger_only)) -> Response:
     epoch, head_seq, events = app.ledger.pull(since, limit)
     return _json({"epoch": epoch, "head_seq": head_seq, "events": [
         {"seq": e.seq, "id": e.id, "type": e.type, "payload": orjson.loads(e.payload),

@@ -8,9 +8,16 @@ Two ways in, one path:
 - `execute`: a command from the API or web UI. Its events are checked by the same
   fold; one the fold would refuse is not recorded and the caller gets the reason.
 
-The operation's state is folded in memory and cached in the process. Before each
-write the cache catches up with whatever other processes appended, so any number
-of API workers can share one database; reads go to the projection tables.
+The operation's state is folded in memory and cached in the process; reads go to
+the projection tables. A push only appends: its receipts mean the events are
+durably in the ledger. The projections then catch up (`ensure_projected`) before
+anything reads them, before every command, and in the background while the server
+runs, so no read ever sees a state older than the events acknowledged before it.
+Keeping the fold and the row writes off the push path lets field devices sync a
+day's backlog quickly, and lets a projection pass write a row once for many events.
+Any number of API workers can share one database: each catches its cached state up
+with what the others appended, and `ledger_meta.projected_seq` says how far the
+projection tables are written.
 """
 
 from __future__ import annotations
@@ -104,12 +111,15 @@ class Ledger:
 
     @contextmanager
     def _writing(self) -> Iterator[tuple[Connection, OperationState]]:
+        """The write lock, the state caught up to the head, and on success every
+        projection row written up to the head."""
         with self._lock:
             try:
                 with writing(self.engine) as conn:
                     state = self._current(conn)
                     yield conn, state
                     projection_store.write_changes(conn, state)
+                    ledger_store.mark_projected(conn, state.seq)
             except Refused as refused:
                 if not refused.clean:
                     self._state = None
@@ -119,17 +129,28 @@ class Ledger:
                 raise
 
     def _current(self, conn: Connection) -> OperationState:
+        """The cached state, caught up with every event appended so far. Rows for
+        events already projected (by this or another process) are not marked to be
+        written again; rows for the rest are."""
         epoch = epoch_of(conn)
-        head_seq, _ = ledger_store.head(conn)
+        head_seq, projected = ledger_store.positions(conn)
         state = self._state
         if state is None or self._epoch != epoch or state.seq > head_seq:
             state, self._epoch = OperationState(), epoch
-        state.tracking = False  # other writers already stored those projections
         for row in ledger_store.fact_rows(conn, after=state.seq):
+            state.tracking = row.seq > projected
             state.apply(fact_of(row))
         state.tracking = True
         self._state = state
         return state
+
+    def ensure_projected(self) -> None:
+        """Write the projections up to the last appended event (cheap when they are)."""
+        with self.engine.connect() as conn:
+            head_seq, projected = ledger_store.positions(conn)
+        if projected < head_seq:
+            with self._writing():
+                pass
 
     def push(self, items: list[Any], principal: Principal) -> PushResult:
         """Append what a device sent; one receipt per item, in order."""
@@ -137,7 +158,7 @@ class Ledger:
         checked: list[_Checked | Receipt] = [self._check(raw, principal) for raw in items]
         receipts: list[Receipt] = []
         rejects: list[dict[str, Any]] = []
-        with self._writing() as (conn, state):
+        with self._lock, writing(self.engine) as conn:
             ids = [c.event_id for c in checked if isinstance(c, _Checked)]
             known = ledger_store.known_digests(conn, ids)
             seq, previous = ledger_store.head(conn)
@@ -160,9 +181,6 @@ class Ledger:
                 previous = stored.chain
                 new.append(stored)
                 known[item.event_id] = (seq, item.digest)
-                state.apply(Fact(seq, item.event_id, item.event.type, item.payload,
-                                 item.event.recorded_at.astimezone(UTC), item.event.author,
-                                 item.event.device_id))
                 receipts.append(Receipt(item.event_id, "accepted", seq))
             ledger_store.append(conn, new)
             for raw, receipt in zip(items, receipts, strict=True):
@@ -171,7 +189,8 @@ class Ledger:
                                     "pushed_by": principal.username, "reason": receipt.reason,
                                     "body": _body(raw)})
             ledger_store.keep_rejects(conn, rejects)
-        return PushResult(str(self._epoch), seq, receipts)
+            epoch = epoch_of(conn)
+        return PushResult(epoch, seq, receipts)
 
     def _check(self, raw: Any, principal: Principal) -> _Checked | Receipt:
         raw_id = raw.get("id") if isinstance(raw, dict) else None
@@ -243,7 +262,8 @@ class Ledger:
         return [event.seq for event in new]
 
     def read(self, look: Callable[[OperationState], T]) -> T:
-        """Answer a question from the current state (e.g. the boarding queue)."""
+        """Answer a question from the current state (e.g. the boarding queue); the
+        state is caught up with every event appended, projected or not."""
         with self._lock, self.engine.connect() as conn:
             try:
                 return look(self._current(conn))
@@ -267,6 +287,7 @@ class Ledger:
                     if progress and count % 5000 == 0:
                         progress(5000)
                 projection_store.replace_all(conn, state)
+                ledger_store.mark_projected(conn, state.seq)
                 state.tracking = True
                 if progress:
                     progress(count % 5000)

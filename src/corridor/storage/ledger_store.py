@@ -18,6 +18,16 @@ def head(conn: Connection) -> tuple[int, str]:
     return int(row.head_seq), str(row.head_chain)
 
 
+def positions(conn: Connection) -> tuple[int, int]:
+    """(last event appended, last event whose projections are written)."""
+    row = conn.execute(select(ledger_meta.c.head_seq, ledger_meta.c.projected_seq)).one()
+    return int(row.head_seq), int(row.projected_seq)
+
+
+def mark_projected(conn: Connection, seq: int) -> None:
+    conn.execute(update(ledger_meta).where(ledger_meta.c.id == 1).values(projected_seq=seq))
+
+
 def known_digests(conn: Connection, ids: list[str]) -> dict[str, tuple[int, str]]:
     """For the ids already in the ledger: their sequence and content digest."""
     found: dict[str, tuple[int, str]] = {}

@@ -39,6 +39,9 @@ ledger_meta = Table(
     Column("created_at", UTC_TIME, nullable=False),
     Column("head_seq", BigInteger, nullable=False),
     Column("head_chain", String(64), nullable=False),
+    # How far the projections have been written: pushes append only, and the
+    # projections catch up before anything reads them (services.ledger).
+    Column("projected_seq", BigInteger, nullable=False, server_default="0"),
 )
 
 events = Table(

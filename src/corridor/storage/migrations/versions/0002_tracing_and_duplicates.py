@@ -62,10 +62,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.add_column(sa.Column('merged_into', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('ledger_meta', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('projected_seq', sa.BigInteger(), nullable=False,
+                                      server_default='0'))
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ledger_meta', schema=None) as batch_op:
+        batch_op.drop_column('projected_seq')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_column('merged_into')
 

@@ -1,0 +1,282 @@
+"""Scoring a search, or another record, against a person record, with the reasons.
+
+Evidence is added up the Fellegi–Sunter way, as weights for and against, then squashed
+into [0, 1]. Names weigh most; a father's or family name that is present on both sides
+and clearly different counts against, so a namesake with another father ranks below the
+person sought. A name token in a search is aligned to the record's fields the way Arabic
+names are written: given name, father's name, [grandfather's name], family name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from corridor.matching.names import Token, analyse, similarity, tokens
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    person_id: str
+    given_name: str
+    father_name: str | None
+    family_name: str | None
+    sex: str  # "female" | "male" | "unknown"
+    birth_year: int | None
+    origin: str | None  # gathering point id
+    household_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    name: str  # any script; full ("Mohammed Ahmad al-Hassan") or partial ("Abd al-Rahman")
+    sex: str | None = None
+    born: int | None = None
+    tolerance: int = 2  # years either side of `born`
+    origin: str | None = None
+    father_name: str | None = None
+    household_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    person_id: str
+    score: float  # in [0, 1]
+    agreed: tuple[str, ...]  # e.g. ("given_name", "family_name", "birth_year")
+    disagreed: tuple[str, ...]  # e.g. ("father_name",)
+
+
+Names = tuple[Token, ...]
+
+AGREE = 0.8  # token similarity from which two spellings are taken for one name
+DISAGREE = 0.7  # below it, two names present on both sides are different names
+# A different father's or family name is strong evidence: people know them, and
+# namesakes otherwise agree on everything a registrar can see.
+# Weights of a field that agrees (times the similarity), is undecided (perhaps a typo),
+# disagrees.
+_GIVEN, _FATHER, _FAMILY = (4.0, 1.0, 5.0), (3.0, 0.0, 6.0), (3.0, 0.5, 5.0)
+_CENTRE, _SPREAD = 6.0, 1.5  # total weight scored 0.5, and how fast the score turns
+_SEXES = ("female", "male")
+
+
+@lru_cache(maxsize=1 << 17)
+def name_tokens(text: str | None) -> Names:
+    """The analysed tokens of a name (cached: the same names come back all the time)."""
+    return tuple(analyse(t) for t in tokens(text)) if text else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A person record as the scorer reads it: names analysed and split into fields."""
+
+    given: Names
+    father: Names
+    family: Names
+    sex: str | None
+    birth_year: int | None
+    origin: str | None
+    household: tuple[Names, ...]
+
+
+def profile(record: PersonRecord) -> Profile:
+    given = name_tokens(record.given_name)
+    father, family = name_tokens(record.father_name), name_tokens(record.family_name)
+    if not father and not family and len(given) > 1:
+        # A whole name in one field, as imported lists often have it.
+        given, father, family = given[:1], given[1:-1], given[-1:]
+    return Profile(given, father, family, _sex(record.sex), record.birth_year,
+                   _place(record.origin), tuple(name_tokens(n) for n in record.household_names))
+
+
+def _sex(value: str | None) -> str | None:
+    return value if value in _SEXES else None
+
+
+def _place(value: str | None) -> str | None:
+    return value.strip().casefold() or None if value else None
+
+
+# Which field each token of a searched name stands for, by the number of tokens: g given,
+# f father (then grandfather), l family. The best-fitting reading is taken.
+_READINGS: dict[int, tuple[str, ...]] = {
+    1: ("g", "l"), 2: ("gl", "gf"), 3: ("gfl", "ggl", "gff"), 4: ("gffl", "ggfl"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One way to split a searched name into fields."""
+
+    given_count: int
+    father_count: int
+    given: Names
+    father: Names  # with a father's name searched for on its own
+    family: Names
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A query as the scorer reads it."""
+
+    names: Names
+    father: Names
+    sex: str | None
+    born: int | None
+    tolerance: int
+    origin: str | None
+    household: tuple[Names, ...]
+    readings: tuple[Reading, ...]
+
+
+def wanted(query: Query) -> Wanted:
+    names, father = name_tokens(query.name), name_tokens(query.father_name)
+    return Wanted(names, father, _sex(query.sex), query.born, query.tolerance,
+                  _place(query.origin), tuple(name_tokens(n) for n in query.household_names),
+                  _split(names, father))
+
+
+def _split(names: Names, father: Names) -> tuple[Reading, ...]:
+    shapes = _READINGS.get(len(names), ("g" + "f" * (len(names) - 2) + "l",)) if names else ("",)
+    if father:  # the father's name was given on its own: the name likely lacks it
+        shapes = tuple(r for r in shapes if "f" not in r) or shapes
+    return tuple(Reading(
+        shape.count("g"), shape.count("f"),
+        tuple(t for t, r in zip(names, shape, strict=True) if r == "g"),
+        tuple(t for t, r in zip(names, shape, strict=True) if r == "f") + father,
+        tuple(t for t, r in zip(names, shape, strict=True) if r == "l")) for shape in shapes)
+
+
+def _field(query: Names, record: Names) -> float | None:
+    """Similarity of a field's tokens, in order (father then grandfather), None when
+    either side is silent; a lone token may match the record's second one, less well."""
+    if not query or not record:
+        return None
+    if len(query) == 1:
+        best = similarity(query[0], record[0])
+        if len(record) > 1 and best < AGREE:
+            best = max(best, 0.9 * similarity(query[0], record[1]))
+        return best
+    pairs = list(zip(query, record, strict=False))
+    return sum(similarity(a, b) for a, b in pairs) / len(pairs)
+
+
+def _weigh(value: float | None, weights: tuple[float, float, float]) -> float:
+    if value is None:
+        return 0.0
+    if value >= AGREE:
+        return weights[0] * value
+    return -weights[2] if value < DISAGREE else weights[1]
+
+
+Fields = tuple[float | None, float | None, float | None]  # given, father, family
+_FIELD_NAMES = ("given_name", "father_name", "family_name")
+
+
+def _names(want: Wanted, person: Profile) -> tuple[float, Fields]:
+    """The best reading of the searched name against the record's name fields. Two given
+    names, or a father and a grandfather, are read only where the record has them."""
+    best_total = -math.inf
+    best_fields: Fields = (None, None, None)
+    given_room, father_room = max(1, len(person.given)), max(1, len(person.father))
+    for n, reading in enumerate(want.readings):
+        if n and (reading.given_count > given_room or reading.father_count > father_room):
+            continue
+        fields = (_field(reading.given, person.given), _field(reading.father, person.father),
+                  _field(reading.family, person.family))
+        total = (_weigh(fields[0], _GIVEN) + _weigh(fields[1], _FATHER)
+                 + _weigh(fields[2], _FAMILY))
+        if total > best_total:
+            best_total, best_fields = total, fields
+    return best_total, best_fields
+
+
+def _household(want: tuple[Names, ...], have: tuple[Names, ...]) -> float | None:
+    """How many of the searched household members the record's household names."""
+    if not want or not have:
+        return None
+    return float(sum(1 for names in want if names and any(
+        (_field(names[:1], other[:1]) or 0.0) >= AGREE for other in have)))
+
+
+def _circumstances(a: Profile | Wanted, b: Profile, tolerance: int, agreed: list[str],
+                   disagreed: list[str]) -> float:
+    """Weight of everything but the names: sex, year of birth, origin, household."""
+    total = 0.0
+    if a.sex and b.sex:
+        same = a.sex == b.sex
+        total += 0.5 if same else -4.0
+        (agreed if same else disagreed).append("sex")
+    born = a.born if isinstance(a, Wanted) else a.birth_year
+    if born is not None and b.birth_year is not None:
+        gap = abs(born - b.birth_year)
+        if gap <= tolerance:
+            total += 2.0 - 0.4 * gap
+            agreed.append("birth_year")
+        else:  # both years may be estimates: a year or two more is a small doubt
+            beyond = gap - tolerance
+            total -= 0.5 * beyond if beyond <= 2 else 3.0 + 0.2 * min(beyond - 2, 10)
+            disagreed.append("birth_year")
+    if a.origin is not None and b.origin is not None:
+        if a.origin == b.origin:
+            total += 1.0
+            agreed.append("origin")
+        else:  # weak: people register wherever they reach a team
+            total -= 0.5
+            disagreed.append("origin")
+    found = _household(a.household, b.household)
+    if found is not None:
+        total += 1.5 * min(found, 2) if found else -0.5
+        (agreed if found else disagreed).append("household")
+    return total
+
+
+def _match(person_id: str, total: float, fields: Fields, agreed: list[str],
+           disagreed: list[str]) -> Match:
+    pairs = list(zip(_FIELD_NAMES, fields, strict=True))
+    names_agreed = [name for name, value in pairs if value is not None and value >= AGREE]
+    names_disagreed = [name for name, value in pairs if value is not None and value < DISAGREE]
+    return Match(person_id, 1 / (1 + math.exp(-(total - _CENTRE) / _SPREAD)),
+                 (*names_agreed, *agreed), (*names_disagreed, *disagreed))
+
+
+def ideal(want: Wanted) -> float:
+    """The weight of a record agreeing with everything the search says."""
+    first = want.readings[0]
+    return weight(want, Profile(first.given, first.father, first.family, want.sex, want.born,
+                                want.origin, want.household))
+
+
+def weight(want: Wanted, person: Profile) -> float:
+    """The total weight of evidence for `person` being the one searched for: the ranking
+    behind `compare`, without its reasons."""
+    return _names(want, person)[0] + _circumstances(want, person, want.tolerance, [], [])
+
+
+def compare(want: Wanted, person: Profile, person_id: str) -> Match:
+    """Score a search against one analysed record (the index calls this directly)."""
+    total, fields = _names(want, person)
+    agreed: list[str] = []
+    disagreed: list[str] = []
+    total += _circumstances(want, person, want.tolerance, agreed, disagreed)
+    return _match(person_id, total, fields, agreed, disagreed)
+
+
+def score(query: Query, record: PersonRecord) -> Match:
+    """How well `record` answers `query`, in [0, 1], with the fields that agreed and
+    those that disagreed."""
+    return compare(wanted(query), profile(record), record.person_id)
+
+
+def pair_score(a: PersonRecord, b: PersonRecord) -> Match:
+    """How likely two records are one person (duplicate registrations); the match
+    carries b's person_id."""
+    pa, pb = profile(a), profile(b)
+    fields = (_field(pa.given, pb.given), _field(pa.father, pb.father),
+              _field(pa.family, pb.family))
+    total = sum(_weigh(value, weights) for value, weights in zip(
+        fields, (_GIVEN, _FATHER, _FAMILY), strict=True))
+    agreed: list[str] = []
+    disagreed: list[str] = []
+    total += _circumstances(pa, pb, 2, agreed, disagreed)
+    return _match(b.person_id, total, fields, agreed, disagreed)

@@ -1,0 +1,261 @@
+"""Finding people: tracing search, tracing requests and the duplicate review queue.
+
+Searching for a person is reading personal data about someone who may be in danger,
+so every search and every view of a match is written to the audit log with the
+reason given, searches are rate limited per user, and partners never get results.
+Where a person is now (status, vehicle, place) is shown only to roles in
+`SEES_WHEREABOUTS`.
+
+The name index lives beside the ledger's cached state and follows the state's
+`identity_log`, so a person registered or checked in a moment ago is found at once.
+Candidates for tracing requests are searched live rather than stored: a request
+filed before a person arrives is matched as soon as that person is registered or
+checked in, and a rebuild has nothing to reproduce.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from corridor.domain.permissions import SEES_WHEREABOUTS
+from corridor.domain.state import OperationState, Person, TracingRequest
+from corridor.domain.vocabulary import Status
+from corridor.matching.index import NameIndex
+from corridor.matching.records import Match, PersonRecord, Query, pair_score
+from corridor.services.access import audit
+from corridor.services.ledger import Ledger, Principal
+
+# A request's candidates: matches at or above this score, at most this many. Scores
+# weigh evidence, so a request naming only a given name and a year cannot score high
+# even when all of it agrees (about 0.5); a wrong name or year falls below 0.1.
+CANDIDATE_SCORE = 0.3
+CANDIDATE_LIMIT = 20
+# Duplicate pairs at or above this score go to the review queue.
+DUPLICATE_SCORE = 0.8
+# Searches a user may make per window: enough for a busy tracing desk, too few
+# to page through a registry.
+SEARCHES_PER_WINDOW = 60
+WINDOW_SECONDS = 60.0
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many searches: try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class SearchLimiter:
+    """A sliding window of searches per user, in this process."""
+
+    def __init__(self, limit: int = SEARCHES_PER_WINDOW, window: float = WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._times: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, username: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            times = self._times[username]
+            while times and now - times[0] > self.window:
+                times.popleft()
+            if len(times) >= self.limit:
+                raise RateLimited(int(self.window - (now - times[0])) + 1)
+            times.append(now)
+
+
+def record_of(state: OperationState, person: Person) -> PersonRecord:
+    household = state.households.get(person.household_id)
+    others = tuple(state.persons[m].given_name for m in state.members[person.household_id]
+                   if m != person.person_id)
+    return PersonRecord(person.person_id, person.given_name, person.father_name,
+                        person.family_name, person.sex, person.birth_year,
+                        household.gathering_point_id if household else None, others)
+
+
+class NameIndexKeeper:
+    """Keeps one NameIndex in step with a ledger's state."""
+
+    def __init__(self) -> None:
+        self._index = NameIndex()
+        self._state: OperationState | None = None
+        self._seen = 0
+
+    def index(self, state: OperationState) -> NameIndex:
+        if state is not self._state:  # a rebuilt or reloaded state: start again
+            self._index, self._state, self._seen = NameIndex(), state, 0
+        log = state.identity_log
+        for person_id in dict.fromkeys(log[self._seen:]):
+            person = state.persons[person_id]
+            if person.merged_into is None:
+                self._index.add(record_of(state, person))
+            else:
+                self._index.remove(person_id)
+        self._seen = len(log)
+        return self._index
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    match: Match
+    person: dict[str, Any]
+
+
+def _describe(state: OperationState, person: Person, whereabouts: bool) -> dict[str, Any]:
+    household = state.households.get(person.household_id)
+    row: dict[str, Any] = {
+        "person_id": person.person_id, "given_name": person.given_name,
+        "father_name": person.father_name, "family_name": person.family_name,
+        "sex": person.sex, "birth_year": person.birth_year,
+        "household_id": person.household_id,
+        "gathering_point_id": household.gathering_point_id if household else None}
+    if whereabouts:
+        row.update(status=person.status, vehicle_id=person.vehicle_id,
+                   location_id=person.location_id, status_at=person.status_at)
+    return row
+
+
+class Tracing:
+    """Search, requests and duplicates over one ledger."""
+
+    def __init__(self, engine: Engine, ledger: Ledger) -> None:
+        self.engine, self.ledger = engine, ledger
+        self.keeper = NameIndexKeeper()
+        self.limiter = SearchLimiter()
+
+    def _found(self, state: OperationState, matches: Iterable[Match],
+               whereabouts: bool) -> list[Found]:
+        return [Found(m, _describe(state, state.persons[m.person_id], whereabouts))
+                for m in matches]
+
+    def search(self, principal: Principal, query: Query, reason: str,
+               limit: int = 10) -> list[Found]:
+        """Ranked matches for a query; audited with the reason, rate limited."""
+        self.limiter.check(principal.username)
+        whereabouts = principal.role in SEES_WHEREABOUTS
+        found = self.ledger.read(lambda state: self._found(
+            state, self.keeper.index(state).search(query, limit), whereabouts))
+        with self.engine.begin() as conn:
+            audit(conn, principal, "trace search", f"{_describe_query(query)}; reason: {reason}; "
+                  f"results: {', '.join(f.match.person_id for f in found) or 'none'}")
+        return found
+
+    # --- tracing requests ------------------------------------------------------------------
+
+    def candidates(self, state: OperationState, request: TracingRequest) -> list[Match]:
+        query = Query(request.name, request.sex, request.born, request.tolerance,
+                      request.origin, request.father_name, tuple(request.household_names))
+        return [m for m in self.keeper.index(state).search(query, CANDIDATE_LIMIT)
+                if m.score >= CANDIDATE_SCORE]
+
+    def request_view(self, principal: Principal, request_id: str) -> dict[str, Any] | None:
+        """A request with its candidates now, each with the review it has had and
+        whether the person arrived or was registered after the request was filed."""
+        whereabouts = principal.role in SEES_WHEREABOUTS
+
+        def look(state: OperationState) -> dict[str, Any] | None:
+            request = state.tracing_requests.get(request_id)
+            if request is None:
+                return None
+            rows = []
+            for found in self._found(state, self.candidates(state, request), whereabouts):
+                person = state.persons[found.match.person_id]
+                review = state.tracing_reviews.get((request_id, person.person_id))
+                rows.append({**found.person, "score": round(found.match.score, 3),
+                             "agreed": list(found.match.agreed),
+                             "disagreed": list(found.match.disagreed),
+                             "review": review.decision if review else None,
+                             "since_filed": _since(person, request)})
+            return {"request": _request_row(request), "candidates": rows}
+
+        view = self.ledger.read(look)
+        if view is not None:
+            with self.engine.begin() as conn:
+                audit(conn, principal, "view tracing request", f"{request_id}; candidates: "
+                      + (", ".join(c["person_id"] for c in view["candidates"]) or "none"))
+        return view
+
+    def open_requests(self) -> list[dict[str, Any]]:
+        """Open requests with how many candidates each has, and whether any of them
+        was registered or checked in after the request was filed (news for the family)."""
+
+        def look(state: OperationState) -> list[dict[str, Any]]:
+            rows = []
+            for request in state.tracing_requests.values():
+                if request.status != "open":
+                    continue
+                matches = self.candidates(state, request)
+                rejected = {p for (r, p), review in state.tracing_reviews.items()
+                            if r == request.request_id and review.decision == "rejected"}
+                live = [m for m in matches if m.person_id not in rejected]
+                rows.append({**_request_row(request), "candidates": len(live),
+                             "best_score": round(live[0].score, 3) if live else None,
+                             "news": any(_since(state.persons[m.person_id], request)
+                                         for m in live)})
+            return sorted(rows, key=lambda r: (not r["news"], r["filed_at"]))
+
+        return self.ledger.read(look)
+
+    # --- duplicates -------------------------------------------------------------------------
+
+    def duplicate_queue(self, principal: Principal, limit: int = 100) -> list[dict[str, Any]]:
+        """Pairs that may be one person registered twice — on different devices or
+        at different places — not yet decided, most likely first."""
+
+        def look(state: OperationState) -> list[dict[str, Any]]:
+            index = self.keeper.index(state)
+            pairs = []
+            for a, b in index.candidate_pairs():
+                first, second = state.persons[a], state.persons[b]
+                key = (min(a, b), max(a, b))
+                if key in state.duplicate_reviews or first.household_id == second.household_id:
+                    continue
+                if not _apart(state, first, second):
+                    continue
+                match = pair_score(record_of(state, first), record_of(state, second))
+                if match.score >= DUPLICATE_SCORE:
+                    pairs.append((match, first, second))
+            pairs.sort(key=lambda item: (-item[0].score, item[1].person_id, item[2].person_id))
+            return [{"score": round(m.score, 3), "agreed": list(m.agreed),
+                     "disagreed": list(m.disagreed),
+                     "person": _describe(state, first, True),
+                     "other": _describe(state, second, True)}
+                    for m, first, second in pairs[:limit]]
+
+        queue = self.ledger.read(look)
+        with self.engine.begin() as conn:
+            audit(conn, principal, "view duplicate queue", f"pairs shown: {len(queue)}")
+        return queue
+
+
+def _apart(state: OperationState, first: Person, second: Person) -> bool:
+    """Registered on different devices or at different gathering points."""
+    a, b = state.households.get(first.household_id), state.households.get(second.household_id)
+    if a is None or b is None:
+        return True
+    return a.device_id != b.device_id or a.gathering_point_id != b.gathering_point_id
+
+
+def _since(person: Person, request: TracingRequest) -> bool:
+    after = person.registered_at is not None and person.registered_at > request.filed_at
+    arrived = (person.status == Status.ARRIVED and person.status_at is not None
+               and person.status_at > request.filed_at)
+    return after or arrived
+
+
+def _request_row(request: TracingRequest) -> dict[str, Any]:
+    return {name: getattr(request, name) for name in request.__slots__}
+
+
+def _describe_query(query: Query) -> str:
+    parts = [f"name={query.name!r}"]
+    for field in ("sex", "born", "origin", "father_name"):
+        if (value := getattr(query, field)) is not None:
+            parts.append(f"{field}={value!r}")
+    return " ".join(parts)
