@@ -152,3 +152,12 @@ def test_import_then_export_round_trips_arabic_names(engine, database_url, tmp_p
     assert names and all(name in text_out for name in names)
     unknown = corridor("export", "secrets", "--database", database_url)
     assert unknown.exit_code == 1 and "persons" in unknown.output
+
+
+def test_a_password_prompt_left_unanswered_changes_nothing(engine, database_url) -> None:
+    result = runner.invoke(app, ["user", "add", "nadia", "--role", "registrar",
+                                 "--database", database_url], input="\n")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("error: cancelled: nothing was changed")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -57,6 +58,8 @@ def one_line_errors(command: F) -> F:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except (click.exceptions.Abort, typer.Abort):  # a prompt closed unanswered
+            message = "cancelled: nothing was changed"
         except (Failure, DatabaseError, RuntimeError, PermissionError, ValueError,
                 FileNotFoundError, IsADirectoryError) as exc:
             message = str(exc)

@@ -76,14 +76,27 @@ async def keep_projected(ledger: Ledger) -> None:
             log.exception("background projection failed")
 
 
+def warm_up(tracing: Tracing) -> None:
+    """Fold the state and build the name index and duplicate queue once at start, so
+    the first person to search or review does not wait for them."""
+    try:
+        tracing.ledger.ensure_projected()
+        tracing.ledger.read(lambda state: (tracing.keeper.index(state),
+                                           tracing.duplicates.pairs(state)))
+    except Exception:
+        log.exception("warming up failed; the first request will do it")
+
+
 def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> FastAPI:
     ledger = ledger or Ledger(engine)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm = asyncio.create_task(run_in_threadpool(warm_up, app.state.tracing))
         task = asyncio.create_task(keep_projected(ledger))
         yield
         task.cancel()
+        warm.cancel()
 
     app = FastAPI(title="Corridor", version=__version__, lifespan=lifespan,
                   description="The shared, verifiable record of a humanitarian evacuation.")

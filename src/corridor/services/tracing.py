@@ -20,6 +20,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,6 +29,7 @@ from corridor.domain.permissions import SEES_WHEREABOUTS
 from corridor.domain.state import OperationState, Person, TracingRequest
 from corridor.domain.vocabulary import Status
 from corridor.matching.index import NameIndex
+from corridor.matching.names import key, tokens
 from corridor.matching.records import Match, PersonRecord, Query, pair_score
 from corridor.services.access import audit
 from corridor.services.ledger import Ledger, Principal
@@ -39,6 +41,7 @@ CANDIDATE_SCORE = 0.3
 CANDIDATE_LIMIT = 20
 # Duplicate pairs at or above this score go to the review queue.
 DUPLICATE_SCORE = 0.8
+MAX_BLOCK = 200
 # Searches a user may make per window: enough for a busy tracing desk, too few
 # to page through a registry.
 SEARCHES_PER_WINDOW = 60
@@ -128,6 +131,7 @@ class Tracing:
         self.engine, self.ledger = engine, ledger
         self.keeper = NameIndexKeeper()
         self.limiter = SearchLimiter()
+        self.duplicates = DuplicateFinder()
 
     def _found(self, state: OperationState, matches: Iterable[Match],
                whereabouts: bool) -> list[Found]:
@@ -209,29 +213,91 @@ class Tracing:
         at different places — not yet decided, most likely first."""
 
         def look(state: OperationState) -> list[dict[str, Any]]:
-            index = self.keeper.index(state)
-            pairs = []
-            for a, b in index.candidate_pairs():
-                first, second = state.persons[a], state.persons[b]
-                key = (min(a, b), max(a, b))
-                if key in state.duplicate_reviews or first.household_id == second.household_id:
-                    continue
-                if not _apart(state, first, second):
-                    continue
-                match = pair_score(record_of(state, first), record_of(state, second))
-                if match.score >= DUPLICATE_SCORE:
-                    pairs.append((match, first, second))
-            pairs.sort(key=lambda item: (-item[0].score, item[1].person_id, item[2].person_id))
+            pairs = self.duplicates.pairs(state)
+            undecided = [(m, state.persons[a], state.persons[b]) for m, a, b in pairs
+                         if (min(a, b), max(a, b)) not in state.duplicate_reviews
+                         and state.persons[a].merged_into is None
+                         and state.persons[b].merged_into is None]
             return [{"score": round(m.score, 3), "agreed": list(m.agreed),
                      "disagreed": list(m.disagreed),
                      "person": _describe(state, first, True),
                      "other": _describe(state, second, True)}
-                    for m, first, second in pairs[:limit]]
+                    for m, first, second in undecided[:limit]]
 
         queue = self.ledger.read(look)
         with self.engine.begin() as conn:
             audit(conn, principal, "view duplicate queue", f"pairs shown: {len(queue)}")
         return queue
+
+
+
+
+@lru_cache(maxsize=1 << 16)  # names repeat: a few thousand spellings for a whole operation
+def _name_key(text: str | None) -> str:
+    return " ".join(key(token) for token in tokens(text)) if text else ""
+
+
+def _blocks_of(person: Person) -> list[tuple[str, ...]]:
+    """Blocks pairing a person with records whose given, father's and family names
+    share keys (across scripts and spellings), or — where a father's name is
+    missing — whose given and family names do, born within a year. Tight on
+    purpose: one person registered twice agrees on nearly everything, while a loose
+    block of a common name (Muhammad is one Syrian man in seven) pairs thousands of
+    namesakes."""
+    given, family = _name_key(person.given_name), _name_key(person.family_name)
+    blocks: list[tuple[str, ...]] = []
+    if person.father_name:
+        blocks.append(("f", given, _name_key(person.father_name), family))
+    if person.birth_year is not None:
+        blocks += [("y", given, family, str(year))
+                   for year in (person.birth_year - 1, person.birth_year, person.birth_year + 1)]
+    return blocks
+
+
+class DuplicateFinder:
+    """Scored pairs that may be one person registered twice, kept up to date as
+    people are registered (following the state's identity log)."""
+
+    def __init__(self) -> None:
+        self._reset(None)
+
+    def _reset(self, state: OperationState | None) -> None:
+        self._state, self._seen = state, 0
+        self._blocks: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        self._pairs: dict[tuple[str, str], Match] = {}
+        self._ranked: list[tuple[Match, str, str]] | None = None
+
+    def pairs(self, state: OperationState) -> list[tuple[Match, str, str]]:
+        """Pairs at or above DUPLICATE_SCORE, best first (decided ones included)."""
+        if state is not self._state:  # a rebuilt or reloaded state: start again
+            self._reset(state)
+        for person_id in dict.fromkeys(state.identity_log[self._seen:]):
+            self._place(state, state.persons[person_id])
+        self._seen = len(state.identity_log)
+        if self._ranked is None:
+            self._ranked = sorted(((m, a, b) for (a, b), m in self._pairs.items()),
+                                  key=lambda item: (-item[0].score, item[1], item[2]))
+        return self._ranked
+
+    def _place(self, state: OperationState, person: Person) -> None:
+        for block in _blocks_of(person):
+            members = self._blocks[block]
+            if person.person_id in members:
+                continue  # logged again (merged, unmerged, household changed)
+            if len(members) < MAX_BLOCK:  # a block this big holds namesakes, not duplicates
+                for other_id in members:
+                    self._consider(state, person, state.persons[other_id])
+            members.append(person.person_id)
+
+    def _consider(self, state: OperationState, first: Person, second: Person) -> None:
+        pair = (min(first.person_id, second.person_id), max(first.person_id, second.person_id))
+        if pair in self._pairs or first.household_id == second.household_id or \
+                not _apart(state, first, second):
+            return
+        match = pair_score(record_of(state, first), record_of(state, second))
+        if match.score >= DUPLICATE_SCORE:
+            self._pairs[pair] = match
+            self._ranked = None
 
 
 def _apart(state: OperationState, first: Person, second: Person) -> bool:
