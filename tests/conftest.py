@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
+from web_server import Site, serve
 
 from corridor.api.app import create_app
 from corridor.services.access import add_user, issue_token
@@ -95,3 +98,46 @@ class Api:
 @pytest.fixture
 def api(app, engine: Engine) -> Api:
     return Api(app, engine)
+
+
+# --- the browser tests: Debian's Chromium, never a downloaded browser -------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Skipped where /usr/bin/chromium is missing, unless CORRIDOR_REQUIRE_BROWSER=1
+    (as CI sets it), where the test fails instead."""
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM} (install Debian's chromium package)"
+        if os.environ.get("CORRIDOR_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    """The app served over real HTTP on a temporary SQLite database."""
+    engine = connect(str(tmp_path / "corridor.db"))
+    initialise(engine)
+    app = create_app(engine, secret="web-test-secret")
+    with serve(app) as url:
+        yield Site.with_users(url, app, engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site) -> Iterator[Page]:
+    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

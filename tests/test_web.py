@@ -7,16 +7,14 @@ skipped, unless CORRIDOR_REQUIRE_BROWSER=1 (as CI sets it), where they fail.
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, serve, username
+from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, sign_in
 
 from corridor.api.app import create_app
 from corridor.domain import vocabulary
@@ -25,51 +23,8 @@ from corridor.storage.schema import persons
 from corridor.web import overview
 from corridor.web.i18n import LOCALES
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 WEB = Path(__file__).parents[1] / "src" / "corridor" / "web"
 browser_test = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"no Chromium at {CHROMIUM} (install Debian's chromium package)"
-        if os.environ.get("CORRIDOR_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    engine = connect(str(tmp_path / "corridor.db"))
-    initialise(engine)
-    app = create_app(engine, secret="web-test-secret")
-    with serve(app) as url:
-        yield Site.with_users(url, app, engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def page(browser: Browser, site: Site) -> Iterator[Page]:
-    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def sign_in(page: Page, role: str) -> None:
-    page.goto("/login")
-    page.fill("#username", username(role))
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def status_counts(page: Page) -> dict[str, str]:

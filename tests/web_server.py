@@ -7,6 +7,7 @@ ledger) while Chromium talks to the server.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from operation_setup import ok
+from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, func, select
 
 from corridor.domain.vocabulary import Role
@@ -143,3 +145,11 @@ def journey(site: Site, illustrative: bool = False) -> dict[str, str]:
     for name in ("Mariam", "Yusuf"):
         ok(reception.post(f"/api/persons/{people[name]}/check-in", json={"location_id": "rc"}))
     return people
+
+
+def sign_in(page: Page, role: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username(role))
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/$"))

@@ -11,17 +11,15 @@ from corridor.api.commands import may_record, new_id, record
 from corridor.api.context import Corridor, corridor, require
 from corridor.api.problems import Problem
 from corridor.domain import events as ev
-from corridor.domain.permissions import SEARCHES, SEES_WHEREABOUTS
+from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES
 from corridor.domain.state import OperationState
-from corridor.domain.vocabulary import Role, Status
+from corridor.domain.vocabulary import Status
 from corridor.matching.records import Query
 from corridor.services.access import audit
 from corridor.services.ledger import Principal
 from corridor.services.tracing import Found, Tracing
 
 router = APIRouter(tags=["tracing"])
-# Those who take tracing requests: the tracing desk, and reception where families ask.
-HANDLES_REQUESTS = SEES_WHEREABOUTS | {Role.RECEPTION}
 
 
 def tracing(request: Request) -> Tracing:

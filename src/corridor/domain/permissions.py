@@ -38,3 +38,5 @@ SEARCHES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRACING_OFFICER, Role.R
                       Role.REGISTRAR})
 # ...and those who may also see where a person is now (status, vehicle, place).
 SEES_WHEREABOUTS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRACING_OFFICER})
+# Those who take tracing requests: the tracing desk, and reception where families ask.
+HANDLES_REQUESTS = SEES_WHEREABOUTS | {Role.RECEPTION}

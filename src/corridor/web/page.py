@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
 from corridor.api.context import Corridor, corridor
-from corridor.domain.permissions import MAY_RECORD, SEES_PERSONS
+from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, SEES_PERSONS
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
 from corridor.services.ledger import Principal
@@ -127,6 +127,12 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
         items.append(("/alerts", "nav.alerts"))
     if may(who, "HouseholdRegistered"):
         items.append(("/register", "nav.register"))
+    if who.role in SEARCHES:
+        items.append(("/tracing", "nav.tracing"))
+    if who.role in HANDLES_REQUESTS:
+        items.append(("/tracing/requests", "nav.requests"))
+    if may(who, "DuplicateReviewed"):
+        items.append(("/duplicates", "nav.duplicates"))
     items.append(("/incidents", "nav.incidents"))
     return items
 

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corridor.web import accounting, auth, manifest, overview, registration
+from corridor.web import accounting, auth, manifest, overview, registration, tracing
 from corridor.web.page import HERE, SignInRequired, WebError, render
 
 log = logging.getLogger("corridor")
@@ -37,7 +37,7 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, accounting):
+    for module in (auth, overview, registration, manifest, accounting, tracing):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
