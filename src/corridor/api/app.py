@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from corridor import __version__
+from corridor import __version__, config
 from corridor.api import accounting, movement, operation, people, problems, sync, tracing
 from corridor.api.context import Corridor, corridor
 from corridor.api.problems import Problem
@@ -88,6 +88,7 @@ def warm_up(tracing: Tracing) -> None:
 
 
 def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> FastAPI:
+    config.tune_gc()  # however the app is served, it holds the state in memory
     ledger = ledger or Ledger(engine)
 
     @asynccontextmanager
