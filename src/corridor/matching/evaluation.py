@@ -33,7 +33,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from corridor.matching.index import NameIndex
-from corridor.matching.names import normalise
+from corridor.matching.names import normalise, script
 from corridor.matching.records import PersonRecord, Query
 
 LEVANT = ("SY", "LB", "PS", "JO", "IQ")
@@ -331,8 +331,7 @@ class _Generator:
             year = None
         roll = rng.random()
         origin = person.origin if roll < 0.85 else rng.choice(ORIGINS) if roll < 0.95 else None
-        return PersonRecord(person_id, given_text if fields[0] is None else fields[0],
-                            fields[1], fields[2],
+        return PersonRecord(person_id, fields[0] or given_text, fields[1], fields[2],
                             person.sex if rng.random() < 0.95 else "unknown", year, origin)
 
     def query(self, person: Identity, confusable: bool) -> tuple[Query, bool, bool]:
@@ -383,7 +382,7 @@ def generate(seed: int, identities: int, queries: int = 1000,
         pair = (f"e{person.number:07d}a", f"e{person.number:07d}b")
         ids[person.number] = pair
         records.extend(make.record(person, person_id) for person_id in pair)
-    scripts = {r.person_id: _script_of(r) for r in records}
+    scripts = {r.person_id: script(r.given_name) == "arabic" for r in records}
     labelled = []
     for person in make.rng.sample(people, min(queries, len(people))):
         others = confused.get(person.number, set())
@@ -403,11 +402,6 @@ def generate(seed: int, identities: int, queries: int = 1000,
         tuple((ids[p.number][0], ids[o][0]) for p in people
               for o in sorted(confused.get(p.number, ())) if o > p.number),
         {p: n for n, pair in ids.items() for p in pair})
-
-
-def _script_of(record: PersonRecord) -> bool:
-    """Whether a record is in Arabic script."""
-    return any("\u0600" <= c <= "\u06ff" for c in record.given_name)
 
 
 # --- measures -----------------------------------------------------------------------------

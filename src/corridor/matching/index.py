@@ -5,45 +5,57 @@ token), so Arabic and Latin spellings of a name land in the same blocks:
 
 - pairs of tokens of one person's name (given+family, given+father, father+family, ...),
   in any order: even Muhammad, about one Syrian man in seven, makes small blocks once
-  paired with a second name;
+  paired with a second name. Each block is kept sorted by year of birth, so a search
+  reads only the people born about when it says;
 - single tokens of the given or the family name, by year of birth, for a search that
   names only one ("Abd al-Rahman, born about 2001").
 
-A search looks up the blocks of its own tokens, ranks what it finds by how many blocks
-it shares and how close the year of birth is, and scores a bounded number of candidates
-(`records.compare`). When that finds no convincing match it looks again with the keys
-one letter away from its own (deletion neighbourhoods, as in SymSpell), which finds
-typos on either side. Postings are arrays of slot numbers; a removed person's slot is
-taken out of its postings at once, so a search never sees them.
+A search counts the blocks each person shares with it (double within its years of
+birth), weighs the best `CANDIDATES` of them (`records.Scorer`, the weights behind
+`records.compare`) and explains the best `limit`. When no one agrees with all it says,
+it looks again with the keys one letter away from its own (deletion neighbourhoods, as
+in SymSpell), which finds a typo on either side. A person added is searchable at once;
+a person removed is taken out of every block at once.
+
+Memory: people are kept as tuples of token numbers, which the garbage collector stops
+tracking; a service holding a million people should still `gc.freeze()` after loading
+them, so that a collection during a search does not walk its own loaded records.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
+import sys
 from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from itertools import combinations, permutations
 
 from corridor.matching.names import Token
 from corridor.matching.records import (
     Match,
+    Names,
     PersonRecord,
     Profile,
     Query,
-    Wanted,
+    Scorer,
     compare,
     ideal,
     profile,
     wanted,
-    weight,
 )
 
 CANDIDATES = 300  # candidates scored per search
-LARGE = 4000  # a block larger than this is read only for the right years of birth
-BLOCK = 60  # candidate_pairs: a block this large is paired only within years of birth
+LARGE = 4000  # without a year of birth, a block this large is read only if needed
+NEAR = 2  # years beyond a search's range still read (both years may be estimates)
+BLOCK = 100  # candidate_pairs: a block this large is paired only within years of birth
+FEW = 20  # fewer candidates than this from name pairs: read single names' blocks too
 DOUBT = 3.5  # a best match this far below agreeing with everything: look for typos too
 _GIVEN, _FATHER, _FAMILY = 0, 1, 2
+Numbers = tuple[int, ...]
+Packed = tuple[Numbers, Numbers, Numbers, str | None, int | None, str | None, tuple[Numbers, ...]]
 _NO_YEAR = 0
 
 
@@ -60,7 +72,12 @@ class NameIndex:
 
     def __init__(self) -> None:
         self._ids: list[str | None] = []  # slot → person_id; None once removed
-        self._profiles: list[Profile | None] = []
+        # slot → the person's profile with token numbers for tokens: tuples of numbers and
+        # strings only, which the garbage collector stops tracking, so that a million
+        # people do not make every collection slow.
+        self._people: list[Packed | None] = []
+        self._tokens: list[Token] = []
+        self._token_numbers: dict[str, int] = {}
         self._years = array("h")  # slot → year of birth, -1 when unknown
         self._slots: dict[str, int] = {}
         self._kids: dict[str, int] = {}  # token key → key id
@@ -95,6 +112,28 @@ class NameIndex:
                    for kid in ids}
         return pairs, singles
 
+    def _pack(self, person: Profile) -> Packed:
+        def numbers(names: Names) -> tuple[int, ...]:
+            found = []
+            for token in names:
+                number = self._token_numbers.get(token.text)
+                if number is None:
+                    number = self._token_numbers[token.text] = len(self._tokens)
+                    self._tokens.append(token)
+                found.append(number)
+            return tuple(found)
+
+        return (numbers(person.given), numbers(person.father), numbers(person.family),
+                person.sex, person.birth_year, person.origin and sys.intern(person.origin),
+                tuple(numbers(names) for names in person.household))
+
+    def _profile(self, slot: int) -> Profile:
+        packed = self._people[slot]
+        assert packed is not None
+        given, father, family, sex, year, origin, household = packed
+        return Profile(self._names(given), self._names(father), self._names(family), sex, year,
+                       origin, tuple(self._names(names) for names in household))
+
     # --- changes ----------------------------------------------------------------------
 
     def add(self, record: PersonRecord) -> None:
@@ -104,12 +143,18 @@ class NameIndex:
         person = profile(record)
         slot = len(self._ids)
         self._ids.append(record.person_id)
-        self._profiles.append(person)
-        self._years.append(-1 if record.birth_year is None else record.birth_year)
+        self._people.append(self._pack(person))
+        born = record.birth_year
+        self._years.append(born if born is not None and 0 <= born < 1 << 15 else -1)
         self._slots[record.person_id] = slot
-        pairs, singles = self._codes(person, record.birth_year)
-        for code in pairs:
-            _post(self._pairs, code, slot)
+        pairs, singles = self._codes(person, born)
+        year_of = self._years.__getitem__
+        for code in pairs:  # kept sorted by year of birth, for `_around`
+            slots = self._pairs.get(code)
+            if slots is None:
+                self._pairs[code] = array("i", (slot,))
+            else:
+                slots.insert(bisect_right(slots, self._years[slot], key=year_of), slot)
         for code in singles:
             _post(self._singles, code, slot)
 
@@ -118,8 +163,7 @@ class NameIndex:
         slot = self._slots.pop(person_id, None)
         if slot is None:
             return
-        person = self._profiles[slot]
-        assert person is not None
+        person = self._profile(slot)
         year = self._years[slot]
         pairs, singles = self._codes(person, None if year < 0 else year)
         for code in pairs:
@@ -127,7 +171,7 @@ class NameIndex:
         for code in singles:
             _unpost(self._singles, code, slot)
         self._ids[slot] = None
-        self._profiles[slot] = None
+        self._people[slot] = None
 
     # --- search -----------------------------------------------------------------------
 
@@ -141,15 +185,16 @@ class NameIndex:
         years = (want.born - want.tolerance, want.born + want.tolerance) if (
             want.born is not None) else None
         totals: dict[int, float] = {}
-        self._weigh(want, self._candidates(exact, exact, years), totals)
+        scorer = Scorer(want, self._names)
+        self._weigh(scorer, self._candidates(exact, exact, years), totals)
         if max(totals.values(), default=-math.inf) < ideal(want) - DOUBT:
             # Nothing agrees with all the search says: look for a typo on either side.
             near = [sorted(self._near(t).difference(ids)) for t, ids in zip(
                 searched, exact, strict=True)]
-            self._weigh(want, self._candidates(exact, near, years, skip=totals), totals)
+            self._weigh(scorer, self._candidates(exact, near, years, skip=totals,
+                                                 most=LARGE // 8), totals)
         best = sorted(totals, key=lambda slot: (-totals[slot], slot))[:limit]
-        return [compare(want, self._profiles[slot], self._ids[slot])  # type: ignore[arg-type]
-                for slot in best]
+        return [compare(want, self._profile(slot), self._ids[slot] or "") for slot in best]
 
     def _known(self, keys: Iterable[str]) -> list[int]:
         return [kid for k in keys if (kid := self._kids.get(k)) is not None]
@@ -167,72 +212,89 @@ class NameIndex:
 
     def _candidates(self, exact: list[list[int]], other: list[list[int]],
                     years: tuple[int, int] | None, skip: dict[int, float] | None = None,
-                    ) -> list[int]:
-        """Slots sharing blocks with the search, those sharing more and smaller blocks
-        first. Blocks pair a token's `exact` keys with another token's `other` keys."""
+                    most: int | None = None) -> list[int]:
+        """Slots sharing blocks with the search, ranked as their weights would likely be:
+        by the blocks they share, each counting double within the years searched.
+        Blocks pair a token's `exact` keys with another token's `other` keys; blocks
+        larger than `most` are left out (a typo's block is small: a common name with
+        another common name is not a typo)."""
         codes = {min(a, b) << 32 | max(a, b)
                  for i, j in permutations(range(len(exact)), 2)
                  for a in exact[i] for b in other[j]}
-        postings = sorted((p for code in codes if (p := self._pairs.get(code))), key=len)
-        hits: dict[int, int] = {}
+        postings = sorted((p for code in codes if (p := self._pairs.get(code)) and (
+            most is None or len(p) <= most)), key=len)
+        hits: Counter[int] = Counter()
         for posting in postings:
-            slots: Iterable[int] = posting
-            if len(posting) > LARGE:
-                if len(hits) >= CANDIDATES:
-                    break
-                slots = self._born(posting, years)
-            for slot in slots:
-                hits[slot] = hits.get(slot, 0) + 1
-        if len(hits) < CANDIDATES // 2:  # a name alone, or a record with one name only
+            if years is not None:
+                for part in self._around(posting, years):
+                    hits.update(part)
+            elif len(posting) <= LARGE or len(hits) < CANDIDATES:
+                hits.update(posting)
+        if len(other) == 1 or len(hits) < FEW:
+            # A name given alone, or records with only one of the names searched: the
+            # given (or family) name's blocks by year of birth, nearest years first; past
+            # the searched range only until there are a few candidates.
             fields = [(_GIVEN, other[0])]
             if len(other) == 1 or not hits:
                 fields.append((_FAMILY, other[-1]))
+            inside = len(_buckets(years)) if years is None else years[1] - years[0] + 2
             for field, ids in fields:
-                for bucket in _buckets(years):
+                for n, bucket in enumerate(_buckets(years)):
+                    if len(hits) >= (4 * CANDIDATES if n < inside else FEW):
+                        break
                     for kid in ids:
                         for slot in self._singles.get(_single(kid, field, bucket), ()):
-                            hits.setdefault(slot, 0)
-                    if len(hits) >= 4 * CANDIDATES:
-                        break
-        if skip:
-            hits = {slot: n for slot, n in hits.items() if slot not in skip}
-        if len(hits) <= CANDIDATES:
-            return list(hits)
-        # Rank as the weights would: each shared block is two names agreeing, and a year
-        # of birth within the search's range outweighs a third name agreeing.
-        ages = self._years
-        if years is None:
-            return heapq.nlargest(CANDIDATES, hits, key=hits.__getitem__)
-        low, high = years
-        return heapq.nlargest(CANDIDATES, hits, key=lambda s: 2 * hits[s] + (
-            0 if ages[s] < 0 else 3 if low <= ages[s] <= high else 1 if (
-                low - 2 <= ages[s] <= high + 2) else -1))
+                            if slot not in hits:
+                                hits[slot] = 0
+        for slot in skip or ():
+            hits.pop(slot, None)
+        return [slot for slot, _ in hits.most_common(CANDIDATES)]
 
-    def _born(self, slots: array[int], years: tuple[int, int] | None) -> Iterable[int]:
-        if years is None:
-            return slots
+    def _around(self, posting: array[int], years: tuple[int, int]) -> Iterator[array[int]]:
+        """The parts of a block (sorted by year of birth) to count: people born in the
+        years searched, twice; those without a year, or born up to two years either side
+        (both years may be estimates), once."""
+        year = self._years.__getitem__
         low, high = years
-        ages = self._years
-        return [s for s in slots if low <= ages[s] <= high or ages[s] < 0]
+        unknown = bisect_left(posting, 0, key=year)
+        start, stop = bisect_left(posting, low, key=year), bisect_right(posting, high, key=year)
+        yield posting[start:stop]
+        yield posting[start:stop]
+        yield posting[:unknown]
+        yield posting[bisect_left(posting, low - NEAR, key=year):start]
+        yield posting[stop:bisect_right(posting, high + NEAR, key=year)]
 
-    def _weigh(self, want: Wanted, slots: list[int], into: dict[int, float]) -> None:
-        profiles = self._profiles
+    def _weigh(self, scorer: Scorer[Numbers], slots: list[int], into: dict[int, float]) -> None:
+        people = self._people
         for slot in slots:
-            person = profiles[slot]
-            if person is not None:
-                into[slot] = weight(want, person)
+            packed = people[slot]
+            if packed is not None:
+                given, father, family, sex, year, origin, household = packed
+                into[slot] = scorer.weight(given, father, family, (len(given), len(father)),
+                                           sex, year, origin, household)
+
+    def _names(self, numbers: Numbers) -> Names:
+        tokens = self._tokens
+        return tuple([tokens[n] for n in numbers])
 
     # --- duplicates -------------------------------------------------------------------
 
     def candidate_pairs(self) -> Iterator[tuple[str, str]]:
         """Pairs of person_ids that share a pair block: candidates for duplicate detection.
-        Each pair comes once; a large block pairs only people born within two years of
-        each other, and a year group still too large for that is left out."""
+        Each pair comes once (from the smallest block code the two share); a large block
+        pairs only people born within two years of each other, and a year group still too
+        large for that is left out."""
+        codes: dict[int, set[int]] = {}  # slot → its pair block codes, as they are needed
+
+        def of(slot: int) -> set[int]:
+            found = codes.get(slot)
+            if found is None:
+                found = codes[slot] = self._codes(self._profile(slot), None)[0]
+            return found
+
         for code, slots in self._pairs.items():
-            if len(slots) < 2:
-                continue
             for a, b in self._block_pairs(slots):
-                if self._first_code(a, b) == code:
+                if min(of(a) & of(b)) == code:
                     ida, idb = self._ids[a], self._ids[b]
                     if ida is not None and idb is not None:
                         yield ida, idb
@@ -251,28 +313,23 @@ class NameIndex:
             yield from combinations(group, 2)
             yield from ((a, b) for a in group for b in later)
 
-    def _first_code(self, a: int, b: int) -> int:
-        """The smallest pair block two people share, so each pair is yielded once."""
-        pa, pb = self._profiles[a], self._profiles[b]
-        assert pa is not None and pb is not None
-        ya, yb = self._years[a], self._years[b]
-        shared = self._codes(pa, None if ya < 0 else ya)[0] & self._codes(
-            pb, None if yb < 0 else yb)[0]
-        return min(shared)
-
 
 def _single(kid: int, field: int, bucket: int) -> int:
     return (kid * 3 + field) << 8 | bucket
 
 
-def _buckets(years: tuple[int, int] | None) -> list[int]:
-    """Year buckets to read, closest first; records without a year always qualify."""
+@lru_cache(maxsize=256)
+def _buckets(years: tuple[int, int] | None) -> tuple[int, ...]:
+    """Year buckets to read: those in the range, then records without a year, then the
+    others, nearest first (reading stops once there are candidates enough)."""
     if years is None:
-        return list(range(256))
+        return tuple(range(256))
     low, high = years
-    middle = (low + high) // 2
-    order = sorted(range(low, high + 1), key=lambda y: abs(y - middle))
-    return [_year_bucket(y) for y in order] + [_NO_YEAR]
+    middle = (low + high) / 2
+    inside = sorted({_year_bucket(y) for y in range(low, high + 1)},
+                    key=lambda b: abs(b + 1900 - middle))
+    outside = sorted(set(range(1, 256)).difference(inside), key=lambda b: abs(b + 1900 - middle))
+    return (*inside, _NO_YEAR, *outside)
 
 
 def _post(postings: dict[int, array[int]], code: int, slot: int) -> None:

@@ -42,6 +42,9 @@ _FOLD = str.maketrans({
 })
 # Ayn and hamza marks, apostrophes: an ayn written as "'" is as absent as one not written.
 _MARKS = re.compile("['`´ʻʼʽʾʿ‘’′]")
+# Arabizi, the chat alphabet: digits inside a Latin word stand for letters (Mo7amed, 3ali).
+_ARABIZI = {"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "8": "gh", "9": "s"}
+_ARABIZI_DIGIT = re.compile(r"(?<=[a-z])[2356789]|[2356789](?=[a-z])")
 
 
 def normalise(text: str) -> str:
@@ -51,6 +54,7 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _MARKS.sub("", text.translate(_FOLD))
+    text = _ARABIZI_DIGIT.sub(lambda digit: _ARABIZI[digit[0]], text)
     # Invisible format characters (ZWNJ, direction marks) join; other non-letters separate.
     return " ".join("".join(c if c.isalpha() else "" if unicodedata.category(c) == "Cf"
                             else " " for c in text).split())
@@ -124,12 +128,13 @@ def tokens(text: str) -> list[str]:
 
 # --- keys ---------------------------------------------------------------------------------
 
-# Arabic letters spelled in Latin for the shared rules; ع and ء leave no consonant.
+# Arabic letters spelled in Latin for the shared rules; ع and ء leave no consonant (but
+# a letter after them is not the word's first).
 _ROMAN = str.maketrans({
     "ا": "a", "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d",
     "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t",
-    "ظ": "z", "ع": "", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m",
-    "ن": "n", "ه": "h", "و": "w", "ي": "y", "ء": "", "پ": "p", "چ": "ch", "ژ": "zh",
+    "ظ": "z", "ع": "'", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m",
+    "ن": "n", "ه": "h", "و": "w", "ي": "y", "ء": "'", "پ": "p", "چ": "j", "ژ": "j",
     "گ": "g", "ڤ": "v",
 })
 # Letter classes of the skeleton (one character each, so an edit is one letter).
@@ -143,15 +148,16 @@ _DIGRAPHS: dict[str, tuple[str, str | None]] = {
     "gh": ("g", None), "ch": ("c", None), "zh": ("j", None), "dj": ("j", None),
     "ph": ("f", None), "ck": ("k", None),
 }
+_ARABIC_DIGRAPHS = frozenset({"th", "dh", "sh", "kh", "gh"})  # from two letters, or one
 # Vowel classes of a gap between consonants, as bits; LONG marks a written long vowel.
 _A, _I, _U, LONG = 1, 2, 4, 8
 _LATIN_VOWELS = {"a": _A, "e": _A | _I | _U, "i": _I, "o": _U, "u": _U, "y": _I, "w": _U}
 # Two vowel letters usually write a long vowel, except French "ou" (Moustafa).
 _DIPHTHONGS = {two: bits | LONG for two, bits in (
     ("ei", _I), ("ey", _I), ("ai", _I), ("ay", _I), ("ie", _I), ("ee", _I), ("ii", _I),
-    ("oo", _U), ("uu", _U), ("aa", _A), ("ae", _A), ("ea", _A))} | {"ou": _U}
+    ("oo", _U), ("uu", _U), ("aa", _A), ("ae", _A | _I), ("ea", _A | _I))} | {"ou": _U}
 _ARABIC_VOWELS = {"a": _A, "w": _U, "y": _I}
-_ABD = re.compile(r"^abd([aeiou])(.)(.)")
+_ABD = re.compile(r"^abd[aeiou](.)(.)")
 _FUSED_DIN = re.compile(r"(?<=[a-z]{2})[aeiou]l(?=d(?:in|ine|een)$)")
 
 
@@ -177,9 +183,11 @@ def _parts(token: str) -> list[tuple[str, bool]]:
         else:
             part = ABBREVIATIONS.get(part, part)
             if (match := _ABD.match(part)) and len(part) > 5:
-                vowel, second, third = match.groups()
+                # Abdulrahman, Abdurrahman (the article's l taken by a sun letter),
+                # Abdirahman: Abd, a linking vowel, perhaps the article, then the name.
+                second, third = match.groups()
                 rest = part[4:] if second != "l" and second != third else part[5:]
-                if len(rest) >= 2 and vowel:
+                if len(rest) >= 2:
                     parts.append(("abd", False))
                     part = rest
             part = _FUSED_DIN.sub("", part)
@@ -195,7 +203,8 @@ def _units(part: str, arabic: bool) -> tuple[list[tuple[str, str | None]], list[
     if arabic:
         part = part.translate(_ROMAN)
     else:
-        part = re.sub(r"(.)\1+", r"\1", part)  # Hassan, Mohammed: doubling is not a letter
+        # Hassan, Mohammed: a doubled consonant is one letter (a doubled vowel is long).
+        part = re.sub(r"([^aeiou])\1+", r"\1", part)
         if part.startswith("ou") and part[2:3] in ("a", "e", "i"):
             part = "w" + part[2:]  # French Ouassim, Oualid
     consonants: list[tuple[str, str | None]] = []
@@ -222,8 +231,13 @@ def _units(part: str, arabic: bool) -> tuple[list[tuple[str, str | None]], list[
             i += 1
             continue
         two = part[i:i + 2]
-        if two in _DIGRAPHS:
-            consonants.append(_DIGRAPHS[two])
+        if char == "'":
+            i += 1
+            continue
+        if two in _DIGRAPHS and (not arabic or two in _ARABIC_DIGRAPHS):
+            sound, reading = _DIGRAPHS[two]
+            # Latin ends a word on a digraph only as one sound (Darwish, Ayyash).
+            consonants.append((sound, reading if arabic or i + 2 < len(part) else None))
             i += 2
         else:
             if char == "c":
@@ -290,9 +304,8 @@ def _readings(token: str) -> tuple[str, tuple[str, ...], tuple[int, ...]]:
 def analyse(token: str) -> Token:
     """The analysis of one token as `tokens` returns it."""
     key, readings, gaps = _readings(token)
-    if not key:  # vowels only (Aya, Ola): the glides or the letters themselves must do
-        key = _skeleton([c for c in re.sub("[^a-z]", "", token.translate(_ROMAN))
-                         if c not in "aeiou"]) or "_"
+    if not key:  # vowels and glides only (Awiwi, عويوي): the w glides must do
+        key = "w" * token.translate(_ROMAN).count("w") or "_"
         readings = (key,)
     nicknames = NICKNAMES.get(token, ())
     aliases = tuple(k for name in nicknames for k in analyse(tokens(name)[0]).keys[:1])
@@ -355,7 +368,7 @@ def similarity(a: Token, b: Token) -> float:
             Levenshtein.normalized_similarity(x, y) for x in a.keys[:4] for y in b.keys[:4]))
     if a.arabic == b.arabic:  # a typo in one spelling is clearer in the letters themselves
         value = max(value, 0.95 * Levenshtein.normalized_similarity(a.text, b.text))
-    if len(_similarities) > 1 << 20:
+    if len(_similarities) > 1 << 18:
         _similarities.clear()
     _similarities[pair] = value
     return value

@@ -10,8 +10,10 @@ names are written: given name, father's name, [grandfather's name], family name.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from corridor.matching.names import Token, analyse, similarity, tokens
 
@@ -51,11 +53,11 @@ Names = tuple[Token, ...]
 
 AGREE = 0.8  # token similarity from which two spellings are taken for one name
 DISAGREE = 0.7  # below it, two names present on both sides are different names
-# A different father's or family name is strong evidence: people know them, and
-# namesakes otherwise agree on everything a registrar can see.
-# Weights of a field that agrees (times the similarity), is undecided (perhaps a typo),
-# disagrees.
+# Weights of a name field that agrees (times the similarity), is undecided (perhaps a
+# typo), disagrees. A different father's or family name weighs most: people know them,
+# and namesakes otherwise agree on everything a registrar can see.
 _GIVEN, _FATHER, _FAMILY = (4.0, 1.0, 5.0), (3.0, 0.0, 6.0), (3.0, 0.5, 5.0)
+_WEIGHTS = (_GIVEN, _FATHER, _FAMILY)
 _CENTRE, _SPREAD = 6.0, 1.5  # total weight scored 0.5, and how fast the score turns
 _SEXES = ("female", "male")
 
@@ -184,8 +186,8 @@ def _names(want: Wanted, person: Profile) -> tuple[float, Fields]:
             continue
         fields = (_field(reading.given, person.given), _field(reading.father, person.father),
                   _field(reading.family, person.family))
-        total = (_weigh(fields[0], _GIVEN) + _weigh(fields[1], _FATHER)
-                 + _weigh(fields[2], _FAMILY))
+        total = sum(_weigh(value, weights) for value, weights in zip(fields, _WEIGHTS,
+                                                                       strict=True))
         if total > best_total:
             best_total, best_fields = total, fields
     return best_total, best_fields
@@ -199,17 +201,18 @@ def _household(want: tuple[Names, ...], have: tuple[Names, ...]) -> float | None
         (_field(names[:1], other[:1]) or 0.0) >= AGREE for other in have)))
 
 
-def _circumstances(a: Profile | Wanted, b: Profile, tolerance: int, agreed: list[str],
-                   disagreed: list[str]) -> float:
+def _circumstances(want: Wanted | Profile, sex: str | None, year: int | None,
+                   origin: str | None, household: tuple[Names, ...], tolerance: int,
+                   agreed: list[str], disagreed: list[str]) -> float:
     """Weight of everything but the names: sex, year of birth, origin, household."""
     total = 0.0
-    if a.sex and b.sex:
-        same = a.sex == b.sex
+    if want.sex and sex:
+        same = want.sex == sex
         total += 0.5 if same else -4.0
         (agreed if same else disagreed).append("sex")
-    born = a.born if isinstance(a, Wanted) else a.birth_year
-    if born is not None and b.birth_year is not None:
-        gap = abs(born - b.birth_year)
+    born = want.born if isinstance(want, Wanted) else want.birth_year
+    if born is not None and year is not None:
+        gap = abs(born - year)
         if gap <= tolerance:
             total += 2.0 - 0.4 * gap
             agreed.append("birth_year")
@@ -217,18 +220,24 @@ def _circumstances(a: Profile | Wanted, b: Profile, tolerance: int, agreed: list
             beyond = gap - tolerance
             total -= 0.5 * beyond if beyond <= 2 else 3.0 + 0.2 * min(beyond - 2, 10)
             disagreed.append("birth_year")
-    if a.origin is not None and b.origin is not None:
-        if a.origin == b.origin:
+    if want.origin is not None and origin is not None:
+        if want.origin == origin:
             total += 1.0
             agreed.append("origin")
         else:  # weak: people register wherever they reach a team
             total -= 0.5
             disagreed.append("origin")
-    found = _household(a.household, b.household)
+    found = _household(want.household, household)
     if found is not None:
         total += 1.5 * min(found, 2) if found else -0.5
         (agreed if found else disagreed).append("household")
     return total
+
+
+def _about(want: Wanted | Profile, person: Profile, tolerance: int, agreed: list[str],
+           disagreed: list[str]) -> float:
+    return _circumstances(want, person.sex, person.birth_year, person.origin,
+                          person.household, tolerance, agreed, disagreed)
 
 
 def _match(person_id: str, total: float, fields: Fields, agreed: list[str],
@@ -240,17 +249,55 @@ def _match(person_id: str, total: float, fields: Fields, agreed: list[str],
                  (*names_agreed, *agreed), (*names_disagreed, *disagreed))
 
 
+Fieldkey = TypeVar("Fieldkey", bound=Hashable)
+
+
+class Scorer(Generic[Fieldkey]):
+    """Weighs many records against one search, for ranking: each name field's weight is
+    worked out once per distinct field (`resolve` turns the record's own representation
+    of a field into tokens), since candidates share their names far more than their
+    persons."""
+
+    def __init__(self, want: Wanted, resolve: Callable[[Fieldkey], Names]) -> None:
+        self.want = want
+        self.resolve = resolve
+        self.fields: dict[tuple[int, int, Fieldkey], float] = {}
+        self.similar: dict[tuple[Names, Fieldkey], float | None] = {}
+
+    def _field(self, reading: int, field: int, names: Fieldkey) -> float:
+        key = (reading, field, names)
+        value = self.fields.get(key)
+        if value is None:
+            chosen = self.want.readings[reading]
+            query = (chosen.given, chosen.father, chosen.family)[field]
+            alike = self.similar.get((query, names))
+            if alike is None:
+                alike = self.similar[query, names] = _field(query, self.resolve(names))
+            value = self.fields[key] = _weigh(alike, _WEIGHTS[field])
+        return value
+
+    def weight(self, given: Fieldkey, father: Fieldkey, family: Fieldkey, sizes: tuple[int, int],
+               sex: str | None, year: int | None, origin: str | None,
+               household: tuple[Fieldkey, ...]) -> float:
+        """The weight of a record's fields (`sizes`: how many given and father's names)."""
+        best = -math.inf
+        given_room, father_room = max(1, sizes[0]), max(1, sizes[1])
+        for n, reading in enumerate(self.want.readings):
+            if n and (reading.given_count > given_room or reading.father_count > father_room):
+                continue
+            best = max(best, self._field(n, 0, given) + self._field(n, 1, father)
+                       + self._field(n, 2, family))
+        return best + _circumstances(self.want, sex, year, origin, tuple(
+            self.resolve(names) for names in household) if self.want.household else (),
+            self.want.tolerance, [], [])
+
+
 def ideal(want: Wanted) -> float:
     """The weight of a record agreeing with everything the search says."""
     first = want.readings[0]
-    return weight(want, Profile(first.given, first.father, first.family, want.sex, want.born,
-                                want.origin, want.household))
-
-
-def weight(want: Wanted, person: Profile) -> float:
-    """The total weight of evidence for `person` being the one searched for: the ranking
-    behind `compare`, without its reasons."""
-    return _names(want, person)[0] + _circumstances(want, person, want.tolerance, [], [])
+    return _names(want, Profile(first.given, first.father, first.family, None, None, None,
+                                ()))[0] + _circumstances(
+        want, want.sex, want.born, want.origin, want.household, want.tolerance, [], [])
 
 
 def compare(want: Wanted, person: Profile, person_id: str) -> Match:
@@ -258,7 +305,7 @@ def compare(want: Wanted, person: Profile, person_id: str) -> Match:
     total, fields = _names(want, person)
     agreed: list[str] = []
     disagreed: list[str] = []
-    total += _circumstances(want, person, want.tolerance, agreed, disagreed)
+    total += _about(want, person, want.tolerance, agreed, disagreed)
     return _match(person_id, total, fields, agreed, disagreed)
 
 
@@ -274,9 +321,8 @@ def pair_score(a: PersonRecord, b: PersonRecord) -> Match:
     pa, pb = profile(a), profile(b)
     fields = (_field(pa.given, pb.given), _field(pa.father, pb.father),
               _field(pa.family, pb.family))
-    total = sum(_weigh(value, weights) for value, weights in zip(
-        fields, (_GIVEN, _FATHER, _FAMILY), strict=True))
+    total = sum(_weigh(value, weights) for value, weights in zip(fields, _WEIGHTS, strict=True))
     agreed: list[str] = []
     disagreed: list[str] = []
-    total += _circumstances(pa, pb, 2, agreed, disagreed)
+    total += _about(pa, pb, 2, agreed, disagreed)
     return _match(b.person_id, total, fields, agreed, disagreed)
