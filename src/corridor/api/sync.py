@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from corridor.api.context import Corridor, ledger_only, require
+from corridor.api.problems import Problem
 from corridor.domain.permissions import SYNCS
 from corridor.services.ledger import MAX_BATCH, Principal
 
@@ -62,10 +64,24 @@ def _json(body: dict[str, Any]) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.post("/push", response_model=PushOut)
-def push(body: PushBody, principal: Principal = Depends(require(*SYNCS)),
-         app: Corridor = Depends(ledger_only)) -> Response:
-    result = app.ledger.push(body.events, principal)
+@router.post("/push", response_model=PushOut, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": PushBody.model_json_schema()}}}})
+async def push(request: Request, principal: Principal = Depends(require(*SYNCS)),
+               app: Corridor = Depends(ledger_only)) -> Response:
+    # The body is parsed here with orjson in one pass: every event is validated on its
+    # own by the ledger (one receipt each), so a model over the whole list would only
+    # parse the batch a second time.
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise Problem(422, "Invalid request", f"body: not JSON ({exc})", "body") from None
+    events = body.get("events") if isinstance(body, dict) else None
+    if not isinstance(events, list):
+        raise Problem(422, "Invalid request", "events: a list of events is required", "events")
+    if len(events) > MAX_BATCH:
+        raise Problem(422, "Invalid request", f"events: at most {MAX_BATCH} per push",
+                      "events")
+    result = await run_in_threadpool(app.ledger.push, events, principal)
     return _json({
         "epoch": result.epoch, "head_seq": result.head_seq,
         "receipts": [{"id": r.id, "status": r.status, "seq": r.seq, "reason": r.reason}
