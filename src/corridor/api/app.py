@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -67,10 +68,13 @@ PROJECT_EVERY = 1.0  # seconds between background projection passes
 
 
 async def keep_projected(ledger: Ledger) -> None:
-    """While the server runs, write projections soon after pushes, so the first read
-    after a device's large sync does not wait for them."""
+    """While the server runs, write projections once pushes pause, so the first read
+    after a device's large sync does not wait for them — without slowing a sync that
+    is still arriving (a read in the meantime catches them up itself)."""
     while True:
         await asyncio.sleep(PROJECT_EVERY)
+        if time.monotonic() - ledger.last_push < PROJECT_EVERY:
+            continue
         try:
             await run_in_threadpool(ledger.ensure_projected)
         except Exception:  # a passing failure (database restarting): try again next time

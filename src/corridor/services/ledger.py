@@ -23,6 +23,7 @@ projection tables are written.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,6 +105,7 @@ class Ledger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._lock = threading.Lock()
+        self.last_push = 0.0  # time.monotonic() of the last push, for the background projector
         self._state: OperationState | None = None
         self._epoch: str | None = None
 
@@ -158,6 +160,7 @@ class Ledger:
         checked: list[_Checked | Receipt] = [self._check(raw, principal) for raw in items]
         receipts: list[Receipt] = []
         rejects: list[dict[str, Any]] = []
+        self.last_push = time.monotonic()
         with self._lock, writing(self.engine) as conn:
             ids = [c.event_id for c in checked if isinstance(c, _Checked)]
             known = ledger_store.known_digests(conn, ids)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, select
+import orjson
+from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, select
 
 from corridor.domain.state import OperationState
 from corridor.storage import schema
@@ -59,10 +60,29 @@ def write_changes(conn: Connection, state: OperationState) -> None:
 
 def _insert(conn: Connection, name: str, table: Table, rows: list[dict[str, Any]]) -> None:
     needs = _split_needs(rows) if name == "persons" else []
-    if rows:
-        conn.execute(table.insert(), rows)
-    if needs:
-        conn.execute(schema.person_needs.insert(), needs)
+    for target, batch in ((table, rows), (schema.person_needs, needs)):
+        if len(batch) >= COPY_FROM and conn.dialect.name == "postgresql":
+            _copy(conn, target, batch)
+        elif batch:
+            conn.execute(target.insert(), batch)
+
+
+# From this many rows, PostgreSQL gets them by COPY: psycopg's executemany sends one
+# statement a row, which was half the time of a rebuild.
+COPY_FROM = 500
+
+
+def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    columns = list(table.columns)
+    statement = f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN"
+    as_json = {c.name for c in columns if isinstance(c.type, JSON)}
+    driver = conn.connection.driver_connection  # psycopg's, in the same transaction
+    assert driver is not None
+    cursor = driver.cursor()
+    with cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([orjson.dumps(row[c.name]).decode() if c.name in as_json
+                            else row[c.name] for c in columns])
 
 
 def replace_all(conn: Connection, state: OperationState) -> None:
