@@ -3,33 +3,21 @@
 It serves `create_app` with uvicorn exactly as a deployment would (one process, the
 default event loop and HTTP implementation), so the benchmark's pushes pay for the
 real HTTP parsing, JSON decoding, authentication and response encoding. On shutdown
-it writes its own peak RSS to `--report`: the server's memory, not the client's.
+it writes its own peak RSS (VmHWM) to `--report`: the server's memory, not the client's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import socket
 import time
 from pathlib import Path
 
 import uvicorn
 
+from bench.ledger.proc import current_mib, peak_mib
 from bench.ledger.targets import Target
 from corridor.api.app import create_app
-
-
-def free_port() -> int:
-    """A port nobody listens on right now (the server binds it a moment later)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def main() -> None:
@@ -43,9 +31,12 @@ def main() -> None:
     config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning",
                             access_log=False)
     started = time.perf_counter()
-    uvicorn.Server(config).run()  # returns after SIGINT/SIGTERM, once requests are done
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the SIGINT it was stopped with, after a clean shutdown
     engine.dispose()
-    args.report.write_text(json.dumps({"peak_rss_mib": peak_rss_mib(),
+    args.report.write_text(json.dumps({"peak_rss_mib": peak_mib(), "end_rss_mib": current_mib(),
                                        "uptime_s": time.perf_counter() - started}))
 
 

@@ -42,9 +42,9 @@ def _demo_events(count: int, seed: int) -> list[Event]:
     """Enough of the demo operation to fill `count` events: the generator is asked for
     more people until its stream is long enough, then cut (any prefix of a stream is a
     stream a device could have pushed)."""
-    from corridor.demo import generate
+    from corridor.demo import MIN_PEOPLE, generate
 
-    people = max(100, count // 3)
+    people = max(MIN_PEOPLE, int(count / 2.2))  # the demo makes about 2.36 events a person
     while True:
         taken = list(islice(generate(seed=seed, people=people), count))
         if len(taken) == count:
