@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from corridor.domain.events import parse_payload
 from corridor.domain.state import Fact, OperationState
 from corridor.domain.vocabulary import Role, Status
-from corridor.services.ledger import Ledger, Principal
+from corridor.services.ledger import Ledger, Principal, verify
 from corridor.storage.projection_store import snapshot
 
 PEOPLE = [f"p{n}" for n in range(12)]
@@ -193,6 +193,7 @@ def test_a_rebuild_of_the_demo_equals_what_its_pushes_built(engine) -> None:
     with engine.connect() as conn:
         live = snapshot(conn)
     assert len(live["persons"]) == 1000 and len(live["person_needs"]) > 0
+    assert verify(engine).broken is None  # events appended in bulk chain like any other
     Ledger(engine).rebuild()
     with engine.connect() as conn:
         assert snapshot(conn) == live

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, String, any_, bindparam, select, update
+from sqlalchemy.dialects import postgresql
 
 from corridor.ledger.chain import StoredEvent
+from corridor.storage.bulk import insert_rows
 from corridor.storage.schema import events, ledger_meta, rejects
 
 _COLUMNS = [events.c[name] for name in StoredEvent.__dataclass_fields__]
@@ -31,9 +33,16 @@ def mark_projected(conn: Connection, seq: int) -> None:
 def known_digests(conn: Connection, ids: list[str]) -> dict[str, tuple[int, str]]:
     """For the ids already in the ledger: their sequence and content digest."""
     found: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(ids), 500):  # stay under every driver's parameter limit
-        chunk = ids[start:start + 500]
-        query = select(events.c.id, events.c.seq, events.c.digest).where(events.c.id.in_(chunk))
+    columns = (events.c.id, events.c.seq, events.c.digest)
+    if conn.dialect.name == "postgresql":
+        # One array parameter: an IN list of 500 makes a new statement text every time,
+        # too long for psycopg's prepared-statement cache.
+        chunks = [select(*columns).where(events.c.id == any_(
+            bindparam("ids", ids, type_=postgresql.ARRAY(String))))]
+    else:  # stay under SQLite's parameter limit
+        chunks = [select(*columns).where(events.c.id.in_(ids[start:start + 500]))
+                  for start in range(0, len(ids), 500)]
+    for query in chunks:
         found.update({row.id: (int(row.seq), row.digest) for row in conn.execute(query)})
     return found
 
@@ -41,7 +50,7 @@ def known_digests(conn: Connection, ids: list[str]) -> dict[str, tuple[int, str]
 def append(conn: Connection, rows: list[StoredEvent]) -> None:
     if not rows:
         return
-    conn.execute(events.insert(), [row_dict(row) for row in rows])
+    insert_rows(conn, events, [row_dict(row) for row in rows])
     last = rows[-1]
     conn.execute(update(ledger_meta).where(ledger_meta.c.id == 1)
                  .values(head_seq=last.seq, head_chain=last.chain))

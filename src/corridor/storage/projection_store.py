@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from sqlalchemy import JSON, Connection, Table, and_, bindparam, delete, select
+from sqlalchemy import Connection, Table, and_, bindparam, delete, select
 
 from corridor.domain.state import OperationState
 from corridor.storage import schema
+from corridor.storage.bulk import insert_rows
 
 TABLES: dict[str, Table] = {
     "operation": schema.operation, "parties": schema.parties, "locations": schema.locations,
@@ -60,35 +60,19 @@ def write_changes(conn: Connection, state: OperationState) -> None:
 
 def _insert(conn: Connection, name: str, table: Table, rows: list[dict[str, Any]]) -> None:
     needs = _split_needs(rows) if name == "persons" else []
-    for target, batch in ((table, rows), (schema.person_needs, needs)):
-        if len(batch) >= COPY_FROM and conn.dialect.name == "postgresql":
-            _copy(conn, target, batch)
-        elif batch:
-            conn.execute(target.insert(), batch)
-
-
-# From this many rows, PostgreSQL gets them by COPY: psycopg's executemany sends one
-# statement a row, which was half the time of a rebuild.
-COPY_FROM = 500
-
-
-def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    columns = list(table.columns)
-    statement = f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN"
-    as_json = {c.name for c in columns if isinstance(c.type, JSON)}
-    driver = conn.connection.driver_connection  # psycopg's, in the same transaction
-    assert driver is not None
-    cursor = driver.cursor()
-    with cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([orjson.dumps(row[c.name]).decode() if c.name in as_json
-                            else row[c.name] for c in columns])
+    insert_rows(conn, table, rows)
+    insert_rows(conn, schema.person_needs, needs)
 
 
 def replace_all(conn: Connection, state: OperationState) -> None:
     """Clear every projection table and write the whole state (a rebuild)."""
-    for table in schema.PROJECTIONS:
-        conn.execute(delete(table))
+    if conn.dialect.name == "postgresql":
+        # One TRUNCATE: DELETE would leave every old row behind as a dead tuple to
+        # scan past. It locks the tables until commit: readers wait for the rebuild.
+        conn.exec_driver_sql("TRUNCATE " + ", ".join(t.name for t in schema.PROJECTIONS))
+    else:
+        for table in schema.PROJECTIONS:
+            conn.execute(delete(table))
     for name, table in TABLES.items():
         _insert(conn, name, table, state.rows(name))
     state.take_dirty()
