@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 import tempfile
@@ -11,7 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.ledger import report
-from bench.ledger.run import REPO, Settings, console, run_backend, write_stream
+from bench.ledger.run import (
+    REPO,
+    Settings,
+    console,
+    median_of_rounds,
+    run_backend,
+    write_stream,
+)
 from bench.ledger.targets import server_version
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -37,6 +45,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="profile every stage (py-spy "
                         "on the API server, cProfile elsewhere) into bench/results/; "
                         "timings taken this way are not the benchmark's")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the push, raw "
+                        "insert, rebuild and in-process push stages, on fresh databases; "
+                        "each figure is the median over the rounds")
+    parser.add_argument("--wait-for-quiet", type=float, metavar="LOAD", help="before each "
+                        "stage, wait until the 1-minute load average is below LOAD (a shared "
+                        "machine's other work skews wall times)")
+    parser.add_argument("--from-json", type=Path, metavar="RESULTS", help="measure nothing: "
+                        "print the table of an earlier results file (and refresh its rows)")
     parser.add_argument("--output", type=Path, help="JSON results file "
                         "(default: bench/results/ledger-<date>.json)")
     args = parser.parse_args(argv)
@@ -47,12 +63,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.from_json:
+        show_again(args.from_json)
+        return
     started, code = datetime.now(UTC), report.code_version(REPO)
     stamp = started.strftime("%Y-%m-%d")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     settings = Settings(backends, args.events, args.batch, args.postgres, args.stream,
                         args.people, args.seed,
-                        RESULTS / f"profile-{stamp}" if args.profile else None)
+                        RESULTS / f"profile-{stamp}" if args.profile else None,
+                        args.wait_for_quiet, args.repeat)
     with tempfile.TemporaryDirectory(prefix="corridor-bench-") as scratch:
         console.log(f"generating {args.events:,} events to push")
         events_file, stream_info = write_stream(settings, Path(scratch))
@@ -70,6 +90,21 @@ def main(argv: list[str] | None = None) -> None:
         "machine": report.machine(versions), "code": code,
         "stream": stream_info, "results": results}, rows)
     console.log(f"results written to {output}")
+    print(report.markdown(rows))
+
+
+def show_again(path: Path) -> None:
+    """The table of an earlier run, from its JSON (after a change to how rows are made)."""
+    record = json.loads(path.read_text())
+    for results in record["results"].values():
+        for stage, figures in results.items():
+            if "rounds" in figures:  # medians again, as this version takes them
+                results[stage] = median_of_rounds(figures["rounds"])
+    rows = [row for backend, results in record["results"].items()
+            for row in report.rows_for(backend, results)]
+    report.show(rows)
+    record.pop("rows", None)
+    report.write_json(path, record, rows)
     print(report.markdown(rows))
 
 

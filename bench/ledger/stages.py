@@ -91,7 +91,7 @@ def api_server(target: Target, scratch: Path, profile: str | None) -> Iterator[S
     report, port = scratch / "server.json", free_port()
     process = subprocess.Popen([sys.executable, "-m", "bench.ledger.server", "--target",
                                 json.dumps(target.as_dict()), "--port", str(port),
-                                "--report", str(report)], cwd=REPO, env=_env())
+                                "--report", str(report)], cwd=REPO, env=subprocess_env())
     server = Server(f"http://127.0.0.1:{port}", process.pid)
     spy = None
     try:
@@ -127,7 +127,7 @@ def _coordinator_token(target: Target) -> str:
         engine.dispose()
 
 
-def _env() -> dict[str, str]:
+def subprocess_env() -> dict[str, str]:
     """The current environment, with the repository importable (for `bench`)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
