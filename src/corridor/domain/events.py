@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -367,6 +366,3 @@ def describe(exc: ValidationError, prefix: str = "") -> str:
     where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
     return f"{where}: {err['msg']}"
 
-
-def recorded_year(recorded_at: datetime) -> int:
-    return recorded_at.year

@@ -10,6 +10,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,8 +23,11 @@ from corridor.storage.schema import api_tokens, audit_log, users
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 10
-# Burned on unknown usernames so a failed login takes as long whether or not the account exists.
-_DUMMY_HASH = _hasher.hash("corridor-timing-equaliser")
+@cache
+def _dummy_hash() -> str:
+    """Verified against on unknown usernames, so a failed login takes as long whether or
+    not the account exists; made on first use, not at import (Argon2 costs 64 MiB)."""
+    return _hasher.hash("corridor-timing-equaliser")
 
 
 class AccessError(ValueError):
@@ -62,7 +66,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Principal | No
         row = conn.execute(select(users).where(users.c.username == username,
                                                users.c.active.is_(True))).first()
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        _hasher.verify(row.password_hash if row else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     return Principal(row.username, Role(row.role), "web") if row else None

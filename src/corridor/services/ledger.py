@@ -91,7 +91,16 @@ class _Checked:
     event_id: str
     payload: Payload
     payload_json: str
+    recorded_at: str  # the device clock as UTC text, hashed and stored
     digest: str
+
+
+def _checked(raw: Any, event: EventIn, event_id: str, payload: Payload) -> _Checked:
+    """An event ready to be sequenced: its payload in canonical JSON and its digest."""
+    payload_json = canonical(payload.model_dump(mode="json")).decode()
+    recorded_at = utc_text(event.recorded_at)
+    return _Checked(raw, event, event_id, payload, payload_json, recorded_at, digest(
+        event_id, event.type, payload_json, event.device_id, event.author, recorded_at))
 
 
 def fact_of(row: Any) -> Fact:
@@ -210,10 +219,7 @@ class Ledger:
         if event.type not in MAY_RECORD[principal.role]:
             return Receipt(event_id, "rejected",
                            reason=f"type: the {principal.role} role may not record {event.type}")
-        payload_json = canonical(payload.model_dump(mode="json")).decode()
-        return _Checked(raw, event, event_id, payload, payload_json, digest(
-            event_id, event.type, payload_json, event.device_id, event.author,
-            utc_text(event.recorded_at)))
+        return _checked(raw, event, event_id, payload)
 
     @staticmethod
     def _sequence(item: _Checked, seq: int, previous: str, received_at: str,
@@ -221,7 +227,7 @@ class Ledger:
         return StoredEvent(
             seq=seq, id=item.event_id, type=item.event.type, payload=item.payload_json,
             device_id=item.event.device_id, author=item.event.author,
-            recorded_at=utc_text(item.event.recorded_at), received_at=received_at,
+            recorded_at=item.recorded_at, received_at=received_at,
             pushed_by=principal.username, digest=item.digest,
             chain=chain(previous, item.digest, seq, received_at))
 
@@ -242,10 +248,7 @@ class Ledger:
                 event = EventIn(id=str(uuid.uuid4()), type=event_type, payload={},
                                 device_id=principal.device_id, author=principal.username,
                                 recorded_at=now)
-                payload_json = canonical(payload.model_dump(mode="json")).decode()
-                item = _Checked(None, event, event.id, payload, payload_json, digest(
-                    event.id, event_type, payload_json, event.device_id, event.author,
-                    utc_text(now)))
+                item = _checked(None, event, event.id, payload)
                 seq += 1
                 stored = self._sequence(item, seq, previous, utc_text(now), principal)
                 state.apply(Fact(seq, event.id, event_type, payload, now, principal.username,
