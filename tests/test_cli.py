@@ -161,3 +161,22 @@ def test_a_password_prompt_left_unanswered_changes_nothing(engine, database_url)
     assert result.output.strip().endswith("error: cancelled: nothing was changed")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_duplicates_batch_writes_the_pairs_with_their_reasons(engine, database_url,
+                                                              tmp_path) -> None:
+    _gathering_point(engine)
+    registrations = tmp_path / "twice.csv"
+    registrations.write_text(
+        "household,gathering_point_id,given_name,father_name,family_name,sex,birth_year\n"
+        "1,gp,Mohammed,Ahmad,al-Hassan,male,1985\n"
+        "2,gp,محمد,أحمد,الحسن,male,1986\n"
+        "3,gp,Fatima,Ali,Halabi,female,1990\n", encoding="utf-8")
+    assert corridor("import", str(registrations), "--database", database_url).exit_code == 0
+    out = tmp_path / "pairs.csv"
+    result = corridor("duplicates", "--batch", "-o", str(out), "--database", database_url)
+    assert result.exit_code == 0, result.output
+    assert "1 likely pairs" in result.output
+    header, pair = out.read_text(encoding="utf-8-sig").splitlines()
+    assert header == "person_id,other_id,probability,agreed,disagreed"
+    assert "given_name father_name family_name" in pair

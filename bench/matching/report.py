@@ -40,7 +40,7 @@ DEDUPE = (("precision", "precision", "", None), ("recall", "recall", "", None),
 SYSTEMS = {"search_ours": ("search", "NameIndex (ours)"),
            "search_rapidfuzz": ("search", "rapidfuzz brute force"),
            "search_pg_trgm": ("search", "PostgreSQL pg_trgm"),
-           "dedupe_index_pairs": ("dedupe", "NameIndex pairs + pair_score (ours)"),
+           "dedupe_ours": ("dedupe", "dedupe.find_pairs (ours)"),
            "dedupe_batch": ("dedupe", "batch.find_duplicates, Splink on keys (ours)"),
            "dedupe_splink_baseline": ("dedupe", "Splink default, raw names")}
 

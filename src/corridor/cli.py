@@ -303,7 +303,9 @@ def trace(name: str = typer.Argument(..., help="Full or partial name, in any scr
 @app.command()
 @one_line_errors
 def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whole operation "
-                                          "with Splink instead of showing the review queue."),
+                                          "in one pass instead of showing the review queue."),
+               splink: bool = typer.Option(False, "--splink", help="With --batch: Splink's "
+                                           "unsupervised model instead of Corridor's scorer."),
                backend: str = typer.Option("duckdb", help="Splink backend: duckdb or spark."),
                out: Path | None = typer.Option(None, "--out", "-o", help="CSV of pairs."),
                database: Database = config.DEFAULT_DATABASE) -> None:
@@ -315,22 +317,31 @@ def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whol
     engine = open_database(database)
     ledger = Ledger(engine)
     if batch:
-        from corridor.matching.batch import find_duplicates
         from corridor.services.tracing import record_of
 
         records = ledger.read(lambda state: [record_of(state, p) for p in state.persons.values()
                                              if p.merged_into is None])
         started = time.perf_counter()
-        pairs = find_duplicates(records, backend=backend)
-        rows = [(p.a, p.b, f"{p.probability:.3f}") for p in pairs]
-        header = ("person_id", "other_id", "probability")
-        console.print(f"Splink ({backend}) scored {len(records):,} people in "
+        if splink:
+            from corridor.matching.batch import find_duplicates
+
+            pairs = find_duplicates(records, backend=backend)
+            method = f"Splink ({backend})"
+        else:
+            from corridor.matching.dedupe import find_pairs
+
+            pairs = find_pairs(records, workers=os.cpu_count() or 1)
+            method = "Corridor's scorer"
+        rows = [(p.a, p.b, f"{p.probability:.3f}", " ".join(p.agreed), " ".join(p.disagreed))
+                for p in pairs]
+        header = ("person_id", "other_id", "probability", "agreed", "disagreed")
+        console.print(f"{method} scored {len(records):,} people in "
                       f"{time.perf_counter() - started:.1f} s: {len(rows):,} likely pairs")
     else:
         queue = Tracing(engine, ledger).duplicate_queue(cli_principal(), limit=500)
-        rows = [(q["person"]["person_id"], q["other"]["person_id"], f"{q['score']:.3f}")
-                for q in queue]
-        header = ("person_id", "other_id", "score")
+        rows = [(q["person"]["person_id"], q["other"]["person_id"], f"{q['score']:.3f}",
+                 " ".join(q["agreed"]), " ".join(q["disagreed"])) for q in queue]
+        header = ("person_id", "other_id", "score", "agreed", "disagreed")
         console.print(f"{len(rows):,} pairs waiting for review")
     if out is not None:
         with out.open("w", encoding="utf-8-sig", newline="") as handle:

@@ -2,7 +2,9 @@
 
 `NameIndex` answers one query at a time; here every record of an operation is compared
 with every plausible other in one pass, to find people registered twice (an Arabic form
-filled at one crossing, a Latin one at the next). Splink does the work: blocking to
+filled at one crossing, a Latin one at the next). `corridor.matching.dedupe` does that
+with Corridor's own scorer on one machine; this module is the same job for Splink, whose
+Spark backend takes registries beyond one machine. Splink does the work: blocking to
 bound the pairs, a Fellegi-Sunter model trained without labels (u by random sampling,
 m by expectation maximisation), then scoring.
 
@@ -36,9 +38,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from corridor.matching.dedupe import DuplicatePair
 from corridor.matching.names import key, normalise, tokens
 from corridor.matching.records import PersonRecord
 
@@ -62,17 +64,6 @@ MAX_ITERATIONS = 20
 #: Given names are less sure (nicknames: Hammoudi for Muhammad), family names a little
 #: less (articles and compounds written in ways the key does not undo).
 NAME_DIFFERS = {"given": 1e-3, "father": 1e-5, "family": 1e-4}
-
-
-@dataclass(frozen=True, slots=True)
-class DuplicatePair:
-    """Two records that are probably one person; `a < b` so a pair has one spelling."""
-
-    a: str
-    b: str
-    probability: float
-    agreed: tuple[str, ...]
-    disagreed: tuple[str, ...]
 
 
 def find_duplicates(records: Iterable[PersonRecord], backend: str = "duckdb",
@@ -286,8 +277,10 @@ def train(linker: Linker) -> None:
     training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
     training.estimate_parameters_using_expectation_maximisation(
         block_on("given_key", "family_key"))
+    # Given and father's name with the year: blocks stay small at a million records
+    # (father and year alone made blocks of every Ahmad's child born in 1990).
     training.estimate_parameters_using_expectation_maximisation(
-        block_on("father_key", "birth_year"))
+        block_on("given_key", "father_key", "birth_year"))
 
 
 def _pair(row: dict[str, Any]) -> DuplicatePair:

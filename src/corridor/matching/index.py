@@ -50,7 +50,6 @@ from corridor.matching.records import (
 CANDIDATES = 300  # candidates scored per search
 LARGE = 4000  # without a year of birth, a block this large is read only if needed
 NEAR = 2  # years beyond a search's range still read (both years may be estimates)
-BLOCK = 100  # candidate_pairs: a block this large is paired only within years of birth
 FEW = 20  # fewer candidates than this from name pairs: read single names' blocks too
 DOUBT = 3.5  # a best match this far below agreeing with everything: look for typos too
 _GIVEN, _FATHER, _FAMILY = 0, 1, 2
@@ -276,42 +275,6 @@ class NameIndex:
     def _names(self, numbers: Numbers) -> Names:
         tokens = self._tokens
         return tuple([tokens[n] for n in numbers])
-
-    # --- duplicates -------------------------------------------------------------------
-
-    def candidate_pairs(self) -> Iterator[tuple[str, str]]:
-        """Pairs of person_ids that share a pair block: candidates for duplicate detection.
-        Each pair comes once (from the smallest block code the two share); a large block
-        pairs only people born within two years of each other, and a year group still too
-        large for that is left out."""
-        codes: dict[int, set[int]] = {}  # slot → its pair block codes, as they are needed
-
-        def of(slot: int) -> set[int]:
-            found = codes.get(slot)
-            if found is None:
-                found = codes[slot] = self._codes(self._profile(slot), None)[0]
-            return found
-
-        for code, slots in self._pairs.items():
-            for a, b in self._block_pairs(slots):
-                if min(of(a) & of(b)) == code:
-                    ida, idb = self._ids[a], self._ids[b]
-                    if ida is not None and idb is not None:
-                        yield ida, idb
-
-    def _block_pairs(self, slots: array[int]) -> Iterator[tuple[int, int]]:
-        if len(slots) <= BLOCK:
-            yield from combinations(slots, 2)
-            return
-        by_year: dict[int, list[int]] = {}
-        for slot in slots:
-            by_year.setdefault(self._years[slot], []).append(slot)
-        for year, group in by_year.items():
-            later = [s for y in (year + 1, year + 2) for s in by_year.get(y, ())]
-            if year < 0 or len(group) + len(later) > BLOCK:
-                continue
-            yield from combinations(group, 2)
-            yield from ((a, b) for a in group for b in later)
 
 
 def _single(kid: int, field: int, bucket: int) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from corridor.matching.variants import (
     ABBREVIATIONS,
@@ -129,11 +129,13 @@ def tokens(text: str) -> list[str]:
 # --- keys ---------------------------------------------------------------------------------
 
 # Arabic letters spelled in Latin for the shared rules; ع and ء leave no consonant (but
-# a letter after them is not the word's first).
+# a letter after them is not the word's first). Letters Latin writes with two are kept
+# as one character here (see _ONE_LETTER): in Arabic, د followed by ه is two letters
+# (ميادة, حمودة), never ذ.
 _ROMAN = str.maketrans({
-    "ا": "a", "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d",
-    "ذ": "dh", "ر": "r", "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t",
-    "ظ": "z", "ع": "'", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m",
+    "ا": "a", "ب": "b", "ت": "t", "ث": "θ", "ج": "j", "ح": "h", "خ": "χ", "د": "d",
+    "ذ": "ð", "ر": "r", "ز": "z", "س": "s", "ش": "š", "ص": "s", "ض": "d", "ط": "t",
+    "ظ": "z", "ع": "'", "غ": "ɣ", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m",
     "ن": "n", "ه": "h", "و": "w", "ي": "y", "ء": "'", "پ": "p", "چ": "j", "ژ": "j",
     "گ": "g", "ڤ": "v",
 })
@@ -148,7 +150,10 @@ _DIGRAPHS: dict[str, tuple[str, str | None]] = {
     "gh": ("g", None), "ch": ("c", None), "zh": ("j", None), "dj": ("j", None),
     "ph": ("f", None), "ck": ("k", None),
 }
-_ARABIC_DIGRAPHS = frozenset({"th", "dh", "sh", "kh", "gh"})  # from two letters, or one
+# Those letters' classes, each with another reading Latin spellings give it: ث and ذ are
+# said t and d in the Levant (Otman, Deeb).
+_ONE_LETTER: dict[str, tuple[str, str | None]] = {
+    "θ": ("s", "t"), "ð": ("z", "d"), "š": ("c", None), "χ": ("x", None), "ɣ": ("g", None)}
 # Vowel classes of a gap between consonants, as bits; LONG marks a written long vowel.
 _A, _I, _U, LONG = 1, 2, 4, 8
 _LATIN_VOWELS = {"a": _A, "e": _A | _I | _U, "i": _I, "o": _U, "u": _U, "y": _I, "w": _U}
@@ -234,10 +239,13 @@ def _units(part: str, arabic: bool) -> tuple[list[tuple[str, str | None]], list[
         if char == "'":
             i += 1
             continue
-        if two in _DIGRAPHS and (not arabic or two in _ARABIC_DIGRAPHS):
+        if arabic and char in _ONE_LETTER:
+            consonants.append(_ONE_LETTER[char])
+            i += 1
+        elif not arabic and two in _DIGRAPHS:
             sound, reading = _DIGRAPHS[two]
             # Latin ends a word on a digraph only as one sound (Darwish, Ayyash).
-            consonants.append((sound, reading if arabic or i + 2 < len(part) else None))
+            consonants.append((sound, reading if i + 2 < len(part) else None))
             i += 2
         else:
             if char == "c":
@@ -357,17 +365,20 @@ def similarity(a: Token, b: Token) -> float:
     if (cached := _similarities.get(pair)) is not None:
         return cached
     if a.key == b.key and len(a.gaps) == len(b.gaps):
-        value = 0.6 + 0.4 * _vowels_agree(a, b)
+        # Different vowels make another name (Hassan, Hussein) or a slip: undecided.
+        value = max(0.7, 0.6 + 0.4 * _vowels_agree(a, b))
     elif set(a.keys) & set(b.keys):
         value = 0.85  # another reading of a digraph, or a nickname
     else:
-        # One letter apart is a typo as often as another name (Sami, Rami): undecided.
-        # Further apart, a different name.
-        distance = min(Levenshtein.distance(x, y) for x in a.keys[:4] for y in b.keys[:4])
-        value = 0.75 if distance == 1 else min(0.65, 0.9 * max(
-            Levenshtein.normalized_similarity(x, y) for x in a.keys[:4] for y in b.keys[:4]))
+        # One letter apart in three or more is a typo as often as another name: undecided.
+        # Further apart, or in a short skeleton (Obeidi and Qudwa are bd and kd), a
+        # different name.
+        apart = [(OSA.distance(x, y), max(len(x), len(y)))
+                 for x in a.keys[:4] for y in b.keys[:4]]
+        value = 0.75 if any(d == 1 and n >= 3 for d, n in apart) else min(
+            0.65, 0.9 * max(1 - d / n for d, n in apart))
     if a.arabic == b.arabic:  # a typo in one spelling is clearer in the letters themselves
-        value = max(value, 0.95 * Levenshtein.normalized_similarity(a.text, b.text))
+        value = max(value, 0.95 * OSA.normalized_similarity(a.text, b.text))
     if len(_similarities) > 1 << 18:
         _similarities.clear()
     _similarities[pair] = value

@@ -60,6 +60,7 @@ _GIVEN, _FATHER, _FAMILY = (4.0, 1.0, 5.0), (3.0, 0.0, 6.0), (3.0, 0.5, 5.0)
 _WEIGHTS = (_GIVEN, _FATHER, _FAMILY)
 _CENTRE, _SPREAD = 6.0, 1.5  # total weight scored 0.5, and how fast the score turns
 _SEXES = ("female", "male")
+PAIR_TOLERANCE = 2  # years of birth of two records of one person: each may be a guess
 
 
 @lru_cache(maxsize=1 << 17)
@@ -154,6 +155,8 @@ def _field(query: Names, record: Names) -> float | None:
     either side is silent; a lone token may match the record's second one, less well."""
     if not query or not record:
         return None
+    if len(record) == 1 < len(query):  # one name against several: the same either way round
+        query, record = record, query
     if len(query) == 1:
         best = similarity(query[0], record[0])
         if len(record) > 1 and best < AGREE:
@@ -193,7 +196,7 @@ def _names(want: Wanted, person: Profile) -> tuple[float, Fields]:
     return best_total, best_fields
 
 
-def _household(want: tuple[Names, ...], have: tuple[Names, ...]) -> float | None:
+def household_overlap(want: tuple[Names, ...], have: tuple[Names, ...]) -> float | None:
     """How many of the searched household members the record's household names."""
     if not want or not have:
         return None
@@ -205,33 +208,37 @@ def _circumstances(want: Wanted | Profile, sex: str | None, year: int | None,
                    origin: str | None, household: tuple[Names, ...], tolerance: int,
                    agreed: list[str], disagreed: list[str]) -> float:
     """Weight of everything but the names: sex, year of birth, origin, household."""
-    total = 0.0
-    if want.sex and sex:
-        same = want.sex == sex
-        total += 0.5 if same else -4.0
-        (agreed if same else disagreed).append("sex")
     born = want.born if isinstance(want, Wanted) else want.birth_year
-    if born is not None and year is not None:
-        gap = abs(born - year)
-        if gap <= tolerance:
-            total += 2.0 - 0.4 * gap
-            agreed.append("birth_year")
-        else:  # both years may be estimates: a year or two more is a small doubt
-            beyond = gap - tolerance
-            total -= 0.5 * beyond if beyond <= 2 else 3.0 + 0.2 * min(beyond - 2, 10)
-            disagreed.append("birth_year")
-    if want.origin is not None and origin is not None:
-        if want.origin == origin:
-            total += 1.0
-            agreed.append("origin")
-        else:  # weak: people register wherever they reach a team
-            total -= 0.5
-            disagreed.append("origin")
-    found = _household(want.household, household)
-    if found is not None:
-        total += 1.5 * min(found, 2) if found else -0.5
-        (agreed if found else disagreed).append("household")
+    total = 0.0
+    for field, weight, agrees in evidence(
+            (want.sex == sex) if want.sex and sex else None,
+            abs(born - year) if born is not None and year is not None else None,
+            (want.origin == origin) if want.origin is not None and origin is not None else None,
+            household_overlap(want.household, household), tolerance):
+        total += weight
+        (agreed if agrees else disagreed).append(field)
     return total
+
+
+def evidence(same_sex: bool | None, year_gap: int | None, same_origin: bool | None,
+             household: float | None, tolerance: int) -> list[tuple[str, float, bool]]:
+    """The weight of each circumstance both sides state (None: one side is silent), and
+    whether it agrees: sex, the gap between years of birth, origin, household members
+    found."""
+    found: list[tuple[str, float, bool]] = []
+    if same_sex is not None:
+        found.append(("sex", 0.5 if same_sex else -4.0, same_sex))
+    if year_gap is not None:
+        beyond = year_gap - tolerance
+        # Both years may be estimates: a year or two more is a small doubt.
+        found.append(("birth_year", 2.0 - 0.4 * year_gap if beyond <= 0 else -0.5 * beyond
+                      if beyond <= 2 else -3.0 - 0.2 * min(beyond - 2, 10), beyond <= 0))
+    if same_origin is not None:  # weak: people register wherever they reach a team
+        found.append(("origin", 1.0 if same_origin else -0.5, same_origin))
+    if household is not None:
+        found.append(("household", 1.5 * min(household, 2) if household else -0.5,
+                      bool(household)))
+    return found
 
 
 def _about(want: Wanted | Profile, person: Profile, tolerance: int, agreed: list[str],
@@ -245,8 +252,23 @@ def _match(person_id: str, total: float, fields: Fields, agreed: list[str],
     pairs = list(zip(_FIELD_NAMES, fields, strict=True))
     names_agreed = [name for name, value in pairs if value is not None and value >= AGREE]
     names_disagreed = [name for name, value in pairs if value is not None and value < DISAGREE]
-    return Match(person_id, 1 / (1 + math.exp(-(total - _CENTRE) / _SPREAD)),
-                 (*names_agreed, *agreed), (*names_disagreed, *disagreed))
+    return Match(person_id, probability(total), (*names_agreed, *agreed),
+                 (*names_disagreed, *disagreed))
+
+
+def probability(total: float) -> float:
+    """A total weight of evidence as a score in [0, 1]."""
+    return 1 / (1 + math.exp(-(total - _CENTRE) / _SPREAD))
+
+
+def weight_for(score: float) -> float:
+    """The total weight a score stands for (the inverse of `probability`)."""
+    return _CENTRE + _SPREAD * math.log(score / (1 - score))
+
+
+def field_weight(field: int, a: Names, b: Names) -> float:
+    """The weight of one name field (0 given, 1 father's, 2 family) of two records."""
+    return _weigh(_field(a, b), _WEIGHTS[field])
 
 
 Fieldkey = TypeVar("Fieldkey", bound=Hashable)
@@ -324,5 +346,5 @@ def pair_score(a: PersonRecord, b: PersonRecord) -> Match:
     total = sum(_weigh(value, weights) for value, weights in zip(fields, _WEIGHTS, strict=True))
     agreed: list[str] = []
     disagreed: list[str] = []
-    total += _about(pa, pb, 2, agreed, disagreed)
+    total += _about(pa, pb, PAIR_TOLERANCE, agreed, disagreed)
     return _match(b.person_id, total, fields, agreed, disagreed)
