@@ -277,10 +277,8 @@ def train(linker: Linker) -> None:
     training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
     training.estimate_parameters_using_expectation_maximisation(
         block_on("given_key", "family_key"))
-    # Given and father's name with the year: blocks stay small at a million records
-    # (father and year alone made blocks of every Ahmad's child born in 1990).
     training.estimate_parameters_using_expectation_maximisation(
-        block_on("given_key", "father_key", "birth_year"))
+        block_on("father_key", "birth_year"))
 
 
 def _pair(row: dict[str, Any]) -> DuplicatePair:
