@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from corridor.matching.names import deletions
 from corridor.matching.records import (
     PAIR_TOLERANCE,
     Names,
@@ -153,11 +154,8 @@ def _readings(names: Names, first_only: bool) -> list[str]:
 
 
 def _near(key: str) -> list[str]:
-    """The key and the key less any one of its letters (for keys of three or more):
-    two keys an edit apart share one of these (SymSpell's deletions)."""
-    if len(key) < 3:
-        return [key]
-    return list(dict.fromkeys([key, *(key[:i] + key[i + 1:] for i in range(len(key)))]))
+    """The key and its deletions: two keys an edit apart share one of these."""
+    return [key, *deletions(key)]
 
 
 class _Table:

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import combinations, permutations
 
-from corridor.matching.names import Token
+from corridor.matching.names import Token, deletions
 from corridor.matching.records import (
     Match,
     Names,
@@ -60,10 +60,6 @@ _NO_YEAR = 0
 
 def _year_bucket(year: int | None) -> int:
     return _NO_YEAR if year is None else min(max(year - 1900, 1), 255)
-
-
-def _deletions(key: str) -> set[str]:
-    return {key[:i] + key[i + 1:] for i in range(len(key))} if len(key) >= 3 else set()
 
 
 class NameIndex:
@@ -95,7 +91,7 @@ class NameIndex:
         if kid is None:
             kid = self._kids[key] = len(self._key_names)
             self._key_names.append(key)
-            for shorter in _deletions(key):
+            for shorter in deletions(key):
                 self._neighbours.setdefault(shorter, []).append(kid)
         return kid
 
@@ -203,7 +199,7 @@ class NameIndex:
         found: set[int] = set()
         for key in token.keys:
             found.update(self._neighbours.get(key, ()))
-            for shorter in _deletions(key):
+            for shorter in deletions(key):
                 found.update(self._neighbours.get(shorter, ()))
                 if (kid := self._kids.get(shorter)) is not None:
                     found.add(kid)

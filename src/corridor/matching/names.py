@@ -327,6 +327,13 @@ def key(token: str) -> str:
     return analyse(normalise(token).replace(" ", "-")).key
 
 
+def deletions(key: str) -> list[str]:
+    """The key less any one of its letters, for keys of three letters or more: two keys
+    an edit apart share the key itself or one of these (SymSpell's deletions)."""
+    return list(dict.fromkeys(key[:i] + key[i + 1:] for i in range(len(key)))) if (
+        len(key) >= 3) else []
+
+
 # --- similarity ---------------------------------------------------------------------------
 
 
