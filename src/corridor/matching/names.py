@@ -51,7 +51,10 @@ def normalise(text: str) -> str:
     """Script-aware cleanup: compatibility forms, case, accents, harakat, tatweel, hamza
     and alef forms (أإآٱ→ا ؤ→و ئ→ي), ta marbuta (ة→ه), alef maqsura (ى→ي); anything that
     is not a letter separates words."""
-    text = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
+    # Compatibility forms first (𝒩, ﻣ), so that case folding sees the plain letter; the
+    # letters of _FOLD are still whole then (NFKD would take ş apart).
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _MARKS.sub("", text.translate(_FOLD))
     text = _ARABIZI_DIGIT.sub(lambda digit: _ARABIZI[digit[0]], text)
