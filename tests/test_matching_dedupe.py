@@ -74,6 +74,46 @@ def test_large_blocks_pair_only_people_born_about_the_same_year() -> None:
                          for p in found)
 
 
+def test_a_record_without_a_year_in_a_large_block_is_still_paired() -> None:
+    """A large block pairs people born about the same year; a record without a year
+    could be any of them, so it is paired with every member."""
+    many = [person(f"m{n:03d}", "Mohammed", None, "al-Masri", born=1940 + n % 60)
+            for n in range(2 * dedupe.BLOCK)]
+    undated = [person("undated-1", "Mohammed", None, "al-Masri", born=None, origin="gp-99"),
+               person("undated-2", "محمد", None, "المصري", born=1950, origin="gp-99")]
+    assert ("undated-1", "undated-2") in pairs([*many, *undated])
+
+
+def test_a_third_registration_needs_more_than_a_likely_pair() -> None:
+    """Two desks registered Khalil; a third record that only likely is him (no father's
+    name, another year and place) is a namesake more often than a third registration."""
+    khalil = [person("k1", "Khalil", "Ahmad", "Haddad", born=1970),
+              person("k2", "خليل", "أحمد", "الحداد", born=1970)]
+    maybe = person("k3", "Khalil", None, "Haddad", born=1972, origin="gp-03")
+    assert pair_score(khalil[0], maybe).score >= dedupe.THRESHOLD
+    assert pairs([*khalil, maybe]) == {("k1", "k2")}
+    thrice = [*khalil, person("k3", "Khalil", "Ahmad", "Haddad", born=1970)]
+    assert pairs(thrice) == {("k1", "k2"), ("k1", "k3"), ("k2", "k3")}
+
+
+def test_weights_are_exact_for_every_pair_that_can_reach_the_floor() -> None:
+    records = [person(f"p{n}", given, father, family, born=1960 + n % 9,
+                      sex=("male", "female", "unknown")[n % 3], origin=f"gp-{n % 4}")
+               for n, (given, father, family) in enumerate(
+                   (g, f, s) for g in ("Mohammed", "محمد", "Ahmad", "Hasan", "Huda")
+                   for f in ("Ali", "علي", None, "Khaled")
+                   for s in ("al-Hassan", "Halabi", "حلبي", None))]
+    table = dedupe._Table(records)
+    left, right = table.candidates()
+    floor = dedupe.weight_for(dedupe.THRESHOLD)
+    full = table.weights(left, right, -float("inf"))
+    pruned = table.weights(left, right, floor)
+    reaches = full >= floor
+    assert reaches.any() and (~reaches).any()
+    assert pruned[reaches] == pytest.approx(full[reaches])
+    assert (pruned[~reaches] < floor).all()
+
+
 def test_forked_workers_give_the_same_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     records = [person(f"p{n}", given, "Ahmad", family, born=1980 + n % 7)
                for n, (given, family) in enumerate(

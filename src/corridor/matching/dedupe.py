@@ -1,18 +1,22 @@
 """Duplicate detection over a whole operation in one pass, with the search's own scorer.
 
 Every record is compared with the others that share two name keys with it (given and
-family, father's and family, or given and father's name born within a few years), and
-each pair is weighed exactly as `records.pair_score` weighs it. What makes a million
-records take a minute instead of an hour is that the weights are worked out once per
-distinct combination, not once per pair: two records' given names are a pair of
-spellings that thousands of other pairs share (Muhammad against Mohammed), and sex,
-the gap between years of birth and origin take a few hundred combinations in all. The
-pairs themselves live in numpy arrays.
+family, father's and family, or given and father's name); a common pair of names is
+split by the third name, or by the year of birth where a record lacks the third. Each
+pair is weighed exactly as `records.pair_score` weighs it. What makes a million records
+take a minute instead of an hour is that the weights are worked out once per distinct
+combination, not once per pair: two records' given names are a pair of spellings that
+thousands of other pairs share (Muhammad against Mohammed), and sex, the gap between
+years of birth and origin take a few hundred combinations in all; and a name field is
+weighed only for pairs that can still reach the threshold. The pairs live in numpy
+arrays.
 
-A pair that is likely on its own can still be explained away: when one record is
-likely the same person as two records that clearly are not one person (a registration
-without a father's name, against a man and his namesake with another father), only the
-stronger link is kept. That is the reviewer's own reasoning, done before the queue.
+A pair that is likely on its own can still be explained away, the way a reviewer joins
+records into people, strongest link first: a link that would make one person of two
+records that clearly are not one person (a registration without a father's name,
+against a man and his namesake with another father) is dropped, and so is a link that
+would make a third registration of a person on evidence only a little above the
+threshold. That is the reviewer's own reasoning, done before the queue.
 
 `corridor.matching.batch` is the other way to the same end: Splink's model, trained
 without labels, on DuckDB or Spark, for registries larger than one machine's memory.
@@ -23,7 +27,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from itertools import combinations, product
+from itertools import product
 from typing import Any
 
 import numpy as np
@@ -37,6 +41,7 @@ from corridor.matching.records import (
     evidence,
     field_weight,
     household_overlap,
+    most_weight,
     name_tokens,
     pair_score,
     weight_for,
@@ -44,15 +49,21 @@ from corridor.matching.records import (
 
 THRESHOLD = 0.5  # pair_score's midpoint: the evidence for and against balance there
 CONFLICT = 0.1  # two records scoring below this are taken to be two people
-BLOCK = 20  # a block larger than this pairs only records born within YEARS
+THIRD = 6.0  # extra weight a third registration of one person needs: see `_explain_away`
+BLOCK = 50  # a block larger than this is a common name: see `_Table.candidates`
 PARALLEL_FROM = 50_000  # fewer pieces of work than this are done in this process
-YEARS = 1  # in a large block: born at most this many years apart
-#: Blocks: pairs of (field, its keys) that two records must share to be compared. Fields
-#: are 0 given, 1 father's, 2 family name; "keys" are every reading of the field, "first"
-#: its main key, "near" that key and the key less one letter.
-BLOCKS = ((0, "keys", 2, "keys"), (1, "keys", 2, "keys"), (0, "keys", 1, "keys"),
-          (0, "near", 2, "first"), (0, "first", 2, "near"))
-EXACT_KINDS = 3  # the first three pair names that agree; the others, one letter apart
+YEARS = 2  # in a large block: born at most this many years apart
+#: Blocks: the (field, keys) two records must share to be compared. Fields are 0 given,
+#: 1 father's, 2 family name; "keys" are every reading of the field, "first" its main
+#: key, "near" that key and the key less one letter (so two keys an edit apart meet).
+TWO_NAMES = (((0, "keys"), (2, "keys")), ((1, "keys"), (2, "keys")), ((0, "keys"), (1, "keys")),
+             ((0, "near"), (2, "first")), ((0, "first"), (2, "near")))
+EXACT = 3  # the first three of TWO_NAMES pair names that agree; the others, near names
+LEFT_OUT = (1, 0, 2)  # the field each of those three leaves out
+#: A common pair of names is split by the third name, one of the three an edit apart.
+THREE_NAMES = (((0, "near"), (1, "first"), (2, "first")),
+               ((0, "first"), (1, "near"), (2, "first")),
+               ((0, "first"), (1, "first"), (2, "near")))
 _SEXES = {"female": 1, "male": 2}
 _APART = frozenset({"given_name", "father_name", "family_name", "sex"})
 _NO_YEAR = -(1 << 15)
@@ -81,10 +92,11 @@ def find_pairs(records: Iterable[PersonRecord], threshold: float = THRESHOLD,
         return []
     table = _Table(records)
     left, right = table.candidates()
-    total = table.weights(left, right, workers)
-    likely = total >= weight_for(threshold)
+    floor = weight_for(threshold)
+    total = table.weights(left, right, floor, workers)
+    likely = total >= floor
     left, right, total = left[likely], right[likely], total[likely]
-    kept = _explain_away(table.records, left, right, total, workers)
+    kept = _explain_away(table.records, left, right, total)
     people = table.records
     pairs = _spread(lambda a, b: _pair(people[a], people[b]), list(zip(
         left[kept].tolist(), right[kept].tolist(), strict=True)), workers)
@@ -176,45 +188,47 @@ class _Table:
         self.household = {n: tuple(name_tokens(h) for h in r.household_names)
                           for n, r in enumerate(records) if r.household_names}
         self.keys = len(keys.values)
-        self.members = self._blocks(self.keys)
 
-    def _blocks(self, keys: int) -> tuple[Ints, Ints]:
-        """(block, record) for every block of every record: two names' readings (given
-        and family, father's and family, given and father's), and given with family
-        name one letter apart either way, which pairs a typo with its correct spelling."""
-        rows = np.arange(len(self.records), dtype=np.int64)
-        blocks: list[Ints] = []
-        members: list[Ints] = []
-        for kind, (one, one_keys, two, two_keys) in enumerate(BLOCKS):
-            left, right = self.fields[one], self.fields[two]
-            owners, first = getattr(left, one_keys).explode(rows, left.spelling)
-            at, second = getattr(right, two_keys).explode(np.arange(len(owners)),
-                                                           right.spelling[owners])
-            blocks.append((kind * keys + first[at]) * keys + second)
-            members.append(owners[at])
-        return np.concatenate(blocks), np.concatenate(members)
+    def _blocks(self, kinds: Sequence[Sequence[tuple[int, str]]]) -> list[tuple[Ints, Ints]]:
+        """(block, record) for each kind of block: a record is in one block for each
+        combination of its fields' keys the kind names."""
+        found: list[tuple[Ints, Ints]] = []
+        for items in kinds:
+            owners = np.arange(len(self.records), dtype=np.int64)
+            code = np.zeros(len(owners), dtype=np.int64)
+            for number, which in items:
+                field = self.fields[number]
+                at, key = getattr(field, which).explode(np.arange(len(owners)),
+                                                        field.spelling[owners])
+                owners, code = owners[at], code[at] * self.keys + key
+                code = np.unique(code, return_inverse=True)[1].ravel()  # small numbers again
+            found.append((code, owners))
+        return found
 
     def candidates(self) -> tuple[Ints, Ints]:
-        """Each pair of records sharing a block, once, the lower record first."""
-        block, record = self.members
-        if not len(block):
-            return block, record
-        order = np.lexsort((self.year[record], block))
-        block, record = block[order], record[order]
-        starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
-        sizes = np.diff(np.r_[starts, len(block)])
+        """Each pair of records sharing a block, once, the lower record first.
+
+        A block of two names larger than BLOCK is a common name, not a typo: it pairs
+        only a record without the third name (as it pairs everyone when it is small) with
+        those born about the same year; the others are paired by blocks of all three
+        names, and in a large one of those too, only people born about the same year. A
+        record without a year is paired with every member: it could be any of them."""
         found: list[tuple[Ints, Ints]] = []
-        for size in range(2, min(BLOCK, int(sizes.max(initial=0))) + 1):
-            rows = starts[sizes == size][:, None] + np.arange(size)
-            if not len(rows):
+        for kind, (block, record) in enumerate(self._blocks(TWO_NAMES)):
+            members, starts, sizes = _groups(block, record, self.year)
+            found.extend(_all_pairs(members, starts, sizes))
+            if kind >= EXACT:
                 continue
-            first, second = np.triu_indices(size, 1)
-            found.append((record[rows[:, first]].ravel(), record[rows[:, second]].ravel()))
-        # A large block is a common name, not a typo: one letter apart, it is left out;
-        # of two names agreeing, only people born about the same year are paired.
-        large = (sizes > BLOCK) & (block[starts] < EXACT_KINDS * self.keys ** 2)
-        for start, size in zip(starts[large].tolist(), sizes[large].tolist(), strict=True):
-            found.append(_within_years(record[start:start + size], self.year))
+            silent = self.fields[LEFT_OUT[kind]].names < 0
+            for start, size in zip(starts[sizes > BLOCK].tolist(),
+                                   sizes[sizes > BLOCK].tolist(), strict=True):
+                found.append(_within_years(members[start:start + size], self.year, silent))
+        for block, record in self._blocks(THREE_NAMES):
+            members, starts, sizes = _groups(block, record, self.year)
+            found.extend(_all_pairs(members, starts, sizes))
+            for start, size in zip(starts[sizes > BLOCK].tolist(),
+                                   sizes[sizes > BLOCK].tolist(), strict=True):
+                found.append(_within_years(members[start:start + size], self.year))
         if not found:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         a = np.concatenate([pair[0] for pair in found])
@@ -225,27 +239,36 @@ class _Table:
         codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
         return codes // count, codes % count
 
-    def weights(self, left: Ints, right: Ints, workers: int = 1) -> npt.NDArray[np.float64]:
-        """The total weight of evidence of each pair, as `pair_score` adds it up."""
-        total = np.zeros(len(left))
-        for number, field in enumerate(self.fields):
-            a, b = field.names[left], field.names[right]
-            both = (a >= 0) & (b >= 0)
-            values = field.values
-            total[both] += _by_combination(
-                (a[both], b[both]), lambda x, y, n=number, v=values: field_weight(
-                    n, v[x], v[y]), workers)  # type: ignore[arg-type]
+    def weights(self, left: Ints, right: Ints, floor: float, workers: int = 1
+                ) -> npt.NDArray[np.float64]:
+        """The total weight of evidence of each pair, as `pair_score` adds it up, for
+        every pair that can reach `floor`; a pair that cannot is left below it unfinished.
+
+        The circumstances cost nothing and come first; then the name fields one by one,
+        each weighed only for pairs that the fields still to come could lift to `floor`
+        (a field's distinct pairs of spellings, not the pairs of records, are the cost)."""
         gap = np.where((self.year[left] == _NO_YEAR) | (self.year[right] == _NO_YEAR), -1,
                        np.abs(self.year[left] - self.year[right]))
         origin = np.where((self.origin[left] < 0) | (self.origin[right] < 0), 0,
                           np.where(self.origin[left] == self.origin[right], 1, 2))
-        total += _by_combination((self.sex[left], self.sex[right], gap, origin),
-                                 _circumstances, 1)
+        total = _by_combination((self.sex[left], self.sex[right], gap, origin),
+                                _circumstances, 1)
         if self.household:
             for n, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
                 if a in self.household and b in self.household:
                     found = household_overlap(self.household[a], self.household[b])
                     total[n] += sum(w for _, w, _ in evidence(None, None, None, found, 0))
+        rest = sum(most_weight(number) for number in range(len(self.fields)))
+        alive = np.arange(len(left))
+        for number, field in enumerate(self.fields):
+            a, b = field.names[left[alive]], field.names[right[alive]]
+            both = (a >= 0) & (b >= 0)
+            values = field.values
+            total[alive[both]] += _by_combination(
+                (a[both], b[both]), lambda x, y, n=number, v=values: field_weight(
+                    n, v[x], v[y]), workers)  # type: ignore[arg-type]
+            rest -= most_weight(number)
+            alive = alive[total[alive] + rest >= floor]
         return total
 
 
@@ -262,16 +285,48 @@ def _split(record: PersonRecord) -> PersonRecord:
     return replace(record, given_name=given or "", father_name=father, family_name=family)
 
 
-def _within_years(members: Ints, year: Ints) -> tuple[Ints, Ints]:
-    """Pairs of a large block's members (sorted by year) born at most YEARS apart;
-    members without a year are left to the other blocks."""
+def _groups(block: Ints, record: Ints, year: Ints) -> tuple[Ints, Ints, Ints]:
+    """Members of each block together, by year within it: (members, starts, sizes)."""
+    order = np.lexsort((year[record], block))
+    block, members = block[order], record[order]
+    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]]) if len(block) else block
+    return members, starts, np.diff(np.r_[starts, len(block)])
+
+
+def _all_pairs(members: Ints, starts: Ints, sizes: Ints) -> list[tuple[Ints, Ints]]:
+    """Every pair within each block of 2 to BLOCK members, a block size at a time."""
+    found: list[tuple[Ints, Ints]] = []
+    for size in range(2, min(BLOCK, int(sizes.max(initial=0))) + 1):
+        rows = starts[sizes == size][:, None] + np.arange(size)
+        if len(rows):
+            first, second = np.triu_indices(size, 1)
+            found.append((members[rows[:, first]].ravel(), members[rows[:, second]].ravel()))
+    return found
+
+
+def _within_years(members: Ints, year: Ints, among: npt.NDArray[np.bool_] | None = None
+                  ) -> tuple[Ints, Ints]:
+    """Pairs of a large block's members (sorted by year) born at most YEARS apart, and
+    of a member without a year with every other, with at least one of the pair `among`
+    the records given."""
+    unknown = members[year[members] == _NO_YEAR]
     members = members[year[members] != _NO_YEAR]
     years = year[members]
     ends = np.searchsorted(years, years + YEARS, side="right")
     counts = ends - np.arange(len(members)) - 1
     first = np.repeat(np.arange(len(members)), counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return members[first], members[first + 1 + offsets]
+    a, b = members[first], members[first + 1 + offsets]
+    if len(unknown):
+        everyone = np.concatenate([unknown, members])
+        a = np.concatenate([a, np.repeat(unknown, len(everyone))])
+        b = np.concatenate([b, np.tile(everyone, len(unknown))])
+        keep = a != b
+        a, b = a[keep], b[keep]
+    if among is None:
+        return a, b
+    keep = among[a] | among[b]
+    return a[keep], b[keep]
 
 
 def _by_combination(columns: tuple[Ints, ...], weigh: Callable[..., float], workers: int
@@ -325,29 +380,31 @@ def _circumstances(sex_a: int, sex_b: int, gap: int, origin: int) -> float:
 
 
 def _explain_away(records: Sequence[PersonRecord], left: Ints, right: Ints,
-                  total: npt.NDArray[np.float64], workers: int) -> npt.NDArray[np.bool_]:
-    """Which likely links to keep: a record linked to two records that are plainly two
-    people keeps only its stronger link (strongest first, each kept if its other end is
-    not plainly someone else than the ends already kept)."""
-    kept = np.ones(len(left), dtype=bool)
-    degree = np.bincount(np.concatenate([left, right]), minlength=len(records))
-    links: dict[int, list[tuple[float, int, int]]] = {}
-    for n, (a, b, weight) in enumerate(zip(left.tolist(), right.tolist(), total.tolist(),
-                                           strict=True)):
-        for this, other in ((a, b), (b, a)):
-            if degree[this] > 1:
-                links.setdefault(this, []).append((weight, other, n))
-    asked = list(dict.fromkeys((min(x, y), max(x, y)) for linked in links.values()
-                               for (_, x, _), (_, y, _) in combinations(linked, 2)))
-    apart = dict(zip(asked, _spread(lambda x, y: _plainly_apart(records[x], records[y]),
-                                    asked, workers), strict=True))
-    for linked in links.values():
-        accepted: list[int] = []
-        for _, other, n in sorted(linked, reverse=True):
-            if any(apart[min(other, one), max(other, one)] for one in accepted):
-                kept[n] = False
-            else:
-                accepted.append(other)
+                  total: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Which likely links to keep, taken strongest first the way a reviewer joins records
+    into people: a link is dropped if it would make one person of two records that are
+    plainly two people, or a third registration of one person on less than THIRD more
+    weight than a likely pair needs.
+
+    Why THIRD: a person is registered again when a family queues at a second gathering
+    point or a phone's records reach the server twice under different ids; a third time
+    is far rarer than a namesake. A score's odds grow e-fold with every 1.5 of weight
+    (`records.probability`), so 6 more asks for odds about 55 times a likely pair's: a
+    record with the same names, year and place joins a pair, a record without a father's
+    name born two years off does not."""
+    kept = np.zeros(len(left), dtype=bool)
+    strong = weight_for(THRESHOLD) + THIRD
+    person: dict[int, list[int]] = {}  # record: the records taken for the same person
+    for n in np.argsort(-total, kind="stable").tolist():
+        a, b = int(left[n]), int(right[n])
+        one, two = person.get(a, [a]), person.get(b, [b])
+        if one is not two:
+            if len(one) + len(two) > 2 and (total[n] < strong or any(
+                    _plainly_apart(records[x], records[y]) for x in one for y in two)):
+                continue
+            joined = one + two
+            person.update(dict.fromkeys(joined, joined))
+        kept[n] = True
     return kept
 
 

@@ -266,6 +266,11 @@ def weight_for(score: float) -> float:
     return _CENTRE + _SPREAD * math.log(score / (1 - score))
 
 
+def most_weight(field: int) -> float:
+    """The most one name field (0 given, 1 father's, 2 family) can add to a total."""
+    return max(_WEIGHTS[field][0], _WEIGHTS[field][1])
+
+
 def field_weight(field: int, a: Names, b: Names) -> float:
     """The weight of one name field (0 given, 1 father's, 2 family) of two records."""
     return _weigh(_field(a, b), _WEIGHTS[field])
