@@ -24,6 +24,7 @@ from typing import Any
 from rich.console import Console
 
 from bench.matching import dedupe, report, search
+from bench.matching.measure import alike
 from corridor.matching.evaluation import generate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     sampled = asked[:args.baseline_queries]
     truth = dedupe.truth_of(data.duplicates)
     results: dict[str, Any] = {}
+    stage("search_alike", results, lambda: alike(records, asked, data.identity_of))
     built = stage("search_ours", results, lambda: search.ours(records, asked))
     if "rapidfuzz" not in args.skip:
         stage("search_rapidfuzz", results, lambda: search.rapidfuzz(records, sampled))

@@ -32,12 +32,22 @@ SEARCH = (("p50_ms", "latency p50", "ms", None), ("p99_ms", "latency p99", "ms",
                                                      _at_most(10)),
           ("recall_at_1", "recall@1", "", None),
           ("recall_at_10", "recall@10", "", _at_least(0.95)),
+          ("recall_at_10_more", "recall@10, searches naming more than a given name", "",
+           None),
+          ("recall_at_10_given_only", "recall@10, a given name only (with sex, year)", "",
+           None),
           ("hard_negative_precision", "hard-negative precision", "", _at_least(0.9)),
           ("build_s", "index build", "s", None),
           ("memory_mib", "index memory", "MiB", _at_most(2048)))
 DEDUPE = (("precision", "precision", "", None), ("recall", "recall", "", None),
           ("f1", "F1", "", _at_least(0.95)), ("seconds", "time", "s", _at_most(120)))
-SYSTEMS = {"search_ours": ("search", "NameIndex (ours)"),
+ALIKE = (("searches", "a given name only: searches", "#", None),
+         ("median_alike", "a given name only: people agreeing with all asked (median)", "#",
+          None),
+         ("chance_recall_at_10", "a given name only: recall@10 picking ten of them by lot",
+          "", None))
+SYSTEMS = {"search_alike": ("search", "the data (no system)"),
+           "search_ours": ("search", "NameIndex (ours)"),
            "search_rapidfuzz": ("search", "rapidfuzz brute force"),
            "search_pg_trgm": ("search", "PostgreSQL pg_trgm"),
            "dedupe_ours": ("dedupe", "dedupe.find_pairs (ours)"),
@@ -56,7 +66,8 @@ def rows(results: dict[str, dict[str, Any]], persons: int) -> list[Row]:
         if figures is None:
             continue
         ours = "(ours)" in system
-        for key, measure, unit, target in SEARCH if task == "search" else DEDUPE:
+        measures = ALIKE if name == "search_alike" else SEARCH if task == "search" else DEDUPE
+        for key, measure, unit, target in measures:
             value = figures.get(key)
             text, met = "", None
             if ours and target is not None:
@@ -75,6 +86,8 @@ def _value(row: Row) -> str:
         return "—"
     if row.unit == "":
         return f"{row.value:.3f}"
+    if row.unit == "#":
+        return f"{row.value:,g}"
     return f"{row.value:,.{2 if row.unit == 'ms' else 1}f} {row.unit}"
 
 
