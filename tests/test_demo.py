@@ -4,6 +4,7 @@ every planted case the demo is there to show."""
 from __future__ import annotations
 
 import collections
+import random
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from corridor import demo
-from corridor.services.ledger import Ledger
+from corridor.domain.vocabulary import Role
+from corridor.services.ledger import Ledger, Principal
+from corridor.services.tracing import Tracing
 from corridor.storage.database import connect, initialise
 from corridor.storage.schema import (
     alerts,
@@ -80,7 +83,7 @@ def test_everyone_is_accounted_for(loaded: tuple[Engine, int, list[int]],
     engine = loaded[0]
     registered = sum(len(e["payload"]["members"]) for e in stream
                      if e["type"] == "HouseholdRegistered")
-    assert registered == PEOPLE
+    assert registered == PEOPLE + demo.twice(PEOPLE)  # a few people registered twice
     statuses = dict(rows(engine, select(persons.c.status, func.count()).group_by(
         persons.c.status)))
     assert sum(statuses.values()) == registered
@@ -140,6 +143,48 @@ def test_households_stay_together_and_vehicles_are_never_over_capacity(
     on_ambulances = {household for (_, household), vehicles in vehicles_of.items()
                      if kinds[next(iter(vehicles))] == "ambulance"}
     assert on_ambulances and on_ambulances <= patients
+
+
+@pytest.fixture(scope="module")
+def planted() -> demo._Evacuation:
+    story = demo._Evacuation(random.Random(2016), PEOPLE)
+    story.run()
+    return story
+
+
+TRACER = Principal("tracer", Role.TRACING_OFFICER, "desk")
+
+
+def test_people_registered_twice_wait_in_the_duplicate_queue(
+        loaded: tuple[Engine, int, list[int]], planted: demo._Evacuation) -> None:
+    engine = loaded[0]
+    assert len(planted.registered_again) == demo.twice(PEOPLE)
+    queue = Tracing(engine, Ledger(engine)).duplicate_queue(TRACER)
+    pairs = {frozenset((row["person"]["person_id"], row["other"]["person_id"]))
+             for row in queue}
+    for first, second in planted.registered_again:
+        assert frozenset((first, second)) in pairs
+    second_ids = {second for _, second in planted.registered_again}
+    statuses = dict(rows(engine, select(persons.c.person_id, persons.c.status).where(
+        persons.c.person_id.in_(second_ids))))
+    assert set(statuses.values()) == {"waiting"}  # never boards: the queue explains them
+
+
+def test_families_requests_find_the_people_they_seek(
+        loaded: tuple[Engine, int, list[int]], planted: demo._Evacuation) -> None:
+    engine = loaded[0]
+    tracing = Tracing(engine, Ledger(engine))
+    assert len(planted.sought) == demo.asking(PEOPLE) + 1
+    assert {r["request_id"] for r in tracing.open_requests()} == set(planted.sought)
+    for request_id, person_id in planted.sought.items():
+        view = tracing.request_view(TRACER, request_id)
+        assert view is not None
+        found = {c["person_id"]: c for c in view["candidates"]}
+        assert person_id in found, request_id
+        if person_id == planted.unaccounted_sought:
+            assert found[person_id]["status"] == "unaccounted"
+        else:  # filed before they arrived: news for the family
+            assert found[person_id]["status"] == "arrived" and found[person_id]["since_filed"]
 
 
 def test_names_mix_scripts_and_children_carry_the_heads_name(

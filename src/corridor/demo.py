@@ -239,6 +239,11 @@ class _Evacuation:
         self.movers = 0
         self.family_numbers = 0
         self.wristbands: set[str] = set()
+        # The tracing desk's planted cases: who each request seeks, who was registered
+        # twice (first record, second), and the sought person who never arrived.
+        self.sought: dict[str, str] = {}
+        self.registered_again: list[tuple[str, str]] = []
+        self.unaccounted_sought: str | None = None
         # Fewer people, fewer and smaller convoys: fewer vehicles make a convoy worth
         # sending, and convoys run less often so that loads build up.
         self.smallest = min(5, max(1, people // 5000))
@@ -252,7 +257,8 @@ class _Evacuation:
 
     def run(self) -> None:
         self.open(at(15, 4))
-        self.register(self.households())
+        families = self.households()
+        self.register(families)
         self.day_15()
         self.day_16()
         self.days_17_18()
@@ -260,6 +266,8 @@ class _Evacuation:
         self.day_20()
         self.day_21()
         self.day_22()
+        self.registered_twice(families)
+        self.families_asking(families)
 
     # --- setting up ----------------------------------------------------------------------
 
@@ -843,6 +851,114 @@ class _Evacuation:
         trip = self.story_convoy(at(22, 19), at(22, 19, 25), route,
                                  min(4, math.ceil(people / 50)))
         self.drive(trip, self.depart(trip, at(22, 20, 25) - LEG["ramouseh"] * MINUTE))
+
+
+    # --- the tracing desk's work: people registered twice, families asking -----------------
+
+    def registered_twice(self, families: list[list[dict[str, Any]]]) -> None:
+        """A few heads of household registered at al-Amiriyah are registered again hours
+        later at Sukkari square by a relative, on another tablet, in the other script,
+        sometimes without the father's name. The second record never boards: it waits
+        until the duplicate queue shows it and a reviewer merges it."""
+        registered = self._registrations()
+        heads = [members[0] for members in families
+                 if registered[members[0]["person_id"]][1] == "amiriyah"]
+        for n, head in enumerate(self.rng.sample(heads, twice(self.people))):
+            t = registered[head["person_id"]][0] + self.rng.randint(2, 10) * HOUR
+            again = self.details(f"p-{self.people + n + 1:06d}", _other_script(
+                head["given_name"], self.rng), _other_script(head["father_name"], self.rng),
+                _other_script(head["family_name"], self.rng), head["sex"],
+                head.get("age", 2016 - head.get("birth_year", 2016)), [])
+            if self.rng.random() < 0.3:
+                again["father_name"] = None
+            if "birth_year" in again and self.rng.random() < 0.4:
+                again["birth_year"] += self.rng.choice((-1, 1))
+            again["consent"] = True
+            again["destination_id"] = head["destination_id"]
+            self.registered_again.append((head["person_id"], again["person_id"]))
+            self.emit(t, "HouseholdRegistered", {
+                "household_id": f"h-{len(families) + n + 1:05d}", "gathering_point_id": "sukkari",
+                "token": self.token("sukkari"), "members": [again]},
+                _registrar("sukkari", n % 4 + 1))
+
+    def families_asking(self, families: list[list[dict[str, Any]]]) -> None:
+        """Relatives file tracing requests at a reception centre, describing the person
+        as they would (the other script, an approximate year, perhaps the father's
+        name): separated children and others who are checked in later, so each request
+        has news once they arrive; and someone who was on a bus and never arrived."""
+        checked_in = {e[3]["person_id"]: (e[0], e[3]["location_id"]) for e in self.events
+                      if e[2] == "PersonCheckedIn"}
+        boarded = {e[3]["person_id"] for e in self.events if e[2] == "PersonBoarded"}
+        removed = {e[3]["person_id"] for e in self.events if e[2] == "PersonRemoved"}
+        people = [m for members in families for m in members]
+        arriving = [m for m in people if checked_in.get(m["person_id"], (0,))[0] > at(15, 18)]
+        separated = [m for m in arriving if "separated_child" in m.get("needs", ())][:2]
+        others = self.rng.sample([m for m in arriving if m not in separated],
+                                 asking(self.people) - len(separated))
+        missing = [m for m in people if m["person_id"] in boarded - removed - checked_in.keys()]
+        sought = [*separated, *others]
+        for n, member in enumerate(sought):
+            arrived, place = checked_in[member["person_id"]]
+            filed = self.rng.randint(at(15, 16), arrived - HOUR)
+            self.request(f"tr-{n + 1:03d}", member, place, filed,
+                         "lost in the crowd at the gathering point")
+        for member in missing[:1]:
+            self.request(f"tr-{len(sought) + 1:03d}", member, member["destination_id"],
+                         at(22, 22), "boarded a bus; not seen at reception since")
+            self.unaccounted_sought = self.sought[f"tr-{len(sought) + 1:03d}"]
+
+    def request(self, request_id: str, member: dict[str, Any], place: str, t: int,
+                note: str) -> None:
+        rng = self.rng
+        arabic = rng.random() < 0.5
+        write = (lambda name: _other_script(name, rng)) if arabic != _is_arabic(
+            member["given_name"]) else (lambda name: name)
+        born = member.get("birth_year", 2016 - member.get("age", 0))
+        relationship = rng.choice(("mother", "father", "aunt", "grandmother") if born > 1998
+                                  else ("brother", "sister", "cousin", "wife" if
+                                        member["sex"] == "male" else "husband"))
+        sought = {"name": f"{write(member['given_name'])} {write(member['family_name'])}",
+                  "sex": member["sex"], "born": born + rng.choice((0, 0, 1, -1)), "tolerance": 2}
+        if rng.random() < 0.5:
+            sought["father_name"] = write(member["father_name"])
+        woman = relationship in ("mother", "aunt", "grandmother", "sister", "wife")
+        requester = f"{self.name('female' if woman else 'male', arabic)} " \
+            f"{write(member['family_name'])}"
+        self.sought[request_id] = member["person_id"]
+        self.emit(t, "TracingRequestFiled", {
+            "request_id": request_id, "sought": sought, "requester_name": requester,
+            "relationship": relationship, "consent": True, "note": note,
+            "contact": f"at the {PLACE[place]} tracing desk, asks every morning"},
+            _reception(place))
+
+    def _registrations(self) -> dict[str, tuple[int, str]]:
+        """When and where each person was registered."""
+        return {m["person_id"]: (e[0], e[3]["gathering_point_id"]) for e in self.events
+                if e[2] == "HouseholdRegistered" for m in e[3]["members"]}
+
+
+def twice(people: int) -> int:
+    """How many people the demo registers a second time."""
+    return max(2, people // 10_000)
+
+
+def asking(people: int) -> int:
+    """How many tracing requests for people who arrive the demo files."""
+    return max(3, people // 7_000)
+
+
+# Each demo name in the other script: the tables above give both.
+_SPELLINGS: dict[str, tuple[str, ...]] = {
+    arabic: latin for arabic, latin, *_ in (*MALE_NAMES, *FEMALE_NAMES, *FAMILY_NAMES)}
+_ARABIC = {spelling: arabic for arabic, latin in _SPELLINGS.items() for spelling in latin}
+
+
+def _is_arabic(name: str) -> bool:
+    return name in _SPELLINGS
+
+
+def _other_script(name: str, rng: random.Random) -> str:
+    return rng.choice(_SPELLINGS[name]) if name in _SPELLINGS else _ARABIC[name]
 
 
 def _clock(t: int, tz: timezone) -> str:
