@@ -197,20 +197,17 @@ def settings() -> Any:
 
 
 def blocking_rules() -> list[Any]:
-    """Which pairs are scored: those agreeing on two of the three name keys. Given and
-    father's name alone would pair every Muhammad son of Ahmad with every other, so that
-    rule also asks for years of birth no further apart than two records of one person
-    can be (each may be off by the tolerance)."""
-    from splink import block_on
-
+    """Which pairs are scored: those agreeing on two of the three name keys, born no
+    further apart than two records of one person can be (each may be off by the
+    tolerance), or with a year missing. Two names alone would pair every Muhammad
+    al-Hassan with every other: at a million records the pairs grow with the square of
+    a common name's count."""
     near = BIRTH_YEAR_TOLERANCE * 2
-    return [
-        block_on("given_key", "family_key"),
-        block_on("father_key", "family_key"),
-        f"l.given_key = r.given_key AND l.father_key = r.father_key AND "
-        f"(abs(l.birth_year - r.birth_year) <= {near} OR l.birth_year IS NULL "
-        f"OR r.birth_year IS NULL)",
-    ]
+    years = (f"(abs(l.birth_year - r.birth_year) <= {near} OR l.birth_year IS NULL "
+             f"OR r.birth_year IS NULL)")
+    return [f"l.{one} = r.{one} AND l.{two} = r.{two} AND {years}" for one, two in (
+        ("given_key", "family_key"), ("father_key", "family_key"),
+        ("given_key", "father_key"))]
 
 
 def _name_comparison(part: str) -> Any:
@@ -268,7 +265,10 @@ def _birth_year_comparison() -> Any:
 def train(linker: Linker) -> None:
     """Unsupervised and deterministic: the prior from exact agreement on all three keys,
     u from a seeded random sample of pairs, m by EM in two sessions so that every
-    comparison is estimated in one of them (a session cannot learn what it blocks on)."""
+    comparison is estimated in one of them (a session cannot learn what it blocks on).
+    Each session blocks on a third field besides its two, which it leaves to the other:
+    father's name and year alone make blocks of every son of Muhammad born in 1990,
+    two minutes of EM at a million records for no better estimates."""
     from splink import block_on
 
     training = linker.training
@@ -276,9 +276,9 @@ def train(linker: Linker) -> None:
         [block_on("given_key", "father_key", "family_key")], recall=0.6)
     training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=SEED)
     training.estimate_parameters_using_expectation_maximisation(
-        block_on("given_key", "family_key"))
+        block_on("given_key", "family_key", "origin"))
     training.estimate_parameters_using_expectation_maximisation(
-        block_on("father_key", "birth_year"))
+        block_on("father_key", "birth_year", "sex"))
 
 
 def _pair(row: dict[str, Any]) -> DuplicatePair:
