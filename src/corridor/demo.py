@@ -852,7 +852,6 @@ class _Evacuation:
                                  min(4, math.ceil(people / 50)))
         self.drive(trip, self.depart(trip, at(22, 20, 25) - LEG["ramouseh"] * MINUTE))
 
-
     # --- the tracing desk's work: people registered twice, families asking -----------------
 
     def registered_twice(self, families: list[list[dict[str, Any]]]) -> None:
@@ -905,7 +904,7 @@ class _Evacuation:
         for member in missing[:1]:
             self.request(f"tr-{len(sought) + 1:03d}", member, member["destination_id"],
                          at(22, 22), "boarded a bus; not seen at reception since")
-            self.unaccounted_sought = self.sought[f"tr-{len(sought) + 1:03d}"]
+            self.unaccounted_sought = member["person_id"]
 
     def request(self, request_id: str, member: dict[str, Any], place: str, t: int,
                 note: str) -> None:
