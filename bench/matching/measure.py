@@ -79,8 +79,8 @@ def alike(records: Sequence[PersonRecord], asked: Sequence[LabelledQuery],
     counts = []
     for labelled in searches:
         query = labelled.query
-        counts.append(len({identity_of[r.person_id] for r in by_key[given_key(query.name)]
-                           if _agrees(query, r)}))
+        counts.append(len({identity_of[r.person_id] for r in by_key.get(
+            given_key(query.name), ()) if _agrees(query, r)}))  # a typo may match no one
     return {"searches": len(searches), "median_alike": statistics.median(counts),
             "share_ten_or_fewer": _share([n <= 10 for n in counts]),
             "chance_recall_at_10": sum(min(1.0, 10 / max(n, 1)) for n in counts)
