@@ -894,7 +894,8 @@ class _Evacuation:
         separated = [m for m in arriving if "separated_child" in m.get("needs", ())][:2]
         others = self.rng.sample([m for m in arriving if m not in separated],
                                  asking(self.people) - len(separated))
-        missing = [m for m in people if m["person_id"] in boarded - removed - checked_in.keys()]
+        never_arrived = boarded - removed - checked_in.keys()
+        missing = [m for m in people if m["person_id"] in never_arrived]
         sought = [*separated, *others]
         for n, member in enumerate(sought):
             arrived, place = checked_in[member["person_id"]]
