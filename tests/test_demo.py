@@ -83,7 +83,11 @@ def test_everyone_is_accounted_for(loaded: tuple[Engine, int, list[int]],
     engine = loaded[0]
     registered = sum(len(e["payload"]["members"]) for e in stream
                      if e["type"] == "HouseholdRegistered")
-    assert registered == PEOPLE + demo.twice(PEOPLE)  # a few people registered twice
+    again = sum(len(e["payload"]["members"]) for e in stream
+                if e["type"] == "HouseholdRegistered" and e["payload"]["members"][0][
+                    "person_id"] > f"p-{PEOPLE:06d}")
+    assert 2 * demo.twice(PEOPLE) <= again <= 4 * demo.twice(PEOPLE)  # families registered twice
+    assert registered == PEOPLE + again
     statuses = dict(rows(engine, select(persons.c.status, func.count()).group_by(
         persons.c.status)))
     assert sum(statuses.values()) == registered
@@ -158,7 +162,7 @@ TRACER = Principal("tracer", Role.TRACING_OFFICER, "desk")
 def test_people_registered_twice_wait_in_the_duplicate_queue(
         loaded: tuple[Engine, int, list[int]], planted: demo._Evacuation) -> None:
     engine = loaded[0]
-    assert len(planted.registered_again) == demo.twice(PEOPLE)
+    assert 2 * demo.twice(PEOPLE) <= len(planted.registered_again) <= 4 * demo.twice(PEOPLE)
     queue = Tracing(engine, Ledger(engine)).duplicate_queue(TRACER)
     pairs = {frozenset((row["person"]["person_id"], row["other"]["person_id"]))
              for row in queue}
@@ -197,8 +201,8 @@ def test_names_mix_scripts_and_children_carry_the_heads_name(
         assert len({m["family_name"] for m in members}) == 1
         assert 1 <= len(members) <= 12
     families = [members for members in households if len(members) >= 4]
-    assert sum(members[-1]["father_name"] == members[0]["given_name"]
-               for members in families) > 0.9 * len(families)
+    assert sum(members[-1]["father_name"] == f"{members[0]['given_name']} "
+               f"{members[0]['father_name']}" for members in families) > 0.9 * len(families)
 
 
 def test_full_scale_follows_the_reported_figures() -> None:

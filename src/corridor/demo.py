@@ -110,6 +110,19 @@ MALE_NAMES = (
     ("فراس", ("Firas",), 1), ("ياسر", ("Yasser", "Yasir"), 1), ("وليد", ("Walid", "Waleed"), 1),
     ("طارق", ("Tarek", "Tariq"), 1), ("أنس", ("Anas",), 1), ("جمال", ("Jamal",), 1),
     ("عبد القادر", ("Abdulkader", "Abd al-Qader"), 1), ("ماهر", ("Maher",), 1),
+    ("سعيد", ("Said", "Saeed"), 1), ("رامي", ("Rami",), 1), ("باسل", ("Basel", "Basil"), 1),
+    ("نزار", ("Nizar",), 1), ("مازن", ("Mazen",), 1), ("هشام", ("Hisham", "Hesham"), 1),
+    ("زياد", ("Ziad", "Ziyad"), 1), ("عادل", ("Adel",), 1), ("كريم", ("Karim", "Kareem"), 1),
+    ("نبيل", ("Nabil", "Nabeel"), 1), ("فادي", ("Fadi",), 1), ("غسان", ("Ghassan",), 1),
+    ("عدنان", ("Adnan",), 1), ("منير", ("Munir", "Mounir"), 1), ("رياض", ("Riad", "Riyad"), 1),
+    ("صالح", ("Saleh", "Salih"), 1), ("سليمان", ("Suleiman", "Sulayman"), 1),
+    ("إسماعيل", ("Ismail",), 1), ("عيسى", ("Issa", "Eissa"), 1), ("موسى", ("Musa", "Moussa"), 1),
+    ("هيثم", ("Haitham", "Haytham"), 1), ("وائل", ("Wael",), 1),
+    ("جهاد", ("Jihad",), 1), ("نادر", ("Nader",), 1), ("حسام", ("Hussam", "Hossam"), 1),
+    ("بشار", ("Bashar",), 1), ("أيمن", ("Ayman",), 1), ("شادي", ("Shadi",), 1),
+    ("ربيع", ("Rabie", "Rabih"), 1), ("زكريا", ("Zakaria", "Zakariya"), 1),
+    ("عبد الكريم", ("Abdulkarim", "Abd al-Karim"), 1),
+    ("عبد الحميد", ("Abdulhamid", "Abd al-Hamid"), 1),
 )
 FEMALE_NAMES = (
     ("فاطمة", ("Fatima", "Fatma"), 6), ("مريم", ("Maryam", "Mariam"), 4),
@@ -119,7 +132,14 @@ FEMALE_NAMES = (
     ("ريم", ("Reem", "Rim"), 2), ("هدى", ("Huda", "Hoda"), 2), ("أسماء", ("Asmaa", "Asma"), 2),
     ("رنا", ("Rana",), 1), ("رغد", ("Raghad",), 1), ("سلمى", ("Salma",), 1),
     ("سعاد", ("Suad", "Souad"), 1), ("حلا", ("Hala",), 1), ("دعاء", ("Duaa", "Doaa"), 1),
-    ("بتول", ("Batoul",), 1),
+    ("بتول", ("Batoul",), 1), ("رشا", ("Rasha",), 1), ("لينا", ("Lina", "Leena"), 1),
+    ("ديما", ("Dima",), 1), ("رهف", ("Rahaf",), 1), ("سلوى", ("Salwa",), 1),
+    ("منى", ("Mona", "Muna"), 1), ("نادية", ("Nadia",), 1), ("سمر", ("Samar",), 1),
+    ("وفاء", ("Wafaa", "Wafa"), 1), ("إيمان", ("Iman", "Eman"), 1), ("رانيا", ("Rania",), 1),
+    ("ياسمين", ("Yasmin", "Yasmine"), 1), ("غادة", ("Ghada",), 1), ("سوسن", ("Sawsan",), 1),
+    ("نسرين", ("Nisreen", "Nesrine"), 1), ("هند", ("Hind",), 1), ("لمى", ("Lama",), 1),
+    ("جنى", ("Jana",), 1), ("شهد", ("Shahad",), 1), ("روان", ("Rawan",), 1),
+    ("تسنيم", ("Tasnim", "Tasneem"), 1), ("بيان", ("Bayan",), 1), ("رحاب", ("Rehab", "Rihab"), 1),
 )
 FAMILY_NAMES = (
     ("الحسن", ("al-Hassan", "Alhasan", "Al Hasan")), ("الأحمد", ("al-Ahmad", "Alahmad")),
@@ -135,6 +155,30 @@ FAMILY_NAMES = (
     ("الحسين", ("al-Hussein", "Alhussein")), ("الخليل", ("al-Khalil", "Khalil")),
     ("الشامي", ("al-Shami", "Shami")), ("الصالح", ("al-Saleh", "Alsaleh")),
     ("اليوسف", ("al-Youssef", "Alyousef")), ("بكور", ("Bakkour", "Bakour")),
+    ("الأسعد", ("al-Asaad", "Alasaad")), ("البيطار", ("al-Bitar", "Bitar")),
+    ("الجندي", ("al-Jundi", "Jundi")), ("الحموي", ("al-Hamawi", "Hamawi")),
+    ("الحمصي", ("al-Homsi", "Homsi")), ("الرفاعي", ("al-Rifai", "Rifai")),
+    ("الزعبي", ("al-Zoubi", "Zoubi")), ("السقا", ("al-Saqqa", "Sakka")),
+    ("الشهابي", ("al-Shihabi", "Shehabi")), ("الطحان", ("al-Tahhan", "Tahhan")),
+    ("الفارس", ("al-Fares", "Alfares")),
+    ("القباني", ("al-Qabbani", "Kabbani")), ("الكيالي", ("al-Kayyali", "Kayali")),
+    ("المحمد", ("al-Mohammad", "Almohammad")), ("الهاشمي", ("al-Hashimi", "Hashemi")),
+    ("بيرقدار", ("Bayraqdar", "Bairakdar")), ("حجازي", ("Hijazi", "Hegazi")),
+    ("خياط", ("Khayyat", "Khayat")), ("دباغ", ("Dabbagh", "Debbagh")),
+    ("زيدان", ("Zaidan", "Zeidan")), ("سلامة", ("Salameh", "Salama")),
+    ("شعبان", ("Shaaban", "Chaaban")), ("صباغ", ("Sabbagh",)), ("طرابيشي", ("Tarabishi",)),
+    ("عبود", ("Abboud", "Aboud")), ("عساف", ("Assaf",)), ("عطار", ("Attar", "Al Attar")),
+    ("غنام", ("Ghannam",)), ("فاخوري", ("Fakhouri", "Fakhoury")),
+    ("قدور", ("Kaddour", "Qaddour")), ("كنعان", ("Kanaan", "Canaan")), ("مارديني", ("Mardini",)),
+    ("مرعشلي", ("Marashli", "Maraashli")), ("ملا", ("Mulla", "Molla")),
+    ("نحاس", ("Nahhas", "Nahas")), ("هلال", ("Hilal", "Helal")), ("يونس", ("Younes", "Yunus")),
+    ("الأتاسي", ("al-Atassi", "Atassi")), ("الحريري", ("al-Hariri", "Hariri")),
+    ("الدروبي", ("al-Droubi", "Droubi")), ("السباعي", ("al-Sibai", "Sibai")),
+    ("الشعار", ("al-Shaar", "Shaar")), ("القاضي", ("al-Qadi", "Kadi")),
+    ("المصطفى", ("al-Mustafa", "Almustafa")), ("النابلسي", ("al-Nabulsi", "Nabulsi")),
+    ("جلبي", ("Jalabi",)), ("حافظ", ("Hafez", "Hafiz")), ("حلاق", ("Hallak", "Hallaq")),
+    ("زين", ("Zein", "Zain")), ("سراج", ("Sarraj",)), ("شيخاني", ("Shaikhani", "Sheikhani")),
+    ("مكي", ("Makki", "Mekki")), ("ناصر", ("Nasser", "Nasir")), ("وتار", ("Wattar", "Watar")),
 )
 # Household sizes 1..12, mean about 4.7 (about 7,400 households for 35,000 people).
 SIZE_WEIGHTS = (8, 12, 14, 16, 16, 12, 9, 5, 3.5, 2.5, 1, 1)
@@ -239,6 +283,7 @@ class _Evacuation:
         self.movers = 0
         self.family_numbers = 0
         self.wristbands: set[str] = set()
+        self.lineages: set[tuple[str, ...]] = set()  # (head, his father, family), in Arabic
         # The tracing desk's planted cases: who each request seeks, who was registered
         # twice (first record, second), and the sought person who never arrived.
         self.sought: dict[str, str] = {}
@@ -344,16 +389,27 @@ class _Evacuation:
         """A household sharing a family name, in one script: head, spouse, children and
         perhaps a grandparent; `separated`: its youngest is a relative's child."""
         arabic = self.rng.random() < 0.5
-        script, latin = self.rng.choice(FAMILY_NAMES)
-        family_name = script if arabic else self.rng.choice(latin)
         people = self.relatives(size, alone)
-        head = self.name(people[0][1], arabic)
-        grandfather = self.name("male", arabic) if any(
-            role == "grandparent" and sex == "male" for role, sex, _ in people) else None
+        grandfather_lives_here = any(role == "grandparent" and sex == "male"
+                                     for role, sex, _ in people)
+        # Two families whose heads share a name, a father's name and a family name are
+        # rare enough in one operation to leave out: their children would be namesakes
+        # on every field a registrar writes, which only a visit to the tent settles.
+        while True:
+            script, latin = self.rng.choice(FAMILY_NAMES)
+            family_name = script if arabic else self.rng.choice(latin)
+            head = self.name(people[0][1], arabic)
+            head_father = self.name("male", arabic)
+            lineage = tuple(_in_arabic(name) for name in (head, head_father, family_name))
+            if lineage not in self.lineages:
+                self.lineages.add(lineage)
+                break
+        grandfather = head_father if grandfather_lives_here else None
         members = []
         for n, (role, sex, age) in enumerate(people):
             lost = separated and n == size - 1
-            given, father = self.parentage(role, sex, head, grandfather, arabic, lost)
+            given, father = self.parentage(role, sex, head, head_father, grandfather, arabic,
+                                           lost)
             needs = self.needs(sex, age)
             if alone:
                 needs.append(Need.UNACCOMPANIED_CHILD)
@@ -363,14 +419,14 @@ class _Evacuation:
                                         sex, age, needs))
         return members
 
-    def parentage(self, role: str, sex: str, head: str, grandfather: str | None, arabic: bool,
-                  lost: bool) -> tuple[str, str]:
-        """(given_name, father_name): children carry the head's given name, the head
-        his own father's if he lives with them."""
+    def parentage(self, role: str, sex: str, head: str, head_father: str,
+                  grandfather: str | None, arabic: bool, lost: bool) -> tuple[str, str]:
+        """(given_name, father_name): the head carries his father's name, children the
+        head's name and his father's ("Mazen Ahmad"), as Syrian registers write it."""
         if role == "head":
-            return head, grandfather or self.name("male", arabic)
+            return head, head_father
         if role == "child" and not lost:
-            return self.name(sex, arabic), head
+            return self.name(sex, arabic), f"{head} {head_father}"
         if role == "grandparent" and grandfather and sex == "male":
             return grandfather, self.name("male", arabic)
         return self.name(sex, arabic), self.name("male", arabic)
@@ -855,29 +911,35 @@ class _Evacuation:
     # --- the tracing desk's work: people registered twice, families asking -----------------
 
     def registered_twice(self, families: list[list[dict[str, Any]]]) -> None:
-        """A few heads of household registered at al-Amiriyah are registered again hours
-        later at Sukkari square by a relative, on another tablet, in the other script,
-        sometimes without the father's name. The second record never boards: it waits
-        until the duplicate queue shows it and a reviewer merges it."""
+        """A few families registered at al-Amiriyah queue again hours later at Sukkari
+        square and are registered a second time, on another tablet, in the other script,
+        sometimes without a father's name or a year off. The second records never board:
+        they wait until the duplicate queue shows them and a reviewer merges them."""
         registered = self._registrations()
-        heads = [members[0] for members in families
-                 if registered[members[0]["person_id"]][1] == "amiriyah"]
-        for n, head in enumerate(self.rng.sample(heads, twice(self.people))):
-            t = registered[head["person_id"]][0] + self.rng.randint(2, 10) * HOUR
-            again = self.details(f"p-{self.people + n + 1:06d}", _other_script(
-                head["given_name"], self.rng), _other_script(head["father_name"], self.rng),
-                _other_script(head["family_name"], self.rng), head["sex"],
-                head.get("age", 2016 - head.get("birth_year", 2016)), [])
-            if self.rng.random() < 0.3:
-                again["father_name"] = None
-            if "birth_year" in again and self.rng.random() < 0.4:
-                again["birth_year"] += self.rng.choice((-1, 1))
-            again["consent"] = True
-            again["destination_id"] = head["destination_id"]
-            self.registered_again.append((head["person_id"], again["person_id"]))
+        at_amiriyah = [members for members in families
+                       if registered[members[0]["person_id"]][1] == "amiriyah"
+                       and 2 <= len(members) <= 4]
+        number = self.people
+        for n, members in enumerate(self.rng.sample(at_amiriyah, twice(self.people))):
+            again = []
+            for member in members:
+                number += 1
+                given, father, family_name = (_other_script(member[name], self.rng) for name in
+                                              ("given_name", "father_name", "family_name"))
+                copy = self.details(f"p-{number:06d}", given, father, family_name,
+                                    member["sex"],
+                                    member.get("age", 2016 - member.get("birth_year", 2016)), [])
+                if self.rng.random() < 0.3:
+                    copy["father_name"] = None
+                if "birth_year" in copy and self.rng.random() < 0.4:
+                    copy["birth_year"] += self.rng.choice((-1, 1))
+                copy.update(consent=True, destination_id=member["destination_id"])
+                self.registered_again.append((member["person_id"], copy["person_id"]))
+                again.append(copy)
+            t = registered[members[0]["person_id"]][0] + self.rng.randint(2, 10) * HOUR
             self.emit(t, "HouseholdRegistered", {
                 "household_id": f"h-{len(families) + n + 1:05d}", "gathering_point_id": "sukkari",
-                "token": self.token("sukkari"), "members": [again]},
+                "token": self.token("sukkari"), "members": again},
                 _registrar("sukkari", n % 4 + 1))
 
     def families_asking(self, families: list[list[dict[str, Any]]]) -> None:
@@ -938,7 +1000,7 @@ class _Evacuation:
 
 
 def twice(people: int) -> int:
-    """How many people the demo registers a second time."""
+    """How many households the demo registers a second time."""
     return max(2, people // 10_000)
 
 
@@ -957,8 +1019,22 @@ def _is_arabic(name: str) -> bool:
     return name in _SPELLINGS
 
 
+def _in_arabic(name: str) -> str:
+    return name if name in _SPELLINGS else _ARABIC[name]
+
+
 def _other_script(name: str, rng: random.Random) -> str:
-    return rng.choice(_SPELLINGS[name]) if name in _SPELLINGS else _ARABIC[name]
+    """One demo name, or a father's name followed by his father's, in the other script."""
+    if name in _SPELLINGS:
+        return rng.choice(_SPELLINGS[name])
+    if name in _ARABIC:
+        return _ARABIC[name]
+    for at in (n for n, c in enumerate(name) if c == " "):
+        first, second = name[:at], name[at + 1:]
+        if (first in _SPELLINGS or first in _ARABIC) and (
+                second in _SPELLINGS or second in _ARABIC):
+            return f"{_other_script(first, rng)} {_other_script(second, rng)}"
+    raise KeyError(name)
 
 
 def _clock(t: int, tz: timezone) -> str:
