@@ -72,6 +72,8 @@ def test_diacritics_tatweel_and_hamza_do_not_matter() -> None:
     ("Othman", "Osman"), ("Haitham", "هيثم"), ("Fathi", "فتحي"), ("Nureddin", "نور الدين"),
     ("Abdullah", "عبد الله"), ("Al-Ali", "العلي"), ("Isa", "العيسى"), ("Gamal", "جمال"),
     ("El-Garni", "القرني"), ("Zaxoyi", "زاخويي"), ("Mhd", "Mohamed"), ("Hammoudi", "Muhammad"),
+    ("Saad", "سعد"), ("Alaa", "علاء"), ("Maarouf", "معروف"), ("Mansour", "منصور"),
+    ("Mahmoud", "محمود"), ("Mohammed", "محمد"), ("Younes", "يونس"), ("Bakkour", "بكور"),
 ])
 def test_variant_spellings_agree(a: str, b: str) -> None:
     assert alike(a, b) >= AGREE
@@ -80,6 +82,8 @@ def test_variant_spellings_agree(a: str, b: str) -> None:
 @pytest.mark.parametrize(("a", "b"), [
     ("Hassan", "Hussein"), ("حسن", "حسين"), ("Mohammed", "Mahmoud"), ("محمد", "محمود"),
     ("Mohammed", "Ahmad"), ("Khaled", "Ahmad"), ("عمر", "عمار"), ("Ali", "Alaa"),
+    # Across scripts, by the long vowels Arabic writes and Latin spells
+    ("Mahmoud", "محمد"), ("Mohammed", "محمود"), ("Hussein", "حسن"), ("Hameed", "حمد"),
 ])
 def test_different_names_do_not_agree(a: str, b: str) -> None:
     assert alike(a, b) < AGREE

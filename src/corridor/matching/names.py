@@ -157,10 +157,12 @@ _DIGRAPHS: dict[str, tuple[str, str | None]] = {
 # said t and d in the Levant (Otman, Deeb).
 _ONE_LETTER: dict[str, tuple[str, str | None]] = {
     "θ": ("s", "t"), "ð": ("z", "d"), "š": ("c", None), "χ": ("x", None), "ɣ": ("g", None)}
-# Vowel classes of a gap between consonants, as bits; LONG marks a written long vowel.
-_A, _I, _U, LONG = 1, 2, 4, 8
+# Vowel classes of a gap between consonants, as bits; LONG marks a written long vowel,
+# AYN a gap holding ع or ء, which Latin writes as a vowel, two, or nothing (Saad, Alaa).
+_A, _I, _U, LONG, AYN = 1, 2, 4, 8, 16
 _LATIN_VOWELS = {"a": _A, "e": _A | _I | _U, "i": _I, "o": _U, "u": _U, "y": _I, "w": _U}
-# Two vowel letters usually write a long vowel, except French "ou" (Moustafa).
+# Two vowel letters usually write a long vowel, except "ou" in a first syllable, French
+# for a short u (Moustafa, Youssef).
 _DIPHTHONGS = {two: bits | LONG for two, bits in (
     ("ei", _I), ("ey", _I), ("ai", _I), ("ay", _I), ("ie", _I), ("ee", _I), ("ii", _I),
     ("oo", _U), ("uu", _U), ("aa", _A), ("ae", _A | _I), ("ea", _A | _I))} | {"ou": _U}
@@ -225,6 +227,8 @@ def _units(part: str, arabic: bool) -> tuple[list[tuple[str, str | None]], list[
             two = part[i:i + 2]
             if not arabic and two in _DIPHTHONGS:
                 gaps[-1] |= _DIPHTHONGS[two]
+                if two == "ou" and len(consonants) >= 2:
+                    gaps[-1] |= LONG  # past the first syllable, ou is و: Mahmoud, Mansour
                 i += 2
                 continue
             if arabic:
@@ -240,6 +244,7 @@ def _units(part: str, arabic: bool) -> tuple[list[tuple[str, str | None]], list[
             continue
         two = part[i:i + 2]
         if char == "'":
+            gaps[-1] |= AYN
             i += 1
             continue
         if arabic and char in _ONE_LETTER:
@@ -352,10 +357,15 @@ def _vowels_agree(a: Token, b: Token) -> float:
             penalty += 0 if cx == cy else 2
         elif a.arabic or b.arabic:
             written, latin = (x, y) if a.arabic else (y, x)
+            if written & AYN:
+                continue
             if written & 7:
-                penalty += 0 if written & latin & 7 else 1.5
+                # Latin e stands for any short vowel, never for و (Mohammed is not محمود).
+                apart = not written & latin & 7 or (latin & 7 == _A | _I | _U
+                                                    and written & 7 == _U)
+                penalty += 1.5 if apart else 0
             elif latin & LONG:
-                penalty += 1
+                penalty += 1.5  # a long vowel Arabic would write: Mahmoud is not محمد
         elif cx and cy:
             penalty += 0 if cx & cy else (1.5 if (x | y) & LONG else 1)
         else:
