@@ -124,6 +124,16 @@ def test_pair_score_tells_a_second_registration_from_a_namesake() -> None:
     assert "father_name" in namesakes.disagreed and namesakes.score < 0.5
 
 
+def test_a_father_named_alike_with_another_grandfather_is_another_man() -> None:
+    """Cousins: the same given and family name, fathers with one name whose own fathers
+    differ ("Mazen Samer", "Mazen Saleh"). Averaged, the two names would half agree."""
+    one = person("one", "Hamza", "Mazen Samer", "al-Najjar", born=2013)
+    cousin = person("cousin", "Hamza", "Mazen Saleh", "al-Najjar", born=2013)
+    again = person("again", "حمزة", "مازن سامر", "النجار", born=2013)
+    assert "father_name" in pair_score(one, cousin).disagreed
+    assert pair_score(one, cousin).score < 0.5 < 0.9 < pair_score(one, again).score
+
+
 NAMES = ["Mohammed", "محمد", "Ahmad", "أحمد", "Hassan", "حسن", "Fatima", "فاطمة", "al-Ali",
          "العلي", "Abd al-Rahman", "عبد الرحمن"]
 

@@ -162,8 +162,10 @@ def _field(query: Names, record: Names) -> float | None:
         if len(record) > 1 and best < AGREE:
             best = max(best, 0.9 * similarity(query[0], record[1]))
         return best
-    pairs = list(zip(query, record, strict=False))
-    return sum(similarity(a, b) for a, b in pairs) / len(pairs)
+    alike = [similarity(a, b) for a, b in zip(query, record, strict=False)]
+    # A father named alike with another grandfather is another man: one name plainly
+    # different is a different field, however alike the others are.
+    return min(alike) if min(alike) < DISAGREE else sum(alike) / len(alike)
 
 
 def _weigh(value: float | None, weights: tuple[float, float, float]) -> float:
