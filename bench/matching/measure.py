@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corridor.matching.evaluation import LabelledQuery
+from corridor.matching.evaluation import LabelledQuery, share
 from corridor.matching.records import PersonRecord, Query, name_tokens
 
 
@@ -53,7 +53,7 @@ def search_figures(asked: Sequence[LabelledQuery], answers: Sequence[Searched]
     return {
         "queries": len(asked), "namesake_queries": sum(bool(q.hard_negatives) for q in asked),
         "recall_at_1": first / len(asked), "recall_at_10": top / len(asked),
-        "recall_at_10_given_only": _share(given_only), "recall_at_10_more": _share(more),
+        "recall_at_10_given_only": share(given_only), "recall_at_10_more": share(more),
         "hard_negative_precision": right / (right + wrong) if right + wrong else 1.0,
         "p50_ms": 1000 * statistics.median(times),
         "p99_ms": 1000 * times[min(len(times) - 1, int(len(times) * 0.99))],
@@ -82,7 +82,7 @@ def alike(records: Sequence[PersonRecord], asked: Sequence[LabelledQuery],
         counts.append(len({identity_of[r.person_id] for r in by_key.get(
             given_key(query.name), ()) if _agrees(query, r)}))  # a typo may match no one
     return {"searches": len(searches), "median_alike": statistics.median(counts),
-            "share_ten_or_fewer": _share([n <= 10 for n in counts]),
+            "share_ten_or_fewer": share([n <= 10 for n in counts]),
             "chance_recall_at_10": sum(min(1.0, 10 / max(n, 1)) for n in counts)
             / len(counts)}
 
@@ -97,10 +97,6 @@ def _agrees(query: Query, record: PersonRecord) -> bool:
         query.born is None or record.birth_year is None
         or abs(record.birth_year - query.born) <= query.tolerance) and (
         not query.origin or record.origin in (query.origin, None))
-
-
-def _share(flags: Sequence[bool]) -> float:
-    return sum(flags) / len(flags) if flags else 0.0
 
 
 def pair_figures(found: set[tuple[str, str]], truth: set[tuple[str, str]]

@@ -220,15 +220,11 @@ class _Table:
             if kind >= EXACT:
                 continue
             silent = self.fields[LEFT_OUT[kind]].names < 0
-            for start, size in zip(starts[sizes > BLOCK].tolist(),
-                                   sizes[sizes > BLOCK].tolist(), strict=True):
-                found.append(_within_years(members[start:start + size], self.year, silent))
+            found.extend(_large_blocks(members, starts, sizes, self.year, silent))
         for block, record in self._blocks(THREE_NAMES):
             members, starts, sizes = _groups(block, record, self.year)
             found.extend(_all_pairs(members, starts, sizes))
-            for start, size in zip(starts[sizes > BLOCK].tolist(),
-                                   sizes[sizes > BLOCK].tolist(), strict=True):
-                found.append(_within_years(members[start:start + size], self.year))
+            found.extend(_large_blocks(members, starts, sizes, self.year))
         if not found:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         a = np.concatenate([pair[0] for pair in found])
@@ -302,6 +298,14 @@ def _all_pairs(members: Ints, starts: Ints, sizes: Ints) -> list[tuple[Ints, Int
             first, second = np.triu_indices(size, 1)
             found.append((members[rows[:, first]].ravel(), members[rows[:, second]].ravel()))
     return found
+
+
+def _large_blocks(members: Ints, starts: Ints, sizes: Ints, year: Ints,
+                  among: npt.NDArray[np.bool_] | None = None) -> list[tuple[Ints, Ints]]:
+    """`_within_years` of each block of more than BLOCK members."""
+    large = sizes > BLOCK
+    return [_within_years(members[start:start + size], year, among) for start, size in
+            zip(starts[large].tolist(), sizes[large].tolist(), strict=True)]
 
 
 def _within_years(members: Ints, year: Ints, among: npt.NDArray[np.bool_] | None = None

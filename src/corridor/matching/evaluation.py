@@ -445,12 +445,13 @@ def evaluate(index: NameIndex, data: EvaluationSet,
             by_stratum.setdefault(stratum, []).append((hit1, hit10))
     times.sort()
     return Report(
-        len(asked), _share(first), _share(top), right / (right + wrong) if right + wrong else 1.0,
-        {s: (len(v), _share([a for a, _ in v]), _share([b for _, b in v]))
+        len(asked), share(first), share(top), right / (right + wrong) if right + wrong else 1.0,
+        {s: (len(v), share([a for a, _ in v]), share([b for _, b in v]))
          for s, v in sorted(by_stratum.items())},
         1000 * statistics.median(times) if times else 0.0,
         1000 * times[min(len(times) - 1, int(len(times) * 0.99))] if times else 0.0)
 
 
-def _share(flags: Sequence[bool]) -> float:
+def share(flags: Sequence[bool]) -> float:
+    """The share of true flags (0 when there are none)."""
     return sum(flags) / len(flags) if flags else 0.0
