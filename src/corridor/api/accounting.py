@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from corridor.api.commands import may_record, new_id, record
 from corridor.api.context import Corridor, corridor, current_principal, require
@@ -65,7 +65,7 @@ def list_incidents(principal: Principal = Depends(current_principal),
 class IncidentIn(BaseModel):
     incident_id: ev.Id | None = None
     type: IncidentType
-    occurred_at: AwareDatetime
+    occurred_at: ev.Moment
     location_id: ev.Id | None = None
     convoy_id: ev.Id | None = None
     vehicle_id: ev.Id | None = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,10 +20,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationError,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticKnownError, core_schema
 
 from corridor.domain.vocabulary import (
     IncidentType,
@@ -33,25 +39,64 @@ from corridor.domain.vocabulary import (
     VehicleKind,
 )
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
+# Unicode categories Cc (NUL breaks PostgreSQL text) and Cs (a lone surrogate is not
+# UTF-8: it cannot be hashed or stored; stdlib JSON lets "\ud800" through).
+_REFUSED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _printable(text: str) -> str:
-    """Refuse control characters (NUL breaks PostgreSQL text) and store names in NFC,
-    so the same Arabic or accented name typed on two phones is the same string."""
-    if _CONTROL.search(text):
-        raise ValueError("control characters are not allowed")
+def _normal(text: str) -> str:
+    """Stripped and in NFC, so the same Arabic or accented name typed on two phones
+    is the same string."""
+    text = text.strip()
+    if _REFUSED.search(text):
+        raise ValueError("control characters and lone surrogates are not allowed")
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_printable)
-]
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
-    AfterValidator(_printable),
-]
+@dataclass(frozen=True, slots=True)
+class Bounded:
+    """Free text, normalised, then bounded: NFC can lengthen a string (U+FB2C is three
+    characters in NFC), and the stored, normalised payload must pass the very check
+    the pushed one did."""
+
+    max_length: int
+    min_length: int = 0
+
+    def check(self, text: str) -> str:
+        text = _normal(text)
+        if len(text) > self.max_length:
+            raise PydanticKnownError("string_too_long", {"max_length": self.max_length})
+        if len(text) < self.min_length:
+            raise PydanticKnownError("string_too_short", {"min_length": self.min_length})
+        return text
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        bounds = {"maxLength": self.max_length} | (
+            {"minLength": self.min_length} if self.min_length else {})
+        return handler(schema) | bounds
+
+
+Text = Annotated[str, Bounded(2000)]
+Name = Annotated[str, Bounded(120, min_length=1)]
+
+# Device clocks and reported times: anything outside this window is a wrong clock, and
+# near the ends of the calendar a conversion to UTC overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:  # compared without converting: cannot overflow
+        raise ValueError(f"must be between {EARLIEST.date()} and {LATEST.date()} UTC")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
                                          pattern=r"^[A-Za-z0-9-]+$")]
@@ -242,7 +287,7 @@ class PersonCheckedIn(Payload):
 class IncidentReported(Payload):
     incident_id: Id
     type: IncidentType
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     location_id: Id | None = None
     convoy_id: Id | None = None
     vehicle_id: Id | None = None
@@ -259,8 +304,7 @@ AlertId = Annotated[str, StringConstraints(min_length=1, max_length=200,
 
 class AlertResolved(Payload):
     alert_id: AlertId
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-                    AfterValidator(_printable)]
+    note: Annotated[str, Bounded(2000, min_length=1)]
 
 
 # --- Tracing and duplicates -----------------------------------------------------------
@@ -346,7 +390,7 @@ class EventIn(BaseModel):
     payload: dict[str, Any]
     device_id: Id
     author: Id
-    recorded_at: AwareDatetime = Field(description="the device's clock when the fact was recorded")
+    recorded_at: Moment = Field(description="the device's clock when the fact was recorded")
 
 
 def parse_payload(event_type: str, payload: dict[str, Any]) -> Payload:
