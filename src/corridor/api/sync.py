@@ -8,6 +8,7 @@ as duplicates.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from corridor.api.context import Corridor, ledger_only, require
 from corridor.api.problems import Problem
@@ -64,23 +66,44 @@ def _json(body: dict[str, Any]) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.post("/push", response_model=PushOut, openapi_extra={"requestBody": {
-    "required": True, "content": {"application/json": {"schema": PushBody.model_json_schema()}}}})
-async def push(request: Request, principal: Principal = Depends(require(*SYNCS)),
-               app: Corridor = Depends(ledger_only)) -> Response:
-    # The body is parsed here with orjson in one pass: every event is validated on its
-    # own by the ledger (one receipt each), so a model over the whole list would only
-    # parse the batch a second time.
+def _integer(digits: str) -> int | float:
+    # As orjson does past 64 bits; Python refuses to convert more than 4,300 digits.
+    return int(digits) if len(digits) < 20 else float(digits)
+
+
+def _events(body: bytes) -> list[Any]:
+    """The pushed events. orjson reads almost every body; what it refuses but Python's
+    parser reads (a lone surrogate such as "\\ud83d" from a cut emoji, a number past a
+    double, NaN) is read again, so the one event holding it gets its own rejected
+    receipt rather than its whole batch being refused for ever."""
     try:
-        body = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise Problem(422, "Invalid request", f"body: not JSON ({exc})", "body") from None
-    events = body.get("events") if isinstance(body, dict) else None
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            parsed = json.loads(body, parse_int=_integer)
+        except (ValueError, RecursionError) as exc:
+            raise Problem(422, "Invalid request", f"body: not JSON ({exc})", "body") from None
+    events = parsed.get("events") if isinstance(parsed, dict) else None
     if not isinstance(events, list):
         raise Problem(422, "Invalid request", "events: a list of events is required", "events")
     if len(events) > MAX_BATCH:
         raise Problem(422, "Invalid request", f"events: at most {MAX_BATCH} per push",
                       "events")
+    return events
+
+
+@router.post("/push", response_model=PushOut, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": PushBody.model_json_schema()}}}})
+async def push(request: Request, principal: Principal = Depends(require(*SYNCS)),
+               app: Corridor = Depends(ledger_only)) -> Response:
+    # The body is parsed here in one pass: every event is validated on its own by the
+    # ledger (one receipt each), so a model over the whole list would only parse the
+    # batch a second time.
+    try:
+        events = _events(await request.body())
+    except ClientDisconnect:  # the phone lost its network mid-upload: it will retry
+        raise Problem(400, "Incomplete request", "body: the client hung up before it was "
+                      "sent", "body") from None
     result = await run_in_threadpool(app.ledger.push, events, principal)
     return _json({
         "epoch": result.epoch, "head_seq": result.head_seq,

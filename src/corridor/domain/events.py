@@ -405,8 +405,17 @@ def parse_payload(event_type: str, payload: dict[str, Any]) -> Payload:
 
 
 def describe(exc: ValidationError, prefix: str = "") -> str:
-    """One line naming the field and what was wrong with it."""
+    """One line naming the field and what was wrong with it (an unknown key is quoted
+    as sent, made safe to store)."""
     err = exc.errors()[0]
-    where = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+    where = ".".join(quoted(str(p)) for p in (prefix, *err["loc"]) if p != "")
     return f"{where}: {err['msg']}"
+
+
+def quoted(text: str, limit: int = 64) -> str:
+    """Input as a reason or receipt may quote it: control characters and lone
+    surrogates escaped (PostgreSQL cannot store NUL, nor UTF-8 carry a surrogate),
+    and at most `limit` characters of it."""
+    cut = text if len(text) <= limit else text[:limit] + "…"
+    return _REFUSED.sub(lambda found: f"\\u{ord(found.group()):04x}", cut)
 
