@@ -13,7 +13,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES, SEES_PERSONS
 from corridor.domain.vocabulary import IncidentType, Status
 from corridor.services import queries
-from corridor.services.access import audit
+from corridor.services.access import audited
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["accounting"])
@@ -42,10 +42,10 @@ def resolve_alert(alert_id: ev.AlertId, body: ResolveIn,
 def unaccounted(principal: Principal = Depends(require(*SEES_PERSONS)),
                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
     """People nobody can place, and the open alerts that say why."""
-    with app.engine.begin() as conn:
-        people = queries.list_persons(conn, status=Status.UNACCOUNTED, limit=100_000)
-        audit(conn, principal, "list unaccounted", f"returned={len(people)}")
-        return {"persons": people, "alerts": queries.list_alerts(conn, "open")}
+    return audited(app.engine, principal, "list unaccounted", lambda conn: {
+        "persons": queries.list_persons(conn, status=Status.UNACCOUNTED, limit=100_000),
+        "alerts": queries.list_alerts(conn, "open")},
+        lambda found: f"returned={len(found['persons'])}")
 
 
 # Free text may name people, and recorders are staff: partners get neither.

@@ -15,7 +15,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.domain.state import OperationState
 from corridor.services import queries
-from corridor.services.access import audit
+from corridor.services.access import audited
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["movement"])
@@ -91,11 +91,10 @@ def arrive(vehicle_id: ev.Id, body: ArrivalIn,
 @router.get("/vehicles/{vehicle_id}/manifest")
 def manifest(vehicle_id: str, principal: Principal = Depends(require(*SEES_PERSONS)),
              app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    with app.engine.begin() as conn:
-        found = queries.manifest(conn, vehicle_id)
-        if found is None:
-            raise Problem(404, "Not found", f"vehicle {vehicle_id} is not known", "vehicle_id")
-        audit(conn, principal, "view manifest", vehicle_id)
+    found = audited(app.engine, principal, "view manifest",
+                    lambda conn: queries.manifest(conn, vehicle_id), vehicle_id)
+    if found is None:
+        raise Problem(404, "Not found", f"vehicle {vehicle_id} is not known", "vehicle_id")
     return found
 
 

@@ -18,7 +18,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.domain.vocabulary import RemovalReason, Status
 from corridor.services import queries
-from corridor.services.access import audit
+from corridor.services.access import audited
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["people"])
@@ -78,12 +78,11 @@ def register_household(body: HouseholdIn,
 @router.get("/households/{household_id}")
 def get_household(household_id: str, principal: Principal = sees_persons,
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    with app.engine.begin() as conn:
-        found = queries.household(conn, household_id)
-        if found is None:
-            raise Problem(404, "Not found", f"household {household_id} is not known",
-                          "household_id")
-        audit(conn, principal, "view household", household_id)
+    found = audited(app.engine, principal, "view household",
+                    lambda conn: queries.household(conn, household_id), household_id)
+    if found is None:
+        raise Problem(404, "Not found", f"household {household_id} is not known",
+                      "household_id")
     return found
 
 
@@ -92,22 +91,19 @@ def list_persons(status: Status | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
                  offset: int = Query(0, ge=0), principal: Principal = sees_persons,
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    with app.engine.begin() as conn:
-        rows = queries.list_persons(conn, status=status, vehicle_id=vehicle_id,
-                                    household_id=household_id, limit=limit, offset=offset)
-        audit(conn, principal, "list persons", f"status={status} vehicle={vehicle_id} "
-              f"household={household_id} offset={offset} returned={len(rows)}")
-    return rows
+    return audited(app.engine, principal, "list persons", lambda conn: queries.list_persons(
+        conn, status=status, vehicle_id=vehicle_id, household_id=household_id, limit=limit,
+        offset=offset), lambda rows: f"status={status} vehicle={vehicle_id} "
+        f"household={household_id} offset={offset} returned={len(rows)}")
 
 
 @router.get("/persons/{person_id}")
 def get_person(person_id: str, principal: Principal = sees_persons,
                app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    with app.engine.begin() as conn:
-        found = queries.person(conn, person_id)
-        if found is None:
-            raise Problem(404, "Not found", f"person {person_id} is not known", "person_id")
-        audit(conn, principal, "view person", person_id)
+    found = audited(app.engine, principal, "view person",
+                    lambda conn: queries.person(conn, person_id), person_id)
+    if found is None:
+        raise Problem(404, "Not found", f"person {person_id} is not known", "person_id")
     return found
 
 

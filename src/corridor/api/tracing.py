@@ -15,7 +15,7 @@ from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import Status
 from corridor.matching.records import Query
-from corridor.services.access import audit
+from corridor.services.access import record_read
 from corridor.services.ledger import Principal
 from corridor.services.tracing import Found, Tracing
 
@@ -76,8 +76,7 @@ def open_requests(principal: Principal = Depends(require(*HANDLES_REQUESTS)),
     """Open requests, those with news (a candidate registered or checked in since
     the request was filed) first."""
     rows = service.open_requests()
-    with app.engine.begin() as conn:
-        audit(conn, principal, "list tracing requests", f"open: {len(rows)}")
+    record_read(app.engine, principal, "list tracing requests", f"open: {len(rows)}")
     return rows
 
 

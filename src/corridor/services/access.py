@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,6 +26,9 @@ from corridor.storage.schema import api_tokens, audit_log, users
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 10
+T = TypeVar("T")
+
+
 @cache
 def _dummy_hash() -> str:
     """Verified against on unknown usernames, so a failed login takes as long whether or
@@ -43,7 +49,7 @@ def add_user(engine: Engine, username: str, role: str, password: str) -> None:
         raise AccessError("role", f"role must be one of: {', '.join(Role)}")
     if len(password) < MIN_PASSWORD:
         raise AccessError("password", f"use at least {MIN_PASSWORD} characters")
-    with engine.begin() as conn:
+    with _writing(engine) as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first():
             raise AccessError("username", f"user {username} already exists")
         conn.execute(insert(users).values(username=username, role=role, active=True,
@@ -107,7 +113,37 @@ def device_id(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", label)[:64] or "api"
 
 
-def audit(conn: Connection, principal: Principal, action: str, subject: str) -> None:
-    """Record a read of personal data: who, when, what."""
-    conn.execute(insert(audit_log).values(at=datetime.now(UTC), username=principal.username,
-                                          action=action, subject=subject[:2000]))
+def audited(engine: Engine, principal: Principal, action: str, read: Callable[[Connection], T],
+            subject: str | Callable[[T], str | None]) -> T:
+    """Read personal data, then record the read (`record_read`) before it is returned.
+    Nothing is recorded when the read found nothing (None) or `subject` gives None.
+
+    The read and the audit row are two transactions: one transaction that read and
+    then wrote would have to upgrade its lock, and SQLite refuses that at once
+    (`database is locked`, no busy wait) whenever another writer got in between."""
+    with engine.connect() as conn:
+        found = read(conn)
+    if found is None:
+        return found
+    said = subject(found) if callable(subject) else subject
+    if said is not None:
+        record_read(engine, principal, action, said)
+    return found
+
+
+def record_read(engine: Engine, principal: Principal, action: str, subject: str) -> None:
+    """Record a read of personal data — who, when, what — in a short transaction of its own."""
+    with _writing(engine) as conn:
+        conn.execute(insert(audit_log).values(at=datetime.now(UTC), username=principal.username,
+                                              action=action, subject=subject[:2000]))
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that asks for SQLite's write lock up front (BEGIN IMMEDIATE), so it
+    waits its turn (busy timeout) and never has to upgrade a read lock. The ledger's
+    lock (`database.writing`) is not needed: these tables are not the ledger."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(corridor_writer=True)
+        with conn.begin():
+            yield conn

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.services import queries
-from corridor.services.access import audit
+from corridor.services.access import record_read
 from corridor.services.ledger import Principal
 from corridor.storage.schema import (
     alerts,
@@ -56,8 +56,7 @@ def export_csv(engine: Engine, what: str, out: TextIO, principal: Principal) -> 
                               f"{', '.join(sorted(FOR_PARTNERS))} only, not {what}")
     if what in PERSONAL:
         # Committed before streaming starts, so an interrupted export is still on record.
-        with engine.begin() as conn:
-            audit(conn, principal, f"export {what}", "CSV export of every row")
+        record_read(engine, principal, f"export {what}", "CSV export of every row")
     out.write("\ufeff")
     writer = csv.writer(out)
     with engine.connect() as conn:

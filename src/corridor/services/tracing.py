@@ -31,7 +31,7 @@ from corridor.domain.vocabulary import Status
 from corridor.matching.index import NameIndex
 from corridor.matching.names import key, tokens
 from corridor.matching.records import Match, PersonRecord, Query, pair_score
-from corridor.services.access import audit
+from corridor.services.access import record_read
 from corridor.services.ledger import Ledger, Principal
 
 # A request's candidates: matches at or above this score, at most this many. Scores
@@ -145,9 +145,9 @@ class Tracing:
         whereabouts = principal.role in SEES_WHEREABOUTS
         found = self.ledger.read(lambda state: self._found(
             state, self.keeper.index(state).search(query, limit), whereabouts))
-        with self.engine.begin() as conn:
-            audit(conn, principal, "trace search", f"{_describe_query(query)}; reason: {reason}; "
-                  f"results: {', '.join(f.match.person_id for f in found) or 'none'}")
+        record_read(self.engine, principal, "trace search",
+                    f"{_describe_query(query)}; reason: {reason}; "
+                    f"results: {', '.join(f.match.person_id for f in found) or 'none'}")
         return found
 
     # --- tracing requests ------------------------------------------------------------------
@@ -180,9 +180,9 @@ class Tracing:
 
         view = self.ledger.read(look)
         if view is not None:
-            with self.engine.begin() as conn:
-                audit(conn, principal, "view tracing request", f"{request_id}; candidates: "
-                      + (", ".join(c["person_id"] for c in view["candidates"]) or "none"))
+            record_read(self.engine, principal, "view tracing request", f"{request_id}; "
+                        "candidates: " + (", ".join(c["person_id"] for c in view["candidates"])
+                                          or "none"))
         return view
 
     def open_requests(self) -> list[dict[str, Any]]:
@@ -225,8 +225,7 @@ class Tracing:
                     for m, first, second in undecided[:limit]]
 
         queue = self.ledger.read(look)
-        with self.engine.begin() as conn:
-            audit(conn, principal, "view duplicate queue", f"pairs shown: {len(queue)}")
+        record_read(self.engine, principal, "view duplicate queue", f"pairs shown: {len(queue)}")
         return queue
 
 

@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import Connection
 
 from corridor.api.commands import new_id, record
 from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES
 from corridor.domain.vocabulary import IncidentType, Role, Status
 from corridor.services import queries
-from corridor.services.access import audit
+from corridor.services.access import audited
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
 from corridor.web.page import (
@@ -35,30 +36,33 @@ Resolver = Annotated[Principal, records("AlertResolved")]
 Reporter = Annotated[Principal, records("IncidentReported")]
 
 
+def _alerts_view(conn: Connection) -> dict[str, Any]:
+    """Open and recently resolved alerts, the unaccounted, and the names they need."""
+    open_alerts = queries.list_alerts(conn, "open")
+    resolved = sorted(queries.list_alerts(conn, "resolved"),
+                      key=lambda a: a["resolved_at"], reverse=True)[:RESOLVED_SHOWN]
+    missing = queries.list_persons(conn, status=Status.UNACCOUNTED, limit=UNACCOUNTED_SHOWN)
+    people = {p["person_id"]: p for p in missing}
+    for alert in open_alerts:
+        for person_id in alert["person_ids"]:
+            if person_id not in people and (found := queries.person(conn, person_id)):
+                people[person_id] = found
+    vehicle_ids = {a["vehicle_id"] for a in open_alerts + resolved} | {
+        p["vehicle_id"] for p in missing}
+    return {"open_alerts": open_alerts, "resolved": resolved, "missing": missing,
+            "total_missing": queries.counts(conn)["by_status"][Status.UNACCOUNTED],
+            "people": people, "places": {p["location_id"]: p["name"] for p in queries.places(conn)},
+            "vehicles": {v: found["label"] for v in vehicle_ids
+                         if v and (found := queries.vehicle(conn, v))}}
+
+
 def _alerts_page(request: Request, who: Principal, status: int = 200,
                  errors: dict[str, str] | None = None,
                  notes: dict[str, str] | None = None) -> HTMLResponse:
-    with app_of(request).engine.begin() as conn:
-        open_alerts = queries.list_alerts(conn, "open")
-        resolved = sorted(queries.list_alerts(conn, "resolved"),
-                          key=lambda a: a["resolved_at"], reverse=True)[:RESOLVED_SHOWN]
-        missing = queries.list_persons(conn, status=Status.UNACCOUNTED, limit=UNACCOUNTED_SHOWN)
-        total_missing = queries.counts(conn)["by_status"][Status.UNACCOUNTED]
-        people = {p["person_id"]: p for p in missing}
-        for alert in open_alerts:
-            for person_id in alert["person_ids"]:
-                if person_id not in people and (found := queries.person(conn, person_id)):
-                    people[person_id] = found
-        vehicle_ids = {a["vehicle_id"] for a in open_alerts + resolved} | {
-            p["vehicle_id"] for p in missing}
-        vehicles = {v: found["label"] for v in vehicle_ids
-                    if v and (found := queries.vehicle(conn, v))}
-        places = {p["location_id"]: p["name"] for p in queries.places(conn)}
-        audit(conn, who, "web: view alerts", f"open={len(open_alerts)} "
-              f"unaccounted_shown={len(missing)}")
-    return render(request, "alerts.html", status, open_alerts=open_alerts, resolved=resolved,
-                  missing=missing, total_missing=total_missing, people=people,
-                  vehicles=vehicles, places=places,
+    view = audited(app_of(request).engine, who, "web: view alerts", _alerts_view,
+                   lambda view: f"open={len(view['open_alerts'])} "
+                   f"unaccounted_shown={len(view['missing'])}")
+    return render(request, "alerts.html", status, **view,
                   may_resolve=who.role in COORDINATES and may(who, "AlertResolved"),
                   errors=errors or {}, notes=notes or {})
 

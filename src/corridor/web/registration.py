@@ -22,7 +22,7 @@ from corridor.domain import events as ev
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
 from corridor.services import queries
-from corridor.services.access import audit
+from corridor.services.access import audited
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
 from corridor.web.page import Posted, app_of, records, render
@@ -132,10 +132,8 @@ def register_form(request: Request, who: Registrar,
                   registered: str | None = None) -> HTMLResponse:
     household = None
     if registered:
-        with app_of(request).engine.begin() as conn:
-            household = queries.household(conn, registered)
-            if household is not None:
-                audit(conn, who, "web: view household", registered)
+        household = audited(app_of(request).engine, who, "web: view household",
+                            lambda conn: queries.household(conn, registered), registered)
     return _form(request, registered=household)
 
 

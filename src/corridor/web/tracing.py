@@ -26,7 +26,7 @@ from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES, SEES_WHEREAB
 from corridor.domain.vocabulary import LocationKind, Sex
 from corridor.matching.records import Query
 from corridor.services import queries
-from corridor.services.access import audit
+from corridor.services.access import audited, record_read
 from corridor.services.ledger import Principal, Refused
 from corridor.services.tracing import RateLimited, Tracing
 from corridor.storage.schema import duplicate_reviews, persons
@@ -181,8 +181,7 @@ def _requests_page(request: Request, who: Principal, status: int = 200,
                    values: dict[str, Any] | None = None,
                    errors: dict[str, str] | None = None) -> HTMLResponse:
     rows = service(request).open_requests()
-    with app_of(request).engine.begin() as conn:
-        audit(conn, who, "web: list tracing requests", f"open: {len(rows)}")
+    record_read(app_of(request).engine, who, "web: list tracing requests", f"open: {len(rows)}")
     return _page(request, who, "tracing_requests.html", status, open_requests=rows,
                  values=values or _blank_request(), errors=errors or {},
                  may_file=may(who, "TracingRequestFiled"))
@@ -237,9 +236,9 @@ def _request_page(request: Request, who: Principal, request_id: str, status: int
     if (found_id := sought.get("found_person_id")) is not None:
         found = next((c for c in candidates if c["person_id"] == found_id), None)
         if found is None:  # no longer among the candidates: look the person up
-            with app_of(request).engine.begin() as conn:
-                found = queries.person(conn, found_id)
-                audit(conn, who, "web: view person found", f"{request_id}: {found_id}")
+            found = audited(app_of(request).engine, who, "web: view person found",
+                            lambda conn: queries.person(conn, found_id),
+                            f"{request_id}: {found_id}")
     is_open = sought["status"] == "open"
     return _page(request, who, "tracing_request.html", status, candidates,
                  sought=sought, candidates=candidates, found=found,
@@ -329,11 +328,9 @@ def _duplicates_page(request: Request, who: Principal, status: int = 200,
                      errors: dict[str, str] | None = None,
                      notes: dict[str, str] | None = None) -> HTMLResponse:
     queue = service(request).duplicate_queue(who, QUEUE_SHOWN)
-    with app_of(request).engine.begin() as conn:
-        merged = merged_pairs(conn)
-        if merged:
-            audit(conn, who, "web: view merged records", ", ".join(
-                f"{p['merged']['person_id']}>{p['kept']['person_id']}" for p in merged))
+    merged = audited(app_of(request).engine, who, "web: view merged records", merged_pairs,
+                     lambda merged: ", ".join(f"{p['merged']['person_id']}>"
+                                              f"{p['kept']['person_id']}" for p in merged) or None)
     for pair in queue:
         pair["percent"] = round(pair["score"] * 100)
         pair["key"] = f"{pair['person']['person_id']}:{pair['other']['person_id']}"
