@@ -68,6 +68,17 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def empty_engine(engine: Engine, tmp_path) -> Iterator[Engine]:
+    """A second, uninitialised database of the same kind as `engine`: where a restore goes."""
+    if engine.dialect.name == "sqlite":
+        empty = connect(str(tmp_path / "restored.db"))
+        yield empty
+        empty.dispose()
+    else:
+        yield from _postgres_engine()
+
+
+@pytest.fixture
 def database_url(engine: Engine) -> str:
     """The same database as a URL, for the CLI."""
     return engine.url.render_as_string(hide_password=False)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import stat
+
+from conftest import PASSWORD
 from events_factory import Device, household, setup_events
-from sqlalchemy import text
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
+from corridor.api.app import create_app
 from corridor.cli import app
 from corridor.domain.vocabulary import Role
 from corridor.services.ledger import Ledger, Principal
+from corridor.storage.schema import rejects
 
 runner = CliRunner()
 
@@ -86,6 +92,37 @@ def test_backup_and_restore_into_a_new_database_with_a_new_epoch(engine, tmp_pat
     assert epochs[0] != epochs[1]
     twice = corridor("restore", str(backup), "--database", target)
     assert twice.exit_code == 1 and "empty database" in twice.output
+
+
+def test_after_a_restore_device_tokens_still_work_and_re_sent_events_are_duplicates(
+        api, engine, empty_engine, tmp_path) -> None:
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    office, phone = Device("office-1"), Device("phone-2", author="registrar")
+    setup, registered = setup_events(office), [household(phone, "h1", 2)]
+    for client, batch in ((coordinator, setup), (registrar, registered)):
+        client.post("/api/sync/push", json={"events": batch}).raise_for_status()
+    backup = tmp_path / "ledger.jsonl"
+    (tmp_path / "ledger.jsonl.partial").touch(mode=0o644)  # left by an interrupted backup
+    url = engine.url.render_as_string(hide_password=False)
+    assert corridor("backup", str(backup), "--database", url).exit_code == 0
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600  # it holds password hashes
+    target = empty_engine.url.render_as_string(hide_password=False)
+    restored = corridor("restore", str(backup), "--database", target)
+    assert restored.exit_code == 0, restored.output
+
+    served = create_app(empty_engine, secret="test-secret")
+    again = TestClient(served, headers={"Authorization": registrar.headers["Authorization"]})
+    # The registrar's phone re-sends all it holds: its own events and the coordinator's
+    # it had pulled, which its role could not have recorded.
+    held = setup + registered
+    receipts = again.post("/api/sync/push", json={"events": held}).json()["receipts"]
+    assert [(r["id"], r["status"], r["seq"]) for r in receipts] == [
+        (e["id"], "duplicate", seq) for seq, e in enumerate(held, start=1)]
+    with empty_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(rejects)).scalar_one() == 0
+    signed_in = TestClient(served).post("/api/auth/token", json={
+        "username": "registrar", "password": PASSWORD, "device": "phone-3"})
+    assert signed_in.status_code == 201  # passwords came back too
 
 
 def test_a_tampered_backup_is_refused_and_writes_nothing(engine, tmp_path) -> None:

@@ -180,3 +180,18 @@ def test_a_push_is_projected_before_anything_reads_it(api, engine) -> None:
     assert counts["registered"] == 4
     with engine.connect() as conn:
         assert conn.execute(select(ledger_meta.c.projected_seq)).scalar_one() == head
+
+
+def test_receipts_quote_ids_as_the_device_sent_them(api, engine) -> None:
+    coordinator = api.as_("coordinator")
+    device = Device()
+    batch = setup_events(device)[:2]
+    upper, bare = batch[0]["id"].upper(), batch[1]["id"].replace("-", "")
+    sent = [{**batch[0], "id": upper}, {**batch[1], "id": bare}]
+    first = push(coordinator, sent)["receipts"]
+    assert [(r["id"], r["status"]) for r in first] == [(upper, "accepted"), (bare, "accepted")]
+    # The ledger keeps the canonical form, so any spelling of the id is the same event.
+    pulled = ok(coordinator.get("/api/sync/pull"))["events"]
+    assert [e["id"] for e in pulled] == [e["id"] for e in batch]
+    again = push(coordinator, batch)["receipts"]
+    assert [(r["id"], r["status"]) for r in again] == [(e["id"], "duplicate") for e in batch]

@@ -240,12 +240,14 @@ def verify_(database: Database = config.DEFAULT_DATABASE) -> None:
 @app.command()
 @one_line_errors
 def backup(file: Path, database: Database = config.DEFAULT_DATABASE) -> None:
-    """Write the ledger to a backup file (JSON lines, hashes included)."""
+    """Write the ledger and the accounts to a backup file (JSON lines, hashes included;
+    readable by its owner only)."""
     from corridor.services import backup as backups
 
     engine = open_database(database)
     partial = file.with_name(file.name + ".partial")
-    with partial.open("wb") as handle, progress_bar("Backing up", event_count(engine)) as step:
+    with (backups.private(partial) as handle,
+          progress_bar("Backing up", event_count(engine)) as step):
         count = backups.backup(engine, handle, step)
     partial.replace(file)
     console.print(f"Backed up {count:,} events to {file}")
@@ -263,8 +265,8 @@ def restore(file: Path, database: Database = config.DEFAULT_DATABASE) -> None:
             count = backups.restore(engine, handle, step)
     except backups.RestoreFailed as exc:
         raise Failure(f"{file}: {exc}") from None
-    console.print(f"Restored {count:,} events into {database}; devices will re-send what "
-                  "they hold")
+    console.print(f"Restored {count:,} events and the accounts into {database}; devices "
+                  "keep their tokens and will re-send what they hold")
 
 
 @app.command()

@@ -1,7 +1,11 @@
-"""Backups of the ledger, and restores that give the database a new epoch.
+"""Backups of the ledger and the accounts, and restores that give the database a new
+epoch.
 
-A backup is the ledger itself as JSON lines, hashes included: everything else is
-derived from it. A restore goes into an empty database, which gets a new epoch on
+A backup is the ledger itself as JSON lines, hashes included: everything else in the
+record is derived from it. Its first line also carries the accounts — password hashes
+and the SHA-256 of every device token — so that after a restore the devices' tokens
+still work and they can re-send what they hold; that is why the file is readable by
+its owner only. A restore goes into an empty database, which gets a new epoch on
 creation, so every device learns that it must re-send what it holds (events the
 backup already had come back as duplicates). The restored chain is verified before
 anything is committed.
@@ -9,29 +13,46 @@ anything is committed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from typing import IO
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
 
 import orjson
-from sqlalchemy import Engine, func, select
+from sqlalchemy import DateTime, Engine, Table, func, select
 
 from corridor.ledger.chain import StoredEvent, first_broken_link
 from corridor.services.ledger import Ledger
 from corridor.storage import ledger_store
 from corridor.storage.database import DatabaseError, writing
-from corridor.storage.schema import events
+from corridor.storage.schema import api_tokens, events, users
 
-FORMAT = "corridor-ledger/1"
+FORMAT = "corridor-ledger/2"
+FORMATS = ("corridor-ledger/1", FORMAT)  # version 1 carried no accounts
+ACCOUNTS = (users, api_tokens)  # in the order they are restored (tokens refer to users)
 
 
 class RestoreFailed(Exception):
     pass
 
 
+def private(path: Path) -> IO[bytes]:
+    """A file for a backup, readable and writable by its owner only: it holds hashes of
+    passwords and tokens."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # the file may have existed with a wider mode
+    return os.fdopen(descriptor, "wb")
+
+
 def backup(engine: Engine, out: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
     count = 0
-    out.write(orjson.dumps({"format": FORMAT}) + b"\n")
     with engine.connect() as conn:
+        accounts = {table.name: [dict(row._mapping) for row in conn.execute(select(table))]
+                    for table in ACCOUNTS}
+        # Column names are str subclasses, which orjson writes only when asked to.
+        out.write(orjson.dumps({"format": FORMAT, **accounts},
+                               option=orjson.OPT_NON_STR_KEYS) + b"\n")
         for event in ledger_store.read(conn):
             out.write(orjson.dumps(ledger_store.row_dict(event)) + b"\n")
             count += 1
@@ -43,23 +64,42 @@ def backup(engine: Engine, out: IO[bytes], progress: Callable[[int], None] | Non
 def restore(engine: Engine, source: IO[bytes],
             progress: Callable[[int], None] | None = None) -> int:
     """Load a backup into an initialised, empty database and rebuild its projections."""
-    header = source.readline()
     try:
-        if orjson.loads(header).get("format") != FORMAT:
+        header = orjson.loads(source.readline())
+        if header.get("format") not in FORMATS:
             raise RestoreFailed(f"not a Corridor ledger backup (expected {FORMAT})")
+        accounts = {table: [_account(table, row) for row in header.get(table.name, [])]
+                    for table in ACCOUNTS}
         rows = [StoredEvent(**orjson.loads(line)) for line in source if line.strip()]
-    except (orjson.JSONDecodeError, TypeError, AttributeError) as exc:
+    except (orjson.JSONDecodeError, TypeError, AttributeError, KeyError, ValueError) as exc:
         raise RestoreFailed(f"the backup is damaged: {exc}") from None
     broken = first_broken_link(rows)
     if broken is not None:
         event, reason = broken
         raise RestoreFailed(f"the backup's chain breaks at seq {event.seq} ({event.id}): {reason}")
     with writing(engine) as conn:
-        if conn.execute(select(func.count()).select_from(events)).scalar_one():
-            raise DatabaseError("restore needs an empty database: this one already has events")
+        if any(conn.execute(select(func.count()).select_from(table)).scalar_one()
+               for table in (events, *ACCOUNTS)):
+            raise DatabaseError("restore needs an empty database: this one already has "
+                                "events or accounts")
+        for table, found in accounts.items():
+            if found:
+                conn.execute(table.insert(), found)
         for start in range(0, len(rows), 1000):
             ledger_store.append(conn, rows[start:start + 1000])
             if progress:
                 progress(len(rows[start:start + 1000]))
     Ledger(engine).rebuild()
     return len(rows)
+
+
+def _account(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """A backed-up account row as its table takes it: every column, times as datetimes."""
+    return {column.name: _utc(row[column.name]) if isinstance(column.type, DateTime)
+            else row[column.name] for column in table.columns}
+
+
+def _utc(text: str) -> datetime:
+    # SQLite gives back its times without an offset; they were written in UTC.
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
