@@ -297,8 +297,10 @@ class IncidentReported(Payload):
     description: Text = ""
 
 
-# Alert ids are made of other ids: "headcount:{convoy}:{vehicle}:{checkpoint}".
-AlertId = Annotated[str, StringConstraints(min_length=1, max_length=200,
+# Alert ids are made of other ids: "headcount:{convoy}:{vehicle}:{checkpoint}" is the
+# longest (204 characters at the ids' limit); the column and this bound leave room.
+ALERT_ID_LENGTH = 255
+AlertId = Annotated[str, StringConstraints(min_length=1, max_length=ALERT_ID_LENGTH,
                                            pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 

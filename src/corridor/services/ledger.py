@@ -22,6 +22,7 @@ projection tables are written.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -35,7 +36,14 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 
-from corridor.domain.events import PAYLOADS, EventIn, Payload, describe, parse_payload
+from corridor.domain.events import (
+    PAYLOADS,
+    EventIn,
+    Payload,
+    describe,
+    parse_payload,
+    quoted,
+)
 from corridor.domain.permissions import MAY_RECORD
 from corridor.domain.state import Fact, OperationState
 from corridor.domain.vocabulary import Role
@@ -110,6 +118,19 @@ def fact_of(row: Any) -> Fact:
                 datetime.fromisoformat(recorded_at), author, device_id)
 
 
+def fold_row(state: OperationState, row: Any) -> None:
+    """Apply one stored event. Its payload was validated once, with the rules that
+    read it back here, before it was appended; were one ever unreadable (a schema
+    changed under it), it becomes a refused conflict rather than an exception that
+    would stop every later fold, read and login."""
+    try:
+        fact = fact_of(row)
+    except (KeyError, ValueError) as exc:
+        state.unreadable(row.seq, row.id, row.type, str(exc).splitlines()[0])
+        return
+    state.apply(fact)
+
+
 class Ledger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -148,9 +169,13 @@ class Ledger:
         state = self._state
         if state is None or self._epoch != epoch or state.seq > head_seq:
             state, self._epoch = OperationState(), epoch
+        state.tracking = state.seq >= projected
         for row in ledger_store.fact_rows(conn, after=state.seq):
-            state.tracking = row.seq > projected
-            state.apply(fact_of(row))
+            if row.seq > projected and not state.tracking:
+                state.settle()  # what these rows derive is already written
+                state.tracking = True
+            fold_row(state, row)
+        state.settle()
         state.tracking = True
         self._state = state
         return state
@@ -164,11 +189,11 @@ class Ledger:
                 pass
 
     def push(self, items: list[Any], principal: Principal) -> PushResult:
-        """Append what a device sent; one receipt per item, in order."""
+        """Append what a device sent; one receipt per item, in order, quoting each id
+        as the device sent it (the ledger keeps the canonical form)."""
         received_at = utc_text(datetime.now(UTC))
-        checked: list[_Checked | Receipt] = [self._check(raw, principal) for raw in items]
+        checked = [self._check(raw) for raw in items]
         receipts: list[Receipt] = []
-        rejects: list[dict[str, Any]] = []
         self.last_push = time.monotonic()
         with self._lock, writing(self.engine) as conn:
             ids = [c.event_id for c in checked if isinstance(c, _Checked)]
@@ -179,34 +204,29 @@ class Ledger:
                 if isinstance(item, Receipt):
                     receipts.append(item)
                     continue
-                if item.event_id in known:
-                    known_seq, known_digest = known[item.event_id]
-                    if known_digest == item.digest:
-                        receipts.append(Receipt(item.event_id, "duplicate", known_seq))
-                        continue
-                    receipts.append(Receipt(item.event_id, "rejected", reason=(
-                        f"id: event {item.event_id} is already recorded (seq {known_seq}) "
-                        "with different content")))
-                    continue
-                seq += 1
-                stored = self._sequence(item, seq, previous, received_at, principal)
-                previous = stored.chain
-                new.append(stored)
-                known[item.event_id] = (seq, item.digest)
-                receipts.append(Receipt(item.event_id, "accepted", seq))
+                receipt = _refusal(item, known, principal.role)
+                if receipt is None:
+                    seq += 1
+                    stored = self._sequence(item, seq, previous, received_at, principal)
+                    previous = stored.chain
+                    new.append(stored)
+                    known[item.event_id] = (seq, item.digest)
+                    receipt = Receipt(item.event.id, "accepted", seq)
+                receipts.append(receipt)
             ledger_store.append(conn, new)
-            for raw, receipt in zip(items, receipts, strict=True):
-                if receipt.status == "rejected":
-                    rejects.append({"event_id": receipt.id, "received_at": received_at,
-                                    "pushed_by": principal.username, "reason": receipt.reason,
-                                    "body": _body(raw)})
-            ledger_store.keep_rejects(conn, rejects)
+            ledger_store.keep_rejects(conn, [
+                {"event_id": _stored_id(receipt.id), "received_at": received_at,
+                 "pushed_by": principal.username, "reason": receipt.reason, "body": _body(raw)}
+                for raw, receipt in zip(items, receipts, strict=True)
+                if receipt.status == "rejected"])
             epoch = epoch_of(conn)
         return PushResult(epoch, seq, receipts)
 
-    def _check(self, raw: Any, principal: Principal) -> _Checked | Receipt:
+    @staticmethod
+    def _check(raw: Any) -> _Checked | Receipt:
+        """A well-formed event ready to sequence, or its rejection naming the field."""
         raw_id = raw.get("id") if isinstance(raw, dict) else None
-        raw_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= 64 else None
+        raw_id = quoted(raw_id) if isinstance(raw_id, str) and len(raw_id) <= 64 else None
         try:
             event = EventIn.model_validate(raw)
             event_id = str(uuid.UUID(event.id))
@@ -216,9 +236,6 @@ class Ledger:
         except ValueError as exc:
             return Receipt(raw_id, "rejected", reason=str(exc) if str(exc).startswith(
                 ("type", "payload")) else f"id: {exc}")
-        if event.type not in MAY_RECORD[principal.role]:
-            return Receipt(event_id, "rejected",
-                           reason=f"type: the {principal.role} role may not record {event.type}")
         return _checked(raw, event, event_id, payload)
 
     @staticmethod
@@ -244,24 +261,25 @@ class Ledger:
                 event_type = type(payload).__name__
                 if event_type not in MAY_RECORD[principal.role]:
                     raise Refused(f"the {principal.role} role may not record {event_type}",
-                                  status=403)
+                                  status=403, clean=not new)
+                if reason := state.command_refusal(payload):
+                    raise Refused(reason, clean=not new)
                 event = EventIn(id=str(uuid.uuid4()), type=event_type, payload={},
                                 device_id=principal.device_id, author=principal.username,
                                 recorded_at=now)
                 item = _checked(None, event, event.id, payload)
                 seq += 1
                 stored = self._sequence(item, seq, previous, utc_text(now), principal)
-                state.apply(Fact(seq, event.id, event_type, payload, now, principal.username,
-                                 principal.device_id))
-                conflict = state.conflicts.get(event.id)
-                if conflict is not None and not conflict.applied:
+                fact = Fact(seq, event.id, event_type, payload, now, principal.username,
+                            principal.device_id)
+                state.apply(fact)
+                state.settle()
+                if reason := state.refusal(fact):
                     if new:
-                        raise Refused(conflict.reason, clean=False)
-                    # A refused fact changes nothing but its conflict entry: undo that.
-                    del state.conflicts[event.id]
-                    state.dirty["conflicts"].discard(event.id)
+                        raise Refused(reason, clean=False)
+                    state.retract(fact)
                     state.seq = seq - 1
-                    raise Refused(conflict.reason)
+                    raise Refused(reason)
                 previous = stored.chain
                 new.append(stored)
             ledger_store.append(conn, new)
@@ -288,10 +306,11 @@ class Ledger:
                 state.tracking = False  # every row is written at the end anyway
                 count = 0
                 for row in ledger_store.fact_rows(conn):
-                    state.apply(fact_of(row))
+                    fold_row(state, row)
                     count += 1
                     if progress and count % 5000 == 0:
                         progress(5000)
+                state.settle()
                 projection_store.replace_all(conn, state)
                 ledger_store.mark_projected(conn, state.seq)
                 state.tracking = True
@@ -339,8 +358,39 @@ def verify(engine: Engine) -> Verification:
         return Verification(count, None, None)
 
 
+def _refusal(item: _Checked, known: dict[str, tuple[int, str]], role: Role) -> Receipt | None:
+    """The receipt of a pushed event that is not to be appended, or None. One the ledger
+    already holds is a duplicate whoever re-sends it: after a restore a device re-sends
+    all it holds, other roles' events included."""
+    sent = item.event.id
+    held = known.get(item.event_id)
+    if held is not None and held[1] == item.digest:
+        return Receipt(sent, "duplicate", held[0])
+    if item.event.type not in MAY_RECORD[role]:
+        return Receipt(sent, "rejected",
+                       reason=f"type: the {role} role may not record {item.event.type}")
+    if held is not None:
+        return Receipt(sent, "rejected", reason=(
+            f"id: event {sent} is already recorded (seq {held[0]}) with different content"))
+    return None
+
+
+def _stored_id(sent: str | None) -> str | None:
+    """A rejected event's id as the `rejects` table keeps it: canonical, or none at all."""
+    try:
+        return str(uuid.UUID(sent)) if sent else None
+    except ValueError:
+        return None
+
+
 def _body(raw: Any) -> str:
+    """What arrived, as JSON text with control characters and surrogates escaped, so
+    either database can keep it whatever it holds."""
     try:
         return orjson.dumps(raw).decode()
-    except TypeError:
-        return repr(raw)
+    except TypeError:  # a lone surrogate, or nested deeper than orjson writes
+        pass
+    try:
+        return json.dumps(raw)
+    except RecursionError:
+        return json.dumps(f"not kept: a {type(raw).__name__} nested too deep to store")

@@ -26,6 +26,8 @@ from sqlalchemy import (
     Text,
 )
 
+from corridor.domain.events import ALERT_ID_LENGTH
+
 metadata = MetaData()
 ID = 64
 UTC_TIME = DateTime(timezone=True)
@@ -182,7 +184,7 @@ passages = Table(
 
 alerts = Table(
     "alerts", metadata,
-    Column("alert_id", String(200), primary_key=True),
+    Column("alert_id", String(ALERT_ID_LENGTH), primary_key=True),
     Column("kind", String(30), nullable=False),
     Column("status", String(10), nullable=False, index=True),
     Column("vehicle_id", String(ID)),
@@ -220,6 +222,7 @@ conflicts = Table(
     Column("event_type", String(40), nullable=False),
     Column("reason", Text, nullable=False),
     Column("applied", Boolean, nullable=False),
+    Column("waiting", Boolean, nullable=False),  # refused until what it names is recorded
 )
 
 tracing_requests = Table(
