@@ -14,6 +14,8 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from conftest import PASSWORD
+from events_factory import Device, household, setup_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -171,3 +173,28 @@ def test_hostile_facts_are_stored_and_rebuilt_on_both_databases(
     Ledger(engine).rebuild()
     with engine.connect() as conn:
         assert snapshot(conn) == live
+
+
+def test_reads_and_logins_do_not_depend_on_the_fold(api, monkeypatch) -> None:
+    """Were the fold ever to fail (a fault in our code: facts cannot make it), people
+    still sign in and read the record as last written; a command refuses."""
+    coordinator = api.as_("coordinator")
+    device = Device()
+    assert coordinator.post("/api/sync/push", json={"events": setup_events(device) + [
+        household(device, "h1", 3)]}).status_code == 200
+    assert len(coordinator.get("/api/persons").json()) == 3
+
+    def broken(self: OperationState) -> None:
+        raise RuntimeError("a fault in the fold")
+
+    monkeypatch.setattr(OperationState, "settle", broken)
+    late = household(device, "h2", 2)
+    assert coordinator.post("/api/sync/push", json={"events": [late]}).status_code == 200
+    assert len(coordinator.get("/api/persons").json()) == 3  # as last written
+    signed_in = coordinator.post("/api/auth/token", json={
+        "username": "coordinator", "password": PASSWORD, "device": "laptop"})
+    assert signed_in.status_code == 201
+    refused = coordinator.post("/api/convoys/c1/departure")
+    assert refused.status_code >= 500 and "Traceback" not in refused.text
+    monkeypatch.undo()
+    assert len(coordinator.get("/api/persons").json()) == 5  # caught up once it works

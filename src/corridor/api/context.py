@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from corridor.services.access import principal_for_session, principal_for_token
 from corridor.services.ledger import Ledger, Principal
 
 _bearer = HTTPBearer(auto_error=False)
+log = logging.getLogger("corridor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +26,15 @@ class Corridor:
 
 
 def corridor(request: Request) -> Corridor:
-    """For everything that reads or decides: the projections caught up first."""
+    """For everything that reads or decides: the projections caught up first. A read
+    never depends on that succeeding: were the fold ever to fail (a fault in our code,
+    or the database going away mid-way), the error is logged and the reader gets the
+    projections as last written; a command then refuses, since it folds anew."""
     app: Corridor = request.app.state.corridor
-    app.ledger.ensure_projected()
+    try:
+        app.ledger.ensure_projected()
+    except Exception:
+        log.exception("catching the projections up failed; serving them as last written")
     return app
 
 
