@@ -25,7 +25,7 @@ import httpx
 from sqlalchemy import Engine
 
 from bench.faults.plan import Plan
-from bench.faults.server import Server, corridor
+from bench.faults.server import Server, ServerFailed, corridor
 from bench.faults.story import Device, Entry, Story, canonical_id
 from corridor.domain.vocabulary import Role
 from corridor.services.access import AccessError, add_user, issue_token
@@ -56,6 +56,7 @@ class Tally:
     rejections: list[str] = field(default_factory=list)
     stuck: int = 0
     timed_out: bool = False
+    aborted: str | None = None  # the server would not start again, or a restore failed
     epoch: str | None = None  # the last one any answer carried: the final database's
     acks: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (epoch, seq)
     counts: dict[str, Any] | None = None  # GET /api/operation at the end
@@ -115,6 +116,8 @@ class Driver:
                 self._push(phone, self._batch(phone, ready))
             self.tally.stuck = sum(p.stuck for p in self.phones)
             self.tally.counts = self._final_counts()
+        except ServerFailed as exc:
+            self.tally.aborted = str(exc)[:300]
         finally:
             for phone in self.phones:
                 phone.client.close()

@@ -51,6 +51,7 @@ class Outcome:
                            f"people differ (person, happened, recorded), e.g. "
                            f"{f.mismatches[:3]}"),
             (t.timed_out, "the run finished in time: it did not"),
+            (t.aborted, f"the run finished: {t.aborted}"),
         ]
         return [message for failed, message in checks if failed]
 
