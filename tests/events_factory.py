@@ -6,6 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from corridor.domain.events import parse_payload
+from corridor.domain.state import Fact, OperationState
+
 START = datetime(2016, 12, 15, 6, 0, tzinfo=UTC)
 
 
@@ -43,3 +46,19 @@ def household(device: Device, household_id: str, size: int) -> dict[str, Any]:
                 "family_name": "الحسن", "consent": True} for i in range(size)]
     return device.event("HouseholdRegistered", household_id=household_id,
                         gathering_point_id="gp", members=members)
+
+
+def fact(seq: int, event: dict[str, Any]) -> Fact:
+    """An event as the fold sees it once the ledger has given it a sequence number."""
+    return Fact(seq, event["id"], event["type"], parse_payload(event["type"], event["payload"]),
+                datetime.fromisoformat(event["recorded_at"]).astimezone(UTC), event["author"],
+                event["device_id"])
+
+
+def fold(events: list[dict[str, Any]]) -> OperationState:
+    """The state those events give, in that order, settled once at the end."""
+    state = OperationState()
+    for seq, event in enumerate(events, 1):
+        state.apply(fact(seq, event))
+    state.settle()
+    return state

@@ -10,29 +10,19 @@ SQLite and PostgreSQL, and a rebuild reproduces it.
 from __future__ import annotations
 
 import random
-from datetime import datetime
 from typing import Any
 
+from events_factory import fact, fold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stories import ROLES, Story, tell
 
-from corridor.domain.events import parse_payload
-from corridor.domain.state import TABLES, Fact, OperationState
+from corridor.domain.state import TABLES, OperationState
 from corridor.domain.vocabulary import Role
 from corridor.services.ledger import Ledger, Principal
 from corridor.storage.projection_store import snapshot
 from corridor.storage.schema import events as events_table
 from corridor.storage.schema import ledger_meta, rejects
-
-
-def fold(events: list[dict[str, Any]]) -> OperationState:
-    state = OperationState()
-    for seq, e in enumerate(events, 1):
-        state.apply(Fact(seq, e["id"], e["type"], parse_payload(e["type"], e["payload"]),
-                         datetime.fromisoformat(e["recorded_at"]), e["author"], e["device_id"]))
-    state.settle()
-    return state
 
 
 def derived(state: OperationState) -> dict[str, list[str]]:
@@ -77,9 +67,7 @@ def test_settling_after_any_batch_gives_the_same_state(seed: int, order: int,
     for cut in [*cuts, len(events)]:
         for e in events[start:start + cut]:
             seq += 1
-            state.apply(Fact(seq, e["id"], e["type"], parse_payload(e["type"], e["payload"]),
-                             datetime.fromisoformat(e["recorded_at"]), e["author"],
-                             e["device_id"]))
+            state.apply(fact(seq, e))
         state.settle()
         start += cut
     assert derived(state) == derived(fold(events))

@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from events_factory import Device, setup_events
+from events_factory import Device, fold, setup_events
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor.domain.events import parse_payload
-from corridor.domain.state import Fact, OperationState
 from corridor.domain.vocabulary import Role, Status
 from corridor.services.ledger import Ledger, Principal, verify
 from corridor.storage.projection_store import snapshot
@@ -91,17 +89,6 @@ def story(facts: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         "members": [{"person_id": p, "given_name": p} for p in PEOPLE[n * 3:n * 3 + 3]]})
         for n in range(4)]
     return events + [device.event(kind, **payload) for kind, payload in families + facts]
-
-
-def fold(events: list[dict[str, Any]]) -> OperationState:
-    from datetime import datetime
-
-    state = OperationState()
-    for seq, e in enumerate(events, 1):
-        state.apply(Fact(seq, e["id"], e["type"], parse_payload(e["type"], e["payload"]),
-                         datetime.fromisoformat(e["recorded_at"]), e["author"], e["device_id"]))
-    state.settle()
-    return state
 
 
 @settings(max_examples=300, deadline=None)
