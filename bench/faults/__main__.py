@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    # Stopped with SIGTERM, still stop the server and drop the run's databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     backends = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     outcomes: list[Outcome] = []
     for n in range(args.runs):
