@@ -65,9 +65,13 @@ class Story:
 FATES = ["waiting", "stayed", "disembarked", "arrived", "removed", "vanished", "returned"]
 
 
-def tell(rng: random.Random, max_skew_hours: float = 3.0, families: int = 5) -> Story:
+def tell(rng: random.Random, max_skew_hours: float = 3.0, families: int = 5,
+         second_trip: bool = False) -> Story:
     """A random consistent story. Two buses of four seats ride convoy c1, which may
-    or may not have arrived; a third rides c2, which is turned back and returns."""
+    or may not have arrived; a third rides c2, which is counted at the first
+    checkpoint, turned back and returns. With `second_trip`, that bus then takes some
+    of its passengers again in convoy c3, which arrives: which trip a fact about a
+    reused bus belongs to is told by the clocks, so keep their skew small then."""
     skew = lambda: timedelta(minutes=rng.uniform(-max_skew_hours, max_skew_hours) * 60)  # noqa: E731
     devices = {name: Device(f"{name}-phone", name, skew()) for name in ROLES}
     coordinator, registrar = devices["coordinator"], devices["registrar"]
@@ -101,9 +105,19 @@ def tell(rng: random.Random, max_skew_hours: float = 3.0, families: int = 5) -> 
     coordinator.record(60, "ConvoyDeparted", convoy_id="c1")
     coordinator.record(61, "ConvoyDeparted", convoy_id="c2")
     coordinator.record(100, "ConvoyTurnedBack", convoy_id="c2", reason="firing on the road")
+    monitor.record(90, "CheckpointPassed", vehicle_id="bus3", checkpoint_id="cp1",
+                   headcount=len(aboard["bus3"]))
     coordinator.record(150, "ConvoyReturned", convoy_id="c2")
     for person, _ in aboard["bus3"]:
         truth[person] = "waiting"
+    if second_trip:
+        again = [(p, "arrived") for p, _ in aboard["bus3"] if rng.random() < 0.7]
+        coordinator.record(160, "ConvoyPlanned", convoy_id="c3", label="C3", route_id="r1",
+                           vehicle_ids=["bus3"])
+        for n, (person, _) in enumerate(again):
+            registrar.record(170 + n, "PersonBoarded", person_id=person, vehicle_id="bus3")
+        coordinator.record(200, "ConvoyDeparted", convoy_id="c3")
+        _ride(rng, "bus3", again, True, monitor, reception, truth, start=230)
     for bus in ("bus1", "bus2"):
         _ride(rng, bus, aboard[bus], c1_arrives, monitor, reception, truth)
     return Story(devices, truth)
@@ -128,13 +142,13 @@ def _setup(coordinator: Device) -> None:
 
 
 def _ride(rng: random.Random, bus: str, aboard: list[tuple[str, str]], arrives: bool,
-          monitor: Device, reception: Device, truth: dict[str, str]) -> None:
+          monitor: Device, reception: Device, truth: dict[str, str], start: float = 90) -> None:
     """Convoy c1's journey for one bus: a headcount at each checkpoint (after that
     checkpoint's removals; a vanished person is missing from the second count
     without a record), then the arrival and check-ins."""
     present = [person for person, _ in aboard]
     for n, checkpoint in enumerate(CHECKPOINTS):
-        minute = 90 + 30 * n
+        minute = start + 30 * n
         for person, fate in aboard:
             if fate == "removed" and rng.random() < 0.5 + 0.5 * n and person in present:
                 monitor.record(minute, "PersonRemoved", person_id=person,
@@ -150,9 +164,9 @@ def _ride(rng: random.Random, bus: str, aboard: list[tuple[str, str]], arrives: 
         for person, _ in aboard:
             truth.setdefault(person, "on_vehicle")
         return
-    reception.record(180, "VehicleArrived", vehicle_id=bus, location_id="rc")
+    reception.record(start + 90, "VehicleArrived", vehicle_id=bus, location_id="rc")
     for n, person in enumerate(present):
-        reception.record(181 + n, "PersonCheckedIn", person_id=person, location_id="rc")
+        reception.record(start + 91 + n, "PersonCheckedIn", person_id=person, location_id="rc")
         truth[person] = "arrived"
     for person, _ in aboard:
         truth.setdefault(person, "unaccounted")

@@ -55,6 +55,24 @@ def test_any_interleaving_gives_the_state_that_happened(seed: int, orders: list[
         assert derived(state) == derived(expected)
 
 
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), orders=st.lists(st.integers(0, 2**32 - 1),
+                                                       min_size=2, max_size=3))
+def test_a_bus_reused_for_a_second_trip_counts_each_trip_apart(seed: int,
+                                                               orders: list[int]) -> None:
+    """Which trip of a reused bus a fact belongs to is told by the clocks, trusted
+    within the tolerance: passengers of a convoy that returned board it again."""
+    story = tell(random.Random(seed), max_skew_hours=0.2, second_trip=True)
+    expected = fold(story.as_happened())
+    assert statuses(expected) == story.truth
+    assert not [c for c in expected.conflicts.values() if not c.applied or c.waiting]
+    assert set(expected.passages) >= {("c2", "bus3", "cp1"), ("c3", "bus3", "cp2")}
+    # Those who rode c2 before it turned back still count on it, wherever they went.
+    assert not [a for a in expected.alerts.values() if a.convoy_id == "c2"]
+    for order in orders:
+        assert derived(fold(story.interleave(random.Random(order)))) == derived(expected)
+
+
 @settings(max_examples=150, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), order=st.integers(0, 2**32 - 1),
        cuts=st.lists(st.integers(1, 40), max_size=12))

@@ -71,13 +71,18 @@ _by_order = attrgetter("order")
 
 
 class Ride:
-    """One boarding of a person onto a trip, and when it was undone, if it was."""
+    """One boarding of a person onto a trip: when they left the vehicle, if they did,
+    and whether they count among those who departed on it."""
 
-    __slots__ = ("trip", "boarded", "undone_at")
+    __slots__ = ("trip", "boarded", "left_at", "departed")
 
     def __init__(self, trip: Trip, boarded: Fact) -> None:
         self.trip, self.boarded = trip, boarded
-        self.undone_at: datetime | None = None
+        self.left_at: datetime | None = None
+        self.departed = True  # False once undone before departure
+
+    def leave(self, at: datetime, undone: bool) -> None:
+        self.left_at, self.departed = at, not undone
 
 
 class Movements:
@@ -94,8 +99,10 @@ class Movements:
         self.planned_at: dict[str, datetime] = {}
         self.boarders: dict[str, set[str]] = defaultdict(set)  # vehicle -> persons naming it
         # Derived, kept so a record can be derived again from its neighbours'.
-        self.trip_of: dict[str, Trip] = {}  # person -> the trip they last departed on
-        self.removal_of: dict[str, Fact] = {}  # person -> the removal that counts
+        self.departures: dict[str, set[Trip]] = {}  # person -> the trips they departed on
+        self.riding: dict[str, Trip] = {}  # person -> the trip their status is about
+        # person -> the removal that counts, and the trip they were taken off
+        self.removal_of: dict[str, tuple[Fact, Trip | None]] = {}
         self.rides: dict[str, list[Ride]] = {}
         self.riders: dict[Trip, set[str]] = defaultdict(set)
         self.manifests: dict[Trip, set[str]] = defaultdict(set)
@@ -394,7 +401,7 @@ class Movements:
         if person is None:  # derived again when the registration arrives
             for f in facts:
                 state.judge(f, f"person {person_id} is not registered", waiting=True)
-            self._ride(person_id, [], None)
+            self._ride(person_id, [])
             return
         if person.merged_into is not None and facts:
             state.keep_apart(person)  # movement recorded for it: the merge cannot hold
@@ -407,8 +414,8 @@ class Movements:
             if f.type == "PersonBoarded":
                 taken = self._board(person_id, f, p, ride)
                 if taken is not None:
-                    if ride is not None and ride.undone_at is None:
-                        ride.undone_at = f.recorded_at  # moved to another vehicle
+                    if ride is not None:  # moved on: undone unless that trip had left
+                        ride.leave(f.recorded_at, undone=self._open(ride.trip, f.recorded_at))
                     if stayed is not None:
                         state.judge(f, f"person {person_id} boarded after choosing to stay",
                                     applied=True, strict=True)
@@ -426,13 +433,16 @@ class Movements:
                 late = self._left_before(ride.trip, f.recorded_at) and not self._void(ride.trip)
                 state.judge(f, f"vehicle {p.vehicle_id} had departed when this was recorded"
                             if late else None, applied=True, strict=True)
-                ride.undone_at, ride, since = f.recorded_at, None, f.recorded_at
+                ride.leave(f.recorded_at, undone=True)
+                ride, since = None, f.recorded_at
             elif f.type == "PersonStayed":
                 if ride is not None and not self._void(ride.trip):
                     state.judge(f, f"person {person_id} is on vehicle {ride.trip[1]}, "
                                 "not waiting")
-                else:
+                else:  # waiting, or back from a convoy that returned
                     state.judge(f, None)
+                    if ride is not None:
+                        ride.leave(f.recorded_at, undone=False)
                     stayed, ride, since = f, None, f.recorded_at
             elif f.type == "PersonRemoved":
                 removal = self._first(f, removal, "removed")
@@ -441,9 +451,13 @@ class Movements:
         trip = ride.trip if ride is not None else None
         removal = self._judge_removal(person_id, removal, trip)
         checkin = self._judge_checkin(person_id, checkin, removal, trip)
-        self._ride(person_id, rides, trip)
+        self._ride(person_id, rides)
+        if trip is not None:
+            self.riding[person_id] = trip
+        else:
+            self.riding.pop(person_id, None)
         if removal is not None:
-            self.removal_of[person_id] = removal
+            self.removal_of[person_id] = (removal, trip)
         else:
             self.removal_of.pop(person_id, None)
         self._place(person, trip, stayed, removal, checkin, since)
@@ -467,8 +481,7 @@ class Movements:
             return None
         trip = (convoy_id, p.vehicle_id)
         departed = state.convoys[convoy_id].departed_at
-        if ride is not None and ride.trip != trip and ride.undone_at is None \
-                and self._left_before(ride.trip, f.recorded_at) \
+        if ride is not None and ride.trip != trip and not self._open(ride.trip, f.recorded_at) \
                 and not self._void(ride.trip) and ride.trip not in self.arrivals:
             reason: str | None = (f"person {person_id} was on moving vehicle {ride.trip[1]} "
                                   "when this was recorded")
@@ -480,6 +493,10 @@ class Movements:
         # Counted either way: a phone whose clock runs ahead must not lose a passenger.
         state.judge(f, reason, applied=True, strict=True)
         return Ride(trip, f)
+
+    def _open(self, trip: Trip, at: datetime) -> bool:
+        """Could one still get on or off this trip at `at` (by the fact's clock)?"""
+        return not self._left_before(trip, at) and not self._void(trip)
 
     def _void(self, trip: Trip) -> bool:
         convoy = self.state.convoys.get(trip[0])
@@ -535,22 +552,22 @@ class Movements:
             state.judge(checkin, None)
         return checkin
 
-    def _ride(self, person_id: str, rides: list[Ride], trip: Trip | None) -> None:
-        """Record which trips the person rode and which one they departed on."""
+    def _ride(self, person_id: str, rides: list[Ride]) -> None:
+        """Record which trips the person rode and which they departed on."""
         for old in self.rides.get(person_id, ()):
             self.riders[old.trip].discard(person_id)
             self.dirty_trips.add(old.trip)
-        old_trip = self.trip_of.pop(person_id, None)
-        if old_trip is not None:
+        for old_trip in self.departures.pop(person_id, ()):
             self.manifests[old_trip].discard(person_id)
-            self.dirty_trips.add(old_trip)
         self.rides[person_id] = rides
+        departed = {ride.trip for ride in rides if ride.departed}
         for ride in rides:
             self.riders[ride.trip].add(person_id)
             self.dirty_trips.add(ride.trip)
-        if trip is not None:
-            self.trip_of[person_id] = trip
+        for trip in departed:
             self.manifests[trip].add(person_id)
+        if departed:
+            self.departures[person_id] = departed
 
     def _place(self, person: Person, trip: Trip | None, stayed: Fact | None,
                removal: Fact | None, checkin: Fact | None, since: datetime | None) -> None:
@@ -596,9 +613,9 @@ class Movements:
             manifest = self.manifests.get(trip, set())
             removed: dict[str, list[Fact]] = defaultdict(list)
             for person_id in manifest:
-                if person_id in self.removal_of:
-                    removed[said(self.removal_of[person_id]).checkpoint_id].append(
-                        self.removal_of[person_id])
+                removal, taken_off = self.removal_of.get(person_id, (None, None))
+                if removal is not None and taken_off == trip:
+                    removed[said(removal).checkpoint_id].append(removal)
             alerts += self._headcounts(trip, route, len(manifest), removed)
             alerts += self._not_checked_in(trip, manifest)
             alerts += self._capacity(trip, vehicle.capacity)
@@ -652,11 +669,12 @@ class Movements:
 
     def _not_checked_in(self, trip: Trip, manifest: set[str]) -> Iterable[Alert]:
         arrival = self.arrivals.get(trip)
-        expected = sorted(p for p in manifest if p not in self.removal_of)
+        expected = sorted(p for p in manifest if self.removal_of.get(p, (None, None))[1] != trip)
         if arrival is None or not expected:
             return
         persons = self.state.persons
-        missing = [p for p in expected if persons[p].status == Status.UNACCOUNTED]
+        missing = [p for p in expected if persons[p].status == Status.UNACCOUNTED
+                   and self.riding.get(p) == trip]
         alert = Alert(f"not_checked_in:{trip[0]}:{trip[1]}", AlertKind.NOT_CHECKED_IN, trip[1],
                       trip[0], said(arrival).location_id, len(expected),
                       len(expected) - len(missing), len(missing), missing, arrival.recorded_at)
@@ -673,8 +691,8 @@ class Movements:
             for ride in self.rides[person_id]:
                 if ride.trip == trip:
                     steps.append((ride.boarded.recorded_at, 1, ride.boarded))
-                    if ride.undone_at is not None:
-                        steps.append((ride.undone_at, -1, None))
+                    if ride.left_at is not None:
+                        steps.append((ride.left_at, -1, None))
         steps.sort(key=lambda s: (s[0], -s[1], s[2].order if s[2] else ()))
         aboard, opened = 0, None
         for at, step, boarded in steps:
