@@ -173,8 +173,10 @@ def _db_api(backend: str, spark: SparkSession | None) -> Any:
             raise ValueError("backend='spark' needs a SparkSession (see local_spark_session)")
         # "persist" keeps intermediate tables in the executors' memory instead of
         # Splink's default of parquet under a checkpoint directory the caller must set.
-        return SparkAPI(spark_session=spark, break_lineage_method="persist",
-                        num_partitions_on_repartition=spark.sparkContext.defaultParallelism)
+        # Splink 5 leaves SparkAPI.__init__ unannotated (the only such call here).
+        return SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=spark, break_lineage_method="persist",
+            num_partitions_on_repartition=spark.sparkContext.defaultParallelism)
     raise ValueError(f"unknown backend {backend!r}: use 'duckdb' or 'spark'")
 
 

@@ -143,7 +143,7 @@ class _Field:
         spellings = _Interned()
         numbers = np.array([spellings(text) for text in texts], dtype=np.int64)
         tokens = _Interned()
-        analysed = [name_tokens(text) for text in spellings.numbers]  # type: ignore[arg-type]
+        analysed = [name_tokens(text) for text in spellings.numbers]
         self.names = np.array([tokens(tuple(t.text for t in names), names) if names else -1
                                for names in analysed], dtype=np.int64)[numbers]
         self.values = tokens.values
@@ -262,7 +262,7 @@ class _Table:
             values = field.values
             total[alive[both]] += _by_combination(
                 (a[both], b[both]), lambda x, y, n=number, v=values: field_weight(
-                    n, v[x], v[y]), workers)  # type: ignore[arg-type]
+                    n, v[x], v[y]), workers)
             rest -= most_weight(number)
             alive = alive[total[alive] + rest >= floor]
         return total

@@ -25,8 +25,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from corridor.domain.entities import Person, TracingRequest
 from corridor.domain.permissions import SEES_WHEREABOUTS
-from corridor.domain.state import OperationState, Person, TracingRequest
+from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import Status
 from corridor.matching.index import NameIndex
 from corridor.matching.names import key, tokens
