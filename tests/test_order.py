@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stories import ROLES, Story, tell
 
-from corridor.domain.state import TABLES, OperationState
+from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import Role
 from corridor.services.ledger import Ledger, Principal
-from corridor.storage.projection_store import snapshot
+from corridor.storage.projection_store import TABLES, rows, snapshot
 from corridor.storage.schema import events as events_table
 from corridor.storage.schema import ledger_meta, rejects
 
@@ -28,13 +28,13 @@ from corridor.storage.schema import ledger_meta, rejects
 def derived(state: OperationState) -> dict[str, list[str]]:
     """Every derived row, sorted; a conflict without its sequence number, which is
     the order of arrival by definition."""
-    rows = {}
+    derived_rows = {}
     for table in TABLES:
-        found = state.rows(table)
+        found = rows(state, table)
         if table == "conflicts":
             found = [{k: v for k, v in row.items() if k != "seq"} for row in found]
-        rows[table] = sorted(repr(sorted(row.items())) for row in found)
-    return rows
+        derived_rows[table] = sorted(repr(sorted(row.items())) for row in found)
+    return derived_rows
 
 
 def statuses(state: OperationState) -> dict[str, str]:

@@ -304,7 +304,6 @@ def _rebuild_phases(engine: Engine) -> dict[str, float]:
             return time.perf_counter() - started
 
     state = OperationState()
-    state.tracking = False  # as in Ledger.rebuild (where the fold has this switch)
     # The fold files each fact, then derives once (settle), as a rebuild does.
     return {"read": timed(lambda row: None), "parse": timed(fact_of),
             "fold": timed(lambda row: state.apply(fact_of(row)), state.settle)}

@@ -25,7 +25,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import attrgetter
 from typing import Any
 
 from corridor.domain import events as ev
@@ -55,11 +54,7 @@ from corridor.domain.vocabulary import (
     Status,
 )
 
-__all__ = ["FINISHED", "MOVING", "Fact", "OperationState", "Person", "TABLES"]
-
-TABLES = ("operation", "parties", "locations", "routes", "vehicles", "convoys", "households",
-          "persons", "passages", "alerts", "incidents", "conflicts", "tracing_requests",
-          "tracing_reviews", "duplicate_reviews")
+__all__ = ["FINISHED", "MOVING", "Fact", "OperationState", "Person"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,30 +109,15 @@ class OperationState:
         # order: a name index follows this log instead of rescanning everyone.
         self.identity_log: list[str] = []
         self.seq = 0
-        self.dirty: dict[str, set[Any]] = {table: set() for table in TABLES}
-        self.tracking = True  # off while rebuilding or catching up: nothing to write back
+        # The records that changed since storage last took them, by collection name
+        # (persons: person ids, ...): the fold says what changed, storage writes it.
+        self.changed: dict[str, set[Any]] = defaultdict(set)
 
     # --- reading -----------------------------------------------------------------
 
-    def rows(self, table: str, keys: set[Any] | None = None) -> list[dict[str, Any]]:
-        """Rows for the projection table, all of them or only the given keys."""
-        store: dict[Any, Any] = getattr(self, table)
-        chosen = store.values() if keys is None else (store[k] for k in keys if k in store)
-        # A shallow copy: asdict's deep copy was half the cost of a large import.
-        items = list(chosen)
-        if not items:
-            return []
-        names = type(items[0]).__slots__
-        values = attrgetter(*names)
-        rows = [dict(zip(names, values(item), strict=True)) for item in items]
-        if table == "operation":
-            for row in rows:
-                row["id"] = 1
-        return rows
-
-    def take_dirty(self) -> dict[str, set[Any]]:
-        dirty, self.dirty = self.dirty, {table: set() for table in TABLES}
-        return dirty
+    def take_changes(self) -> dict[str, set[Any]]:
+        changed, self.changed = self.changed, defaultdict(set)
+        return changed
 
     def vehicle_convoy_state(self, vehicle: Vehicle) -> str | None:
         convoy = self.convoys.get(vehicle.convoy_id) if vehicle.convoy_id else None
@@ -233,9 +213,8 @@ class OperationState:
             self.conflicts[f.event_id] = conflict
             self.touch("conflicts", f.event_id)
 
-    def touch(self, table: str, key: Any) -> None:
-        if self.tracking:
-            self.dirty[table].add(key)
+    def touch(self, collection: str, key: Any) -> None:
+        self.changed[collection].add(key)
 
     def place(self, person: Person, status: Status, at: datetime | None, **where: Any) -> None:
         """Give a person their one status, keeping the on-board index with it."""

@@ -169,14 +169,16 @@ class Ledger:
         state = self._state
         if state is None or self._epoch != epoch or state.seq > head_seq:
             state, self._epoch = OperationState(), epoch
-        state.tracking = state.seq >= projected
+        behind = state.seq < projected  # rows up to `projected` are written already
         for row in ledger_store.fact_rows(conn, after=state.seq):
-            if row.seq > projected and not state.tracking:
-                state.settle()  # what these rows derive is already written
-                state.tracking = True
+            if behind and row.seq > projected:
+                state.settle()
+                state.take_changes()  # what those rows changed is in the tables
+                behind = False
             fold_row(state, row)
         state.settle()
-        state.tracking = True
+        if behind:
+            state.take_changes()
         self._state = state
         return state
 
@@ -303,7 +305,6 @@ class Ledger:
             self._state = None
             with writing(self.engine) as conn:
                 state = OperationState()
-                state.tracking = False  # every row is written at the end anyway
                 count = 0
                 for row in ledger_store.fact_rows(conn):
                     fold_row(state, row)
@@ -313,7 +314,6 @@ class Ledger:
                 state.settle()
                 projection_store.replace_all(conn, state)
                 ledger_store.mark_projected(conn, state.seq)
-                state.tracking = True
                 if progress:
                     progress(count % 5000)
                 self._state, self._epoch = state, epoch_of(conn)
