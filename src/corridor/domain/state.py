@@ -154,6 +154,8 @@ class OperationState:
             if fact in waiting:
                 waiting.remove(fact)
         self.judge(fact, None)
+        if self.seq == fact.seq:
+            self.seq -= 1  # the fact was never recorded
 
     def command_refusal(self, payload: ev.Payload) -> str | None:
         """Why a command may not record this now, for facts that create a record (which

@@ -280,7 +280,6 @@ class Ledger:
                     if new:
                         raise Refused(reason, clean=False)
                     state.retract(fact)
-                    state.seq = seq - 1
                     raise Refused(reason)
                 previous = stored.chain
                 new.append(stored)
