@@ -150,8 +150,8 @@ def test_households_stay_together_and_vehicles_are_never_over_capacity(
 
 
 @pytest.fixture(scope="module")
-def planted() -> demo._Evacuation:
-    story = demo._Evacuation(random.Random(2016), PEOPLE)
+def planted() -> demo.Evacuation:
+    story = demo.Evacuation(random.Random(2016), PEOPLE)
     story.run()
     return story
 
@@ -160,7 +160,7 @@ TRACER = Principal("tracer", Role.TRACING_OFFICER, "desk")
 
 
 def test_people_registered_twice_wait_in_the_duplicate_queue(
-        loaded: tuple[Engine, int, list[int]], planted: demo._Evacuation) -> None:
+        loaded: tuple[Engine, int, list[int]], planted: demo.Evacuation) -> None:
     engine = loaded[0]
     assert 2 * demo.twice(PEOPLE) <= len(planted.registered_again) <= 4 * demo.twice(PEOPLE)
     queue = Tracing(engine, Ledger(engine)).duplicate_queue(TRACER)
@@ -175,7 +175,7 @@ def test_people_registered_twice_wait_in_the_duplicate_queue(
 
 
 def test_families_requests_find_the_people_they_seek(
-        loaded: tuple[Engine, int, list[int]], planted: demo._Evacuation) -> None:
+        loaded: tuple[Engine, int, list[int]], planted: demo.Evacuation) -> None:
     engine = loaded[0]
     tracing = Tracing(engine, Ledger(engine))
     assert len(planted.sought) == demo.asking(PEOPLE) + 1
