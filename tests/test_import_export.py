@@ -304,7 +304,7 @@ def test_whole_file_problems_raise_one_clear_line(ledger: Ledger, tmp_path: Path
 
 def test_too_many_rows_stop_the_import(ledger: Ledger, engine: Engine, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(importing.rows, "MAX_ROWS", 3)
     path = write(tmp_path, [HEADER, *(f"H{n},gp,,Person {n},,,,,,,," for n in range(4))])
     with pytest.raises(ImportFailed, match="more than 3 rows"):
         import_households(ledger, COORDINATOR, path)

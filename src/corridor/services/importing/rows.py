@@ -1,13 +1,8 @@
-"""Importing pre-registration lists: households drawn up before the day of the move.
+"""A pre-registration list's columns and the checks on its rows.
 
-The file
---------
-A CSV file (UTF-8, with or without a byte-order mark, fields separated by commas
-or semicolons) or an XLSX workbook (its first sheet). Line 1 holds the column
-names; every line after it is one person. Blank lines are skipped.
-
-Column names are matched ignoring case and surrounding spaces (a space inside a
-name counts as `_`). Each column also has an Arabic name:
+Line 1 holds the column names; every line after it is one person. Blank lines are
+skipped. Column names are matched ignoring case and surrounding spaces (a space
+inside a name counts as `_`). Each column also has an Arabic name:
 
     household            رقم_العائلة   required: rows with the same key form one household
     gathering_point_id   نقطة_التجمع   required: the household's gathering point
@@ -27,46 +22,32 @@ on a household's later rows, but where given they must agree. Other columns are
 ignored (and listed in the report), so a list may carry working notes that
 Corridor does not keep.
 
-The rules
----------
 Every row is checked by the same event schema the API uses, and every reference
 against the current record (the gathering point and destination exist and are of
 the right kind, the token is not already issued). Problems are reported by line
-as a spreadsheet numbers it (the header is line 1), and an import with any
-problem records nothing. A clean import is recorded as one command: all its
-households, or none if recording fails.
-
-Whole-file problems (unreadable, not CSV or XLSX, empty, missing required
-columns, too large) raise `ImportFailed` with one printable line.
+as a spreadsheet numbers it (the header is line 1), every one of them, so that a
+list is corrected in one pass; a problem with the file as a whole (no header,
+missing required columns, too many rows) raises `ImportFailed`.
 """
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 import uuid
-import zipfile
-from collections.abc import Callable, Generator, Iterable
-from contextlib import closing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from pydantic import TypeAdapter, ValidationError
 
 from corridor.domain import events as ev
-from corridor.domain.permissions import COORDINATES
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind
-from corridor.services.ledger import Ledger, Principal, Refused
+from corridor.services.importing.formats import MAX_COLUMNS, ImportFailed
 
-# Limits against hostile or mistaken files.
 MAX_ROWS = 200_000
 MAX_CELL = 1000  # characters; names are at most 120, so only a broken file comes near this
-MAX_COLUMNS = 50
-MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # an XLSX is a ZIP: refuse zip bombs before opening
 PROGRESS_EVERY = 1000
 
 REQUIRED = ("household", "gathering_point_id", "given_name")
@@ -82,16 +63,17 @@ SEXES = {"female": "female", "f": "female", "أنثى": "female", "انثى": "f
          "male": "male", "m": "male", "ذكر": "male", "unknown": "unknown", "u": "unknown"}
 CONSENT = {"yes": True, "true": True, "1": True, "نعم": True,
            "no": False, "false": False, "0": False, "لا": False}
+# The columns whose cells are one of a few spellings, and what to write instead.
+_SPELLED: tuple[tuple[str, Mapping[str, object], str], ...] = (
+    ("sex", SEXES, "use female, male or unknown (also f, m, أنثى, ذكر)"),
+    ("consent", CONSENT, "use yes or no (also true/false, 1/0, نعم/لا)"),
+)
 PERSON_COLUMNS = ("given_name", "father_name", "family_name", "birth_year", "age",
                   "destination_id")
 MAX_MEMBERS = 60  # HouseholdRegistered's limit, reported at the row that passes it
 
 _ID = TypeAdapter(ev.Id)
 _TOKEN = TypeAdapter(ev.Token)
-
-
-class ImportFailed(Exception):
-    """The file as a whole cannot be imported; the message is one printable line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +101,7 @@ class ImportReport:
 
 
 @dataclass(slots=True)
-class _Household:
+class Household:
     key: str
     line: int  # its first row
     given: dict[str, tuple[str, int]] = field(default_factory=dict)  # field -> value, line
@@ -137,160 +119,10 @@ class _Household:
         return self.given.get("token", (None, 0))[0]
 
 
-class _Invalid(Exception):
-    """References the record does not hold, found while recording: abandons the command."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problems")
-        self.errors = errors
+# --- the header ------------------------------------------------------------------------
 
 
-def import_households(ledger: Ledger, principal: Principal, path: Path,
-                      progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Check the list at `path` and record its households, all or none.
-
-    `progress` is called with the number of rows parsed since its last call."""
-    if principal.role not in COORDINATES:
-        raise PermissionError(f"the {principal.role} role may not import lists; "
-                              "a coordinator or admin may")
-    report = ImportReport(path)
-    with closing(_read(path)) as rows:  # closes the file even when a limit stops reading
-        columns = _header(path, next(rows, None), report)
-        households = _parse(path, rows, columns, report, progress)
-    report.households, report.persons = len(households), sum(h.rows for h in households)
-    if report.errors:
-        report.errors += ledger.read(lambda state: _reference_errors(state, households))
-    else:
-        events = [_event(h) for h in households]
-
-        def decide(state: OperationState) -> list[ev.Payload]:
-            # Checked inside the write lock, against the very state the households join,
-            # so a token another registrar issued a moment ago is caught too.
-            if problems := _reference_errors(state, households):
-                raise _Invalid(problems)
-            return list(events)
-
-        try:
-            ledger.execute(principal, decide)
-        except _Invalid as invalid:
-            report.errors += invalid.errors
-        except Refused as refused:
-            raise ImportFailed(f"{path}: the record refused the import: {refused.reason}"
-                               ) from None
-    report.errors.sort(key=lambda e: (e.line, COLUMNS.index(e.field)
-                                      if e.field in COLUMNS else len(COLUMNS)))
-    return report
-
-
-# --- reading the file -----------------------------------------------------------------
-
-
-def _read(path: Path) -> Generator[list[str], None, None]:
-    """The file's rows as lists of text cells, header first, blank rows included so
-    that a row's position is its line number."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as file:
-            head = file.read(8192)
-    except OSError as exc:
-        raise ImportFailed(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    if not head:
-        raise ImportFailed(f"{path}: the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise ImportFailed(f"{path}: the file is larger than {MAX_FILE_BYTES // 2**20} MB; "
-                           "split the list")
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_rows(path, head)
-    if suffix == ".csv":
-        return _csv_rows(path, head)
-    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFailed(f"{path}: old Excel (.xls) workbooks are not read; "
-                           "save it as .xlsx or as CSV UTF-8")
-    named = f"its name ends in {suffix}" if suffix else "its name has no extension"
-    raise ImportFailed(f"{path}: not a CSV or XLSX file ({named}); "
-                       "save the list as .csv or .xlsx")
-
-
-def _csv_rows(path: Path, head: bytes) -> Generator[list[str], None, None]:
-    if head.startswith(b"PK\x03\x04"):
-        raise ImportFailed(f"{path}: is a ZIP archive (an XLSX workbook?), not CSV text; "
-                           "give it the .xlsx extension")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFailed(f"{path}: is UTF-16 text; save it as CSV UTF-8")
-    if b"\x00" in head:
-        raise ImportFailed(f"{path}: is binary, not CSV text")
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut by the 8 KB read
-            raise ImportFailed(f"{path}: is not UTF-8 text; save it as CSV UTF-8") from None
-    return _csv_records(path)
-
-
-def _csv_records(path: Path) -> Generator[list[str], None, None]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as file:
-            # The header names hold neither separator, so its line tells them apart
-            # reliably (csv.Sniffer guesses wrong on one-column or quoted files).
-            first = file.readline()
-            delimiter = ";" if first.count(";") > first.count(",") else ","
-            file.seek(0)
-            # strict: an unclosed quote is an error, not a cell swallowing the rest of the file
-            line = 1  # of the record being read, as a spreadsheet numbers rows
-            for record in csv.reader(file, delimiter=delimiter, strict=True):
-                yield record
-                line += 1
-    except UnicodeDecodeError:
-        raise ImportFailed(f"{path}: is not UTF-8 text; save it as CSV UTF-8") from None
-    except csv.Error as exc:
-        raise ImportFailed(f"{path}:{line}: cannot be read as CSV: {exc}") from None
-
-
-def _xlsx_rows(path: Path, head: bytes) -> Generator[list[str], None, None]:
-    not_xlsx = ImportFailed(f"{path}: is not an XLSX workbook; save the sheet as .xlsx or CSV")
-    if not head.startswith(b"PK\x03\x04"):
-        raise not_xlsx
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise not_xlsx from None
-    if "xl/workbook.xml" not in {entry.filename for entry in entries}:
-        raise not_xlsx
-    if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-        raise ImportFailed(f"{path}: unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; "
-                           "split the list")
-    return _xlsx_records(path)
-
-
-def _xlsx_records(path: Path) -> Generator[list[str], None, None]:
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise ImportFailed(f"{path}: the workbook cannot be read: {exc}") from None
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise ImportFailed(f"{path}: the workbook has no sheet")
-        for values in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
-            yield [_cell_text(value) for value in values]
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as the text a user sees: 1985, not 1985.0."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _header(path: Path, cells: list[str] | None, report: ImportReport) -> list[str | None]:
+def header(path: Path, cells: list[str] | None, report: ImportReport) -> list[str | None]:
     """The column each cell position holds (None: ignored)."""
     if cells is None:
         raise ImportFailed(f"{path}: the file is empty")
@@ -327,10 +159,11 @@ def _column_name(cell: str) -> str:
 # --- checking rows ---------------------------------------------------------------------
 
 
-def _parse(path: Path, rows: Iterable[list[str]], columns: list[str | None],
-           report: ImportReport, progress: Callable[[int], None] | None) -> list[_Household]:
-    households: dict[str, _Household] = {}
-    token_holders: dict[str, _Household] = {}
+def parse(path: Path, rows: Iterable[list[str]], columns: list[str | None],
+          report: ImportReport, progress: Callable[[int], None] | None) -> list[Household]:
+    """The households the rows below the header form; each problem in `report`."""
+    households: dict[str, Household] = {}
+    token_holders: dict[str, Household] = {}
     for line, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):
             continue
@@ -373,8 +206,8 @@ def _row_values(line: int, cells: list[str], columns: list[str | None],
     return None if problems else values
 
 
-def _add_row(line: int, values: dict[str, str], households: dict[str, _Household],
-             token_holders: dict[str, _Household], errors: list[RowError]) -> None:
+def _add_row(line: int, values: dict[str, str], households: dict[str, Household],
+             token_holders: dict[str, Household], errors: list[RowError]) -> None:
     key = unicodedata.normalize("NFC", values.get("household", ""))
     person = _person(line, values, errors)
     if not key:
@@ -383,7 +216,7 @@ def _add_row(line: int, values: dict[str, str], households: dict[str, _Household
         return
     household = households.get(key)
     if household is None:
-        household = households[key] = _Household(key, line)
+        household = households[key] = Household(key, line)
     household.rows += 1
     if household.rows == MAX_MEMBERS + 1:
         errors.append(RowError(line, "household", f"household {key} has more than "
@@ -407,7 +240,7 @@ def _add_row(line: int, values: dict[str, str], households: dict[str, _Household
             household.members.append((line, person))
 
 
-def _household_field(line: int, household: _Household, name: str, values: dict[str, str],
+def _household_field(line: int, household: Household, name: str, values: dict[str, str],
                      adapter: TypeAdapter[str], errors: list[RowError]) -> None:
     """Set a household-level field from its first non-blank cell; later cells must agree."""
     value = values.get(name)
@@ -430,18 +263,13 @@ def _person(line: int, values: dict[str, str], errors: list[RowError]) -> ev.Per
     data: dict[str, Any] = {"person_id": str(uuid.uuid4())}
     data.update({name: values[name] for name in PERSON_COLUMNS if name in values})
     problems = []
-    if "sex" in values:
-        data["sex"] = SEXES.get(values["sex"].casefold())
-        if data["sex"] is None:
-            del data["sex"]
-            problems.append(RowError(line, "sex", f"{values['sex']!r}: use female, male or "
-                                                  "unknown (also f, m, أنثى, ذكر)"))
-    if "consent" in values:
-        data["consent"] = CONSENT.get(values["consent"].casefold())
-        if data["consent"] is None:
-            del data["consent"]
-            problems.append(RowError(line, "consent", f"{values['consent']!r}: use yes or no "
-                                                      "(also true/false, 1/0, نعم/لا)"))
+    for name, spellings, hint in _SPELLED:
+        if name in values:
+            value = spellings.get(values[name].casefold())
+            if value is None:
+                problems.append(RowError(line, name, f"{values[name]!r}: {hint}"))
+            else:
+                data[name] = value
     if "needs" in values:
         data["needs"] = [need.strip().casefold()
                          for need in values["needs"].replace(",", ";").split(";")
@@ -476,10 +304,11 @@ def _person_key(person: ev.PersonDetails) -> tuple[Any, ...]:
             person.destination_id)
 
 
-# --- checking against the record and recording -----------------------------------------
+# --- checking against the record -------------------------------------------------------
 
 
-def _reference_errors(state: OperationState, households: list[_Household]) -> list[RowError]:
+def reference_errors(state: OperationState, households: list[Household]) -> list[RowError]:
+    """What the households name that the record does not hold, or holds otherwise."""
     errors = []
     for household in households:
         if "gathering_point_id" in household.given:
@@ -504,9 +333,3 @@ def _reference_errors(state: OperationState, households: list[_Household]) -> li
                 errors.append(RowError(line, "destination_id", f"{person.destination_id} is "
                                        "not a known reception or hospital"))
     return errors
-
-
-def _event(household: _Household) -> ev.HouseholdRegistered:
-    return ev.HouseholdRegistered(
-        household_id=str(uuid.uuid4()), gathering_point_id=household.gathering_point_id or "",
-        token=household.token, members=[person for _, person in household.members])
