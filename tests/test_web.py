@@ -6,7 +6,6 @@ skipped, unless CORRIDOR_REQUIRE_BROWSER=1 (as CI sets it), where they fail.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -17,13 +16,10 @@ from sqlalchemy import select
 from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, sign_in
 
 from corridor.api.app import create_app
-from corridor.domain import vocabulary
 from corridor.storage.database import connect, initialise
 from corridor.storage.schema import persons
 from corridor.web import overview
-from corridor.web.i18n import LOCALES
 
-WEB = Path(__file__).parents[1] / "src" / "corridor" / "web"
 browser_test = pytest.mark.browser
 
 
@@ -406,26 +402,7 @@ def test_a_checkpoint_monitor_reports_an_incident(page: Page, site: Site) -> Non
         expect(row).to_contain_text(text)
 
 
-# --- without a browser ----------------------------------------------------------------------
-
-
-def test_both_languages_have_every_string() -> None:
-    en, ar = (json.loads((LOCALES / f"{lang}.json").read_text("utf-8")) for lang in ("en", "ar"))
-    assert en.keys() == ar.keys()
-    assert all(v.strip() for v in [*en.values(), *ar.values()])
-    used = set()
-    for path in [*WEB.glob("templates/*.html"), *WEB.glob("*.py")]:
-        used |= set(re.findall(r"""["']((?:[a-z_]+)\.[a-z_]+)["']""", path.read_text("utf-8")))
-    namespaces = {k.split(".")[0] for k in en}
-    used = {key for key in used if key.split(".")[0] in namespaces and
-            not key.endswith(".html")}
-    assert used - en.keys() == set()
-    prefixes = {"status": vocabulary.Status, "need": vocabulary.Need, "sex": vocabulary.Sex,
-                "vehicle_kind": vocabulary.VehicleKind, "role": vocabulary.Role,
-                "location_kind": vocabulary.LocationKind, "alert_kind": vocabulary.AlertKind,
-                "convoy_state": vocabulary.ConvoyState, "incident_type": vocabulary.IncidentType}
-    for prefix, values in prefixes.items():
-        assert {f"{prefix}.{v}" for v in values} <= en.keys(), prefix
+# --- without a browser (the catalogues themselves: test_i18n.py) ---------------------------
 
 
 def test_an_unexpected_failure_shows_a_friendly_page(tmp_path: Path,

@@ -18,6 +18,7 @@ from corridor.services import queries
 from corridor.services.access import audited
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
+from corridor.web.i18n import N_
 from corridor.web.page import (
     Posted,
     SeesPersons,
@@ -76,18 +77,18 @@ def alerts(request: Request, who: SeesPersons) -> HTMLResponse:
 def resolve(request: Request, form: Posted,
             who: Resolver) -> Response:
     if who.role not in COORDINATES:
-        raise WebError(403, "error.forbidden")
+        raise WebError(403, N_("error.forbidden"))
     alert_id, note = text(form, "alert_id"), text(form, "note")
     try:
         resolution = ev.AlertResolved(alert_id=alert_id, note=note)
     except ValidationError as exc:
         on_note = all(e["loc"][0] == "note" for e in exc.errors())
-        return _alerts_page(request, who, 422, {
-            alert_id: "error.note_required" if on_note else "error.invalid"}, {alert_id: note})
+        key = N_("error.note_required") if on_note else N_("error.invalid")
+        return _alerts_page(request, who, 422, {alert_id: key}, {alert_id: note})
     try:
         record(app_of(request), who, resolution)
     except Refused as refused:
-        return _alerts_page(request, who, refused.status, {alert_id: "error.refused"},
+        return _alerts_page(request, who, refused.status, {alert_id: N_("error.refused")},
                             {alert_id: note})
     return RedirectResponse("/alerts", status_code=303)
 
@@ -147,5 +148,5 @@ def report_incident(request: Request, form: Posted,
     try:
         record(app_of(request), who, incident)
     except Refused:
-        return _incidents_page(request, who, 409, values, {"type": "error.refused"})
+        return _incidents_page(request, who, 409, values, {"type": N_("error.refused")})
     return RedirectResponse("/incidents", status_code=303)

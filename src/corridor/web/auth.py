@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from corridor.services.access import authenticate
 from corridor.web.forms import text
+from corridor.web.i18n import N_
 from corridor.web.page import Posted, app_of, principal, render
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +29,7 @@ def login(request: Request, form: Posted) -> Response:
     password = password if isinstance(password, str) else ""
     who = authenticate(app_of(request).engine, username, password) if username else None
     if who is None:
-        return render(request, "login.html", 401, operation=None, error="login.wrong",
+        return render(request, "login.html", 401, operation=None, error=N_("login.wrong"),
                       username=username)
     # A fresh session (and CSRF token) at sign-in; only the language choice carries over.
     lang = request.session.get("lang")

@@ -6,30 +6,32 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
+from corridor.web.i18n import N_
+
 # Pydantic error types as the message keys a field worker reads.
 ERROR_KEYS = {
-    "missing": "error.required",
-    "string_type": "error.required",  # a blank optional-looking field sent as None
-    "string_too_short": "error.required",
-    "string_too_long": "error.too_long",
-    "too_long": "error.too_many",
-    "too_short": "error.required",
-    "int_parsing": "error.number",
-    "int_from_float": "error.number",
-    "greater_than_equal": "error.range",
-    "less_than_equal": "error.range",
-    "string_pattern_mismatch": "error.format",
-    "enum": "error.choice",
-    "literal_error": "error.choice",
-    "datetime_from_date_parsing": "error.time",
-    "datetime_parsing": "error.time",
-    "datetime_type": "error.time",
-    "timezone_aware": "error.time",
+    "missing": N_("error.required"),
+    "string_type": N_("error.required"),  # a blank optional-looking field sent as None
+    "string_too_short": N_("error.required"),
+    "string_too_long": N_("error.too_long"),
+    "too_long": N_("error.too_many"),
+    "too_short": N_("error.required"),
+    "int_parsing": N_("error.number"),
+    "int_from_float": N_("error.number"),
+    "greater_than_equal": N_("error.range"),
+    "less_than_equal": N_("error.range"),
+    "string_pattern_mismatch": N_("error.format"),
+    "enum": N_("error.choice"),
+    "literal_error": N_("error.choice"),
+    "datetime_from_date_parsing": N_("error.time"),
+    "datetime_parsing": N_("error.time"),
+    "datetime_type": N_("error.time"),
+    "timezone_aware": N_("error.time"),
 }
 
 
 def error_key(error: ErrorDetails | dict[str, Any]) -> str:
-    return ERROR_KEYS.get(error["type"], "error.invalid")
+    return ERROR_KEYS.get(error["type"], N_("error.invalid"))
 
 
 def text(form: Any, name: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from corridor.services import queries
 from corridor.services.access import audited
+from corridor.web.i18n import N_
 from corridor.web.page import SeesPersons, WebError, app_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,7 @@ def manifest(vehicle_id: str, request: Request,
     trip = audited(app_of(request).engine, who, "web: view manifest",
                    lambda conn: _trip(conn, vehicle_id), vehicle_id)
     if trip is None:
-        raise WebError(404, "error.no_vehicle")
+        raise WebError(404, N_("error.no_vehicle"))
     found, route = trip
     convoy_id = found["vehicle"]["convoy_id"]
     # Passages of this trip only: a vehicle may have done earlier trips in other convoys.

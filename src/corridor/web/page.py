@@ -23,7 +23,7 @@ from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, 
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
 from corridor.services.ledger import Principal
-from corridor.web.i18n import Translator, language
+from corridor.web.i18n import N_, Translator, language
 
 HERE = Path(__file__).parent
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
@@ -69,7 +69,7 @@ SignedIn = Annotated[Principal, Depends(signed_in)]
 
 def sees_persons(who: SignedIn) -> Principal:
     if who.role not in SEES_PERSONS:
-        raise WebError(403, "error.forbidden")
+        raise WebError(403, N_("error.forbidden"))
     return who
 
 
@@ -82,7 +82,7 @@ def records(*event_types: str) -> Any:
 
     def check(who: SignedIn) -> Principal:
         if not may(who, *event_types):
-            raise WebError(403, "error.forbidden")
+            raise WebError(403, N_("error.forbidden"))
         return who
 
     return Depends(check)
@@ -107,7 +107,7 @@ async def posted(request: Request) -> FormData:
     expected = (request.scope.get("session") or {}).get("csrf")
     sent = form.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
-        raise WebError(403, "error.csrf")
+        raise WebError(403, N_("error.csrf"))
     return form
 
 
@@ -122,18 +122,18 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     """(path, label key) of the pages this role may use."""
     if who is None:
         return []
-    items = [("/", "nav.dashboard"), ("/convoys", "nav.convoys")]
+    items = [("/", N_("nav.dashboard")), ("/convoys", N_("nav.convoys"))]
     if who.role in SEES_PERSONS:
-        items.append(("/alerts", "nav.alerts"))
+        items.append(("/alerts", N_("nav.alerts")))
     if may(who, "HouseholdRegistered"):
-        items.append(("/register", "nav.register"))
+        items.append(("/register", N_("nav.register")))
     if who.role in SEARCHES:
-        items.append(("/tracing", "nav.tracing"))
+        items.append(("/tracing", N_("nav.tracing")))
     if who.role in HANDLES_REQUESTS:
-        items.append(("/tracing/requests", "nav.requests"))
+        items.append(("/tracing/requests", N_("nav.requests")))
     if may(who, "DuplicateReviewed"):
-        items.append(("/duplicates", "nav.duplicates"))
-    items.append(("/incidents", "nav.incidents"))
+        items.append(("/duplicates", N_("nav.duplicates")))
+    items.append(("/incidents", N_("nav.incidents")))
     return items
 
 
@@ -168,7 +168,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         with app_of(request).engine.connect() as conn:
             context["operation"] = queries.operation_info(conn)
     page = TEMPLATES.get_template(template).render(
-        t=t, user=who, nav=navigation(who), csrf=csrf_token(request), path=request.url.path,
+        t=t, tn=t.plural, user=who, nav=navigation(who), csrf=csrf_token(request),
+        path=request.url.path,
         sees_persons=who is not None and who.role in SEES_PERSONS,
         lang_links={lang: _with_lang(request, lang) for lang in ("en", "ar")}, **context)
     return HTMLResponse(page, status_code=status, headers=HEADERS)

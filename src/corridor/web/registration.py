@@ -25,6 +25,7 @@ from corridor.services import queries
 from corridor.services.access import audited
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
+from corridor.web.i18n import N_
 from corridor.web.page import Posted, app_of, records, render
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,8 @@ NAMES = ("given_name", "father_name", "family_name")
 MAX_MEMBERS = 60
 Registrar = Annotated[Principal, records("HouseholdRegistered")]
 # Field-specific messages where the generic one would not say what to type.
-FIELD_KEYS = {"birth_year": "error.birth_year", "age": "error.age", "token": "error.token"}
+FIELD_KEYS = {"birth_year": N_("error.birth_year"), "age": N_("error.age"),
+              "token": N_("error.token")}
 
 
 class FieldRefused(Refused):
@@ -85,7 +87,7 @@ def _errors(exc: ValidationError, kept: list[int]) -> dict[str, str]:
         if loc[0] == "members" and len(loc) > 1 and isinstance(loc[1], int):
             row = f"m{kept[loc[1]]}"
             if len(loc) == 2:  # the whole member: a birth year and an age both given
-                errors.setdefault(f"{row}.birth_year", "error.one_age")
+                errors.setdefault(f"{row}.birth_year", N_("error.one_age"))
                 continue
             field = str(loc[2])
             errors.setdefault(f"{row}.{field}", FIELD_KEYS.get(field, error_key(error)))
@@ -99,13 +101,13 @@ def _decide(event: ev.HouseholdRegistered, kept: list[int]) -> Any:
     def decide(state: OperationState) -> list[ev.Payload]:
         place = state.locations.get(event.gathering_point_id)
         if place is None or place.kind != LocationKind.GATHERING_POINT:
-            raise FieldRefused("gathering_point_id", "error.choice")
+            raise FieldRefused("gathering_point_id", N_("error.choice"))
         if event.token and event.token in state.tokens:
-            raise FieldRefused("token", "error.token_in_use")
+            raise FieldRefused("token", N_("error.token_in_use"))
         for i, member in enumerate(event.members):
             to = state.locations.get(member.destination_id or "")
             if member.destination_id and (to is None or to.kind not in ARRIVAL_KINDS):
-                raise FieldRefused(f"m{kept[i]}.destination_id", "error.choice")
+                raise FieldRefused(f"m{kept[i]}.destination_id", N_("error.choice"))
         return [event]
 
     return decide
@@ -157,6 +159,6 @@ def register(request: Request, form: Posted,
     except FieldRefused as refused:
         return _form(request, refused.status, rows, values, {str(refused.field): refused.key})
     except Refused:
-        return _form(request, 409, rows, values, {"form": "error.refused"})
+        return _form(request, 409, rows, values, {"form": N_("error.refused")})
     request.session["gathering_point_id"] = event.gathering_point_id
     return RedirectResponse(f"/register?registered={event.household_id}", status_code=303)

@@ -13,10 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.web import accounting, auth, manifest, overview, registration, tracing
+from corridor.web.i18n import N_
 from corridor.web.page import HERE, SignInRequired, WebError, render
 
 log = logging.getLogger("corridor")
-ERROR_KEYS = {403: "error.forbidden", 404: "error.not_found", 405: "error.not_allowed"}
+ERROR_KEYS = {403: N_("error.forbidden"), 404: N_("error.not_found"), 405: N_("error.not_allowed")}
 
 
 def _is_api(request: Request) -> bool:
@@ -59,13 +60,13 @@ def install(app: FastAPI) -> None:
         if _is_api(request):
             return await _answer(api_http, request, exc)
         return error_page(request, exc.status_code,
-                          ERROR_KEYS.get(exc.status_code, "error.bad_request"))
+                          ERROR_KEYS.get(exc.status_code, N_("error.bad_request")))
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         if _is_api(request):
             return await _answer(api_unexpected, request, exc)
         log.exception("unexpected error in the web UI", exc_info=exc)
-        return error_page(request, 500, "error.internal")
+        return error_page(request, 500, N_("error.internal"))
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)

@@ -31,6 +31,7 @@ from corridor.services.ledger import Principal, Refused
 from corridor.services.tracing import RateLimited, Tracing
 from corridor.storage.schema import duplicate_reviews, persons
 from corridor.web.forms import error_key, text
+from corridor.web.i18n import N_
 from corridor.web.page import Posted, SignedIn, WebError, app_of, may, records, render
 
 router = APIRouter(include_in_schema=False)
@@ -44,8 +45,8 @@ SEARCH_FIELDS = (*SOUGHT_FIELDS, "reason")
 REQUEST_FIELDS = (*SOUGHT_FIELDS, "household_names", "requester_name", "relationship",
                   "contact", "note")
 # Field-specific messages where the generic one would not say what to type.
-FIELD_KEYS = {"born": "error.birth_year", "tolerance": "error.tolerance",
-              "reason": "error.reason"}
+FIELD_KEYS = {"born": N_("error.birth_year"), "tolerance": N_("error.tolerance"),
+              "reason": N_("error.reason")}
 OUTCOMES = ("found", "not_found", "withdrawn", "referred")
 DECISIONS = ("confirmed", "rejected", "unsure")
 SEXES = (Sex.FEMALE, Sex.MALE)
@@ -53,13 +54,13 @@ SEXES = (Sex.FEMALE, Sex.MALE)
 
 def _searches(who: SignedIn) -> Principal:
     if who.role not in SEARCHES:
-        raise WebError(403, "error.forbidden")
+        raise WebError(403, N_("error.forbidden"))
     return who
 
 
 def _handles_requests(who: SignedIn) -> Principal:
     if who.role not in HANDLES_REQUESTS:
-        raise WebError(403, "error.forbidden")
+        raise WebError(403, N_("error.forbidden"))
     return who
 
 
@@ -158,7 +159,7 @@ def search(request: Request, form: Posted, who: Searcher) -> HTMLResponse:
     except ValidationError as exc:
         return _search_page(request, who, 422, values, _errors(exc))
     if body.origin and not _origin_known(request, body.origin):
-        return _search_page(request, who, 422, values, {"origin": "error.choice"})
+        return _search_page(request, who, 422, values, {"origin": N_("error.choice")})
     query = Query(body.name, body.sex, body.born, body.tolerance, body.origin,
                   body.father_name, tuple(body.household_names))
     try:
@@ -211,15 +212,15 @@ def file_request(request: Request, form: Posted, who: Filer) -> Response:
     except ValidationError as exc:
         errors = _errors(exc)
     if not values["consent"]:
-        errors["consent"] = "error.consent"
+        errors["consent"] = N_("error.consent")
     if body is not None and body.sought.origin and not _origin_known(request, body.sought.origin):
-        errors["origin"] = "error.choice"
+        errors["origin"] = N_("error.choice")
     if errors or body is None:
         return _requests_page(request, who, 422, values, errors)
     try:
         filed = api.file_request(body, principal=who, app=app_of(request))
     except Refused:
-        return _requests_page(request, who, 409, values, {"form": "error.refused"})
+        return _requests_page(request, who, 409, values, {"form": N_("error.refused")})
     return RedirectResponse(f"/tracing/requests/{filed['request_id']}?filed=1", status_code=303)
 
 
@@ -228,7 +229,7 @@ def _request_page(request: Request, who: Principal, request_id: str, status: int
                   notes: dict[str, str] | None = None) -> HTMLResponse:
     view = service(request).request_view(who, request_id)
     if view is None:
-        raise WebError(404, "error.no_request")
+        raise WebError(404, N_("error.no_request"))
     sought, candidates = view["request"], view["candidates"]
     for row in candidates:
         row["percent"] = round(row["score"] * 100)
@@ -264,10 +265,10 @@ def review_candidate(request_id: str, request: Request, form: Posted,
                                             "decision": text(form, "decision")})
         api.review_candidate(request_id, body, principal=who, app=app_of(request))
     except ValidationError:
-        return _request_page(request, who, request_id, 422, {person_id: "error.invalid"},
+        return _request_page(request, who, request_id, 422, {person_id: N_("error.invalid")},
                              {person_id: note})
     except Refused:
-        return _request_page(request, who, request_id, 409, {person_id: "error.refused"},
+        return _request_page(request, who, request_id, 409, {person_id: N_("error.refused")},
                              {person_id: note})
     return RedirectResponse(f"/tracing/requests/{request_id}#c-{person_id}", status_code=303)
 
@@ -277,9 +278,9 @@ def close_request(request_id: str, request: Request, form: Posted, who: Closer) 
     outcome, person_id, note = text(form, "outcome"), text(form, "person_id"), text(form, "note")
     errors: dict[str, str] = {}
     if outcome not in OUTCOMES:
-        errors["outcome"] = "error.choice"
+        errors["outcome"] = N_("error.choice")
     elif outcome == "found" and not person_id:
-        errors["found_person"] = "error.found_person"
+        errors["found_person"] = N_("error.found_person")
     if not errors:
         try:
             body = api.ClosureIn.model_validate({
@@ -288,9 +289,9 @@ def close_request(request_id: str, request: Request, form: Posted, who: Closer) 
             api.close_request(request_id, body, principal=who, app=app_of(request))
             return RedirectResponse(f"/tracing/requests/{request_id}", status_code=303)
         except ValidationError:
-            errors["close"] = "error.invalid"
+            errors["close"] = N_("error.invalid")
         except Refused:
-            errors["close"] = "error.refused"
+            errors["close"] = N_("error.refused")
     status = 409 if errors.get("close") == "error.refused" else 422
     return _request_page(request, who, request_id, status, errors, {"close": note})
 
@@ -363,9 +364,9 @@ def decide(request: Request, form: Posted, who: DuplicateReviewer) -> Response:
                                               "note": note})
         result = api.decide(body, principal=who, app=app_of(request))
     except ValidationError:
-        return _duplicates_page(request, who, 422, {key: "error.invalid"}, {key: note})
+        return _duplicates_page(request, who, 422, {key: N_("error.invalid")}, {key: note})
     except Refused as refused:
-        return _duplicates_page(request, who, refused.status, {key: "error.refused"},
+        return _duplicates_page(request, who, refused.status, {key: N_("error.refused")},
                                 {key: note})
     if body.decision == "same":
         return RedirectResponse(f"/duplicates?merged={result['merged_id']}#merged",
@@ -381,8 +382,8 @@ def unmerge(request: Request, form: Posted, who: Unmerger) -> Response:
         body = api.UnmergeIn(person_id=person_id, other_id=other_id, note=note)
         api.unmerge(body, principal=who, app=app_of(request))
     except ValidationError:
-        return _duplicates_page(request, who, 422, {key: "error.invalid"}, {key: note})
+        return _duplicates_page(request, who, 422, {key: N_("error.invalid")}, {key: note})
     except Refused as refused:
-        return _duplicates_page(request, who, refused.status, {key: "error.refused"},
+        return _duplicates_page(request, who, refused.status, {key: N_("error.refused")},
                                 {key: note})
     return RedirectResponse("/duplicates?unmerged=1", status_code=303)

@@ -1,0 +1,71 @@
+"""Message keys the templates build at run time, listed so that `pybabel extract` keeps them.
+
+Templates name a label by its value (`t("status." ~ p.status)`), which no extractor can
+read; each key appears here once, literally, so that a catalogue update does not
+declare it obsolete. `tests/test_i18n.py` checks each list against the vocabulary it
+labels, so a new status or role without its label fails there.
+"""
+
+from __future__ import annotations
+
+from corridor.web.i18n import N_
+
+# Prefix -> the keys under it, in the order the UI lists them.
+LABELS: dict[str, tuple[str, ...]] = {
+    "status": (  # vocabulary.Status
+        N_("status.waiting"), N_("status.on_vehicle"), N_("status.arrived"), N_("status.removed"),
+        N_("status.stayed"), N_("status.unaccounted"),
+    ),
+    "need": (  # vocabulary.Need
+        N_("need.wounded"), N_("need.medical"), N_("need.unaccompanied_child"),
+        N_("need.separated_child"), N_("need.elderly"), N_("need.disability"), N_("need.pregnant"),
+    ),
+    "sex": (  # vocabulary.Sex
+        N_("sex.female"), N_("sex.male"), N_("sex.unknown"),
+    ),
+    "vehicle_kind": (  # vocabulary.VehicleKind
+        N_("vehicle_kind.bus"), N_("vehicle_kind.ambulance"), N_("vehicle_kind.private_car"),
+    ),
+    "location_kind": (  # vocabulary.LocationKind
+        N_("location_kind.gathering_point"), N_("location_kind.checkpoint"),
+        N_("location_kind.crossing"), N_("location_kind.reception"), N_("location_kind.hospital"),
+    ),
+    "convoy_state": (  # vocabulary.ConvoyState
+        N_("convoy_state.planned"), N_("convoy_state.departed"), N_("convoy_state.held"),
+        N_("convoy_state.turned_back"), N_("convoy_state.returned"), N_("convoy_state.aborted"),
+        N_("convoy_state.arrived"),
+    ),
+    "alert_kind": (  # vocabulary.AlertKind
+        N_("alert_kind.headcount_short"), N_("alert_kind.headcount_over"),
+        N_("alert_kind.not_checked_in"), N_("alert_kind.over_capacity"),
+    ),
+    "incident_type": (  # vocabulary.IncidentType
+        N_("incident_type.shooting"), N_("incident_type.blockage"), N_("incident_type.detention"),
+        N_("incident_type.accident"), N_("incident_type.medical"), N_("incident_type.weather"),
+        N_("incident_type.other"),
+    ),
+    "role": (  # vocabulary.Role
+        N_("role.admin"), N_("role.coordinator"), N_("role.registrar"),
+        N_("role.checkpoint_monitor"), N_("role.reception"), N_("role.tracing_officer"),
+        N_("role.partner"),
+    ),
+    "request_status": (
+        N_("request_status.open"), N_("request_status.closed"),
+    ),
+    "outcome": (
+        N_("outcome.found"), N_("outcome.not_found"), N_("outcome.withdrawn"),
+        N_("outcome.referred"),
+    ),
+    "review": (
+        N_("review.confirmed"), N_("review.rejected"), N_("review.unsure"),
+    ),
+    "review_action": (
+        N_("review_action.confirmed"), N_("review_action.rejected"), N_("review_action.unsure"),
+    ),
+    "match": (
+        N_("match.given_name"), N_("match.father_name"), N_("match.family_name"), N_("match.sex"),
+        N_("match.birth_year"), N_("match.origin"), N_("match.household"),
+    ),
+    # register.html names the three name fields by field name
+    "person": (N_("person.given_name"), N_("person.father_name"), N_("person.family_name")),
+}
