@@ -53,6 +53,7 @@ class Evacuation:
         self.unaccounted_sought: str | None = None
 
     def run(self) -> None:
+        """The week in order, then the tracing desk's cases written against it."""
         self.open(at(15, 4))
         families = self.population.households()
         self.convoys.wait(self.population.register(families))

@@ -4,8 +4,8 @@ They are what the duplicate queue and the tracing requests are there to show, so
 they are written after the week has run, against what it recorded: a family
 registered twice is one that really did register at al-Amiriyah, and a request
 seeks someone who really did check in later, or who boarded and never arrived.
-One household in 10,000 is registered again (at least 2) and one person in 7,000
-is asked after (at least 3), besides the one unaccounted for.
+For every 10,000 people one household is registered again (at least 2), and for
+every 7,000 one person is asked after (at least 3), besides the one unaccounted for.
 """
 
 from __future__ import annotations
