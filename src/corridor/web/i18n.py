@@ -7,7 +7,7 @@ needs different Arabic in different places (a person arrived, a convoy arrived),
 keys keep each place its own entry; the English text is the `en` catalogue's.
 
 The `.po` files are read at start-up and compiled in memory (Babel's `read_po` and
-`write_mo`, a few milliseconds), so there is no compiled file to forget to rebuild
+`write_mo`, about 20 ms for both), so there is no compiled file to forget to rebuild
 or to fall out of step with its source. Plural messages follow the catalogue's
 `Plural-Forms` header: two forms in English, six in Arabic.
 
