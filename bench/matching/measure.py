@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corridor.matching.evaluation import LabelledQuery, share
+from bench.matching.evaluation import LabelledQuery, share
 from corridor.matching.records import PersonRecord, Query, name_tokens
 
 
@@ -34,7 +34,7 @@ def search_figures(asked: Sequence[LabelledQuery], answers: Sequence[Searched]
                    ) -> dict[str, float]:
     """recall@1 and @10, hard-negative precision and latency percentiles.
 
-    Hard-negative precision is the core's own definition (corridor.matching.evaluation):
+    Hard-negative precision is the evaluation's own definition (bench.matching.evaluation):
     over searches for a person who has namesakes, of those whose first result is the
     person or one of the namesakes, the share where it is the person."""
     first = top = right = wrong = 0

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from bench.matching.evaluation import LabelledQuery
 from bench.matching.measure import Searched, rss_mib, search_figures
-from corridor.matching.evaluation import LabelledQuery
 from corridor.matching.index import NameIndex
 from corridor.matching.names import normalise
 from corridor.matching.records import PersonRecord
