@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import stat
+import sys
 
+import pytest
 from conftest import PASSWORD
 from events_factory import Device, household, setup_events
 from fastapi.testclient import TestClient
@@ -217,3 +219,17 @@ def test_duplicates_batch_writes_the_pairs_with_their_reasons(engine, database_u
     header, pair = out.read_text(encoding="utf-8-sig").splitlines()
     assert header == "person_id,other_id,probability,agreed,disagreed"
     assert "given_name father_name family_name" in pair
+
+
+@pytest.mark.parametrize(("missing", "options", "extra"), [
+    ("numpy", [], "batch"), ("splink", ["--splink"], "batch"),
+    ("pyspark", ["--splink", "--backend", "spark"], "spark")])
+def test_duplicates_batch_without_its_extra_names_the_extra_in_one_line(
+        engine, database_url, monkeypatch, missing, options, extra) -> None:
+    fill(engine)
+    monkeypatch.setitem(sys.modules, missing, None)  # `import` fails as if not installed
+    result = corridor("duplicates", "--batch", *options, "--database", database_url)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: batch duplicate detection needs {missing}, which the base install leaves "
+        f"out: pip install 'corridor[{extra}]'")

@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -71,7 +72,8 @@ def one_line_errors(command: F) -> F:
             message = f"database error: {str(exc).splitlines()[0]}"
         except KeyboardInterrupt:
             message = "interrupted; nothing half-written was kept"
-        err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+        # Escaped: a message quoting `corridor[batch]` is text, not Rich markup.
+        err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
     return run  # type: ignore[return-value]
@@ -319,21 +321,27 @@ def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whol
     engine = open_database(database)
     ledger = Ledger(engine)
     if batch:
+        from corridor.matching.extras import require
         from corridor.services.tracing import record_of
 
+        # Before the imports that need them, and before the whole operation is read.
+        if splink:
+            require("splink", *(("pyspark",) if backend == "spark" else ()))
+            from corridor.matching.batch import find_duplicates, local_spark_session
+
+            spark = local_spark_session(os.cpu_count() or 1) if backend == "spark" else None
+            find = functools.partial(find_duplicates, backend=backend, spark=spark)
+            method = f"Splink ({backend})"
+        else:
+            require("numpy")
+            from corridor.matching.dedupe import find_pairs
+
+            find = functools.partial(find_pairs, workers=os.cpu_count() or 1)
+            method = "Corridor's scorer"
         records = ledger.read(lambda state: [record_of(state, p) for p in state.persons.values()
                                              if p.merged_into is None])
         started = time.perf_counter()
-        if splink:
-            from corridor.matching.batch import find_duplicates
-
-            pairs = find_duplicates(records, backend=backend)
-            method = f"Splink ({backend})"
-        else:
-            from corridor.matching.dedupe import find_pairs
-
-            pairs = find_pairs(records, workers=os.cpu_count() or 1)
-            method = "Corridor's scorer"
+        pairs = find(records)
         rows = [(p.a, p.b, f"{p.probability:.3f}", " ".join(p.agreed), " ".join(p.disagreed))
                 for p in pairs]
         header = ("person_id", "other_id", "probability", "agreed", "disagreed")

@@ -1,14 +1,16 @@
-"""Finding people across spellings and scripts: names, scoring, search, evaluation.
+"""Finding people across spellings and scripts: names, scoring, search, duplicates.
 
 `names` turns a name in Arabic or Latin script into tokens and keys on which both scripts
 meet; `records` scores a search (or another record) against a person record, with the
 fields that agreed and disagreed; `index` searches a million records in memory;
-`evaluation` builds labelled evaluation sets and measures an index on them.
+`dedupe` finds duplicates over a whole operation and `batch` does it with Splink, both
+with the `batch` extra (`extras`). Labelled evaluation sets are benchmark code, in
+`bench.matching.evaluation`.
 
 Packages: at run time only rapidfuzz (MIT), for edit distances; the spelling rules and
 the few curated variants (`variants`) are this project's own. Evaluation sets are built
 from the name table inside arabic-name-romanizer (MIT; data from Wikidata, CC0, and
-Algerian name corpora, CC0 and MIT), installed with the `matching-eval` extra and never
+Algerian name corpora, CC0 and MIT), installed with the `test` dependency group and never
 fetched at run time. names-dataset was not used: its name lists were extracted from the
 2021 Facebook leak of 533 million accounts (its own README says so), which a system
 recording vulnerable people should not build on, its licence is given as MIT in its

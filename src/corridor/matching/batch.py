@@ -31,6 +31,9 @@ the same seeds; floating-point sums in a different order can move a probability 
 last digits, so a pair right at the threshold may fall on either side.
 
 Nothing is fetched from the network: Splink's jar ships inside the wheel.
+
+Splink comes with the `batch` extra, pyspark with `spark` (see `extras`); both are
+imported only when used.
 """
 
 from __future__ import annotations
@@ -113,7 +116,8 @@ def _row(record: PersonRecord, keys: dict[str | None, tuple[str | None, ...]]) -
         "family_key": family[1],
         "given_norm": given[2], "father_norm": father[2], "family_norm": family[2],
         "birth_year": record.birth_year,
-        "sex": record.sex if record.sex in ("female", "male") else None,
+        # A plain str: Spark infers the schema from the values, and loops on a StrEnum.
+        "sex": str(record.sex) if record.sex in ("female", "male") else None,
         "origin": record.origin.strip().casefold() or None if record.origin else None,
     }
 
@@ -322,6 +326,7 @@ def local_spark_session(cores: int = 2) -> SparkSession:
                .config("spark.sql.shuffle.partitions", str(cores))
                .config("spark.default.parallelism", str(cores))
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.driver.host", "127.0.0.1")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
