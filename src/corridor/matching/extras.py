@@ -1,7 +1,7 @@
 """What batch duplicate detection needs beyond the base install, and which extra brings it.
 
 The server, the demo and search need none of it (numpy, Splink with DuckDB and pyarrow
-were three quarters of a 473 MiB base install): Corridor's own batch scorer (`dedupe`)
+were two thirds of a 473 MiB base install): Corridor's own batch scorer (`dedupe`)
 needs numpy, Splink's (`batch`) splink, and its Spark backend pyspark.
 """
 
