@@ -211,7 +211,8 @@ class Movements:
         for plan in plans:
             if plan.order <= f.order:
                 chosen = plan
-        return said(chosen).convoy_id
+        convoy_id: str = said(chosen).convoy_id
+        return convoy_id
 
     def _left_before(self, trip: Trip, at: datetime) -> bool:
         """Had the trip's convoy departed (beyond clock drift) by `at`?"""
