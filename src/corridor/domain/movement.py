@@ -202,17 +202,30 @@ class Movements:
 
     def trip_for(self, vehicle_id: str, f: Fact) -> str | None:
         """The convoy a fact about a vehicle belongs to: the last one the vehicle was
-        planned into by the fact's time, or its first for a clock running behind.
-        (A vehicle's next trip is planned after the last one ended, hours apart.)"""
+        planned into by the fact's time (its first, for a clock running behind), or
+        the next one, planned within the clocks' tolerance after the fact, when the
+        first was over by then: returned or aborted, or for a boarding, departed."""
         plans = self.plans.get(vehicle_id)
         if not plans:
             return None
-        chosen = plans[0]
-        for plan in plans:
+        chosen = 0
+        for n, plan in enumerate(plans):
             if plan.order <= f.order:
-                chosen = plan
-        convoy_id: str = said(chosen).convoy_id
+                chosen = n
+        while chosen + 1 < len(plans) and self._over(plans[chosen], f) \
+                and plans[chosen + 1].recorded_at <= f.recorded_at + CLOCK_TOLERANCE:
+            chosen += 1
+        convoy_id: str = said(plans[chosen]).convoy_id
         return convoy_id
+
+    def _over(self, plan: Fact, f: Fact) -> bool:
+        """Was the planned trip over for this fact at the fact's time?"""
+        convoy = self.state.convoys[said(plan).convoy_id]
+        if convoy.state in VOID and convoy.updated_at is not None \
+                and convoy.updated_at <= f.recorded_at:
+            return True
+        return f.type == "PersonBoarded" and self._left_before(
+            (convoy.convoy_id, said(f).vehicle_id), f.recorded_at)
 
     def _left_before(self, trip: Trip, at: datetime) -> bool:
         """Had the trip's convoy departed (beyond clock drift) by `at`?"""
@@ -302,8 +315,9 @@ class Movements:
         state.touch("convoys", convoy_id)
         if (convoy.state, convoy.departed_at) != before:
             for vehicle_id in convoy.vehicle_ids:
+                # Its vehicles' facts may now belong to another of their trips.
                 self.dirty["vehicle"].add(vehicle_id)
-                self.dirty["person"].update(self.riders[(convoy_id, vehicle_id)])
+                self.dirty["person"].update(self.boarders[vehicle_id])
 
     def _convoy_arrival(self, convoy_id: str) -> datetime | None:
         """When the last of the convoy's vehicles arrived, if all have."""
