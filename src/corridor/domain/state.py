@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +64,9 @@ class Wait:
     kind: str  # location, route, vehicle, household, person, request
     key: str
     reason: str
+
+
+NO_PAYLOAD = ev.Payload()
 
 
 class Judged:
@@ -367,7 +370,9 @@ class OperationState:
         for member in p.members:
             if refused := self._register(f, p.household_id, member, p.gathering_point_id):
                 problems.append(refused)
-        self.household_problems[p.household_id] = (f, problems)
+        # Kept to judge the registration again when its place arrives; without its
+        # payload, whose members are in `persons` (it was half the state's memory).
+        self.household_problems[p.household_id] = (replace(f, payload=NO_PAYLOAD), problems)
         self._recorded("household", p.household_id)
         self._judge_household(p.household_id)
         return Judged
