@@ -13,7 +13,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES, SEES_PERSONS
 from corridor.domain.vocabulary import IncidentType, Status
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["accounting"])

@@ -18,7 +18,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.domain.vocabulary import RemovalReason, Status
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["people"])

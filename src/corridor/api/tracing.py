@@ -15,7 +15,7 @@ from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import Status
 from corridor.matching.records import Query
-from corridor.services.access import record_read
+from corridor.services.audit import record_read
 from corridor.services.ledger import Principal
 from corridor.services.tracing import Found, Tracing
 

@@ -7,6 +7,9 @@ Each event has two hashes:
 - `chain`: SHA-256 of the previous event's chain, this event's digest, its server
   sequence and receive time. Editing any stored event, or deleting or reordering
   one, breaks every chain hash from that point on.
+
+The audit log of reads has a chain of its own (`audit_link`), kept apart from the
+ledger's so that recording a read never waits for the ledger's write lock.
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ def digest(event_id: str, event_type: str, payload_json: str, device_id: str, au
 def chain(previous: str, event_digest: str, seq: int, received_at: str) -> str:
     link = f"{previous}|{event_digest}|{seq}|{received_at}".encode()
     return hashlib.sha256(link).hexdigest()
+
+
+def audit_link(previous: str, row_id: int, at: str, username: str, action: str, why: str,
+               subject: str, persons: list[str], everyone: bool) -> str:
+    """The chain hash of one audit row: its content, the people it showed and the
+    previous row's hash, so an edited, deleted or re-attributed read is noticed."""
+    content = canonical([row_id, at, username, action, why, subject, sorted(persons), everyone])
+    return hashlib.sha256(previous.encode() + b"|" + content).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

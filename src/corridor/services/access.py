@@ -1,4 +1,4 @@
-"""Accounts, API tokens and the audit log of reads.
+"""Accounts and API tokens (the audit log of reads is `services.audit`).
 
 Passwords are hashed with Argon2id; API tokens are random and stored only as their
 SHA-256, so a copy of the database gives no one a working token.
@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
-from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,12 +20,11 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from corridor.domain.vocabulary import Role
 from corridor.services.ledger import Principal
-from corridor.storage.schema import api_tokens, audit_log, users
+from corridor.storage.schema import api_tokens, users
 
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 10
-T = TypeVar("T")
 
 
 @cache
@@ -111,31 +109,6 @@ def principal_for_session(engine: Engine, username: str) -> Principal | None:
 def device_id(label: str) -> str:
     """A token's label, as a device id fit for the ledger."""
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", label)[:64] or "api"
-
-
-def audited(engine: Engine, principal: Principal, action: str, read: Callable[[Connection], T],
-            subject: str | Callable[[T], str | None]) -> T:
-    """Read personal data, then record the read (`record_read`) before it is returned.
-    Nothing is recorded when the read found nothing (None) or `subject` gives None.
-
-    The read and the audit row are two transactions: one transaction that read and
-    then wrote would have to upgrade its lock, and SQLite refuses that at once
-    (`database is locked`, no busy wait) whenever another writer got in between."""
-    with engine.connect() as conn:
-        found = read(conn)
-    if found is None:
-        return found
-    said = subject(found) if callable(subject) else subject
-    if said is not None:
-        record_read(engine, principal, action, said)
-    return found
-
-
-def record_read(engine: Engine, principal: Principal, action: str, subject: str) -> None:
-    """Record a read of personal data — who, when, what — in a short transaction of its own."""
-    with _writing(engine) as conn:
-        conn.execute(insert(audit_log).values(at=datetime.now(UTC), username=principal.username,
-                                              action=action, subject=subject[:2000]))
 
 
 @contextmanager

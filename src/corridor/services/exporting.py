@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.services import queries
-from corridor.services.access import record_read
+from corridor.services.audit import record_read
 from corridor.services.ledger import Principal
 from corridor.storage.schema import (
     alerts,

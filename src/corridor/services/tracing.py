@@ -32,7 +32,7 @@ from corridor.domain.vocabulary import Status
 from corridor.matching.index import NameIndex
 from corridor.matching.names import key, tokens
 from corridor.matching.records import Match, PersonRecord, Query, pair_score
-from corridor.services.access import record_read
+from corridor.services.audit import record_read
 from corridor.services.ledger import Ledger, Principal
 
 # A request's candidates: matches at or above this score, at most this many. Scores

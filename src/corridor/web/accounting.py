@@ -15,7 +15,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES
 from corridor.domain.vocabulary import IncidentType, Role, Status
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited
 from corridor.web.i18n import N_
 from corridor.web.page import SeesPersons, WebError, app_of, render
 

@@ -22,7 +22,7 @@ from corridor.domain import events as ev
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_

@@ -26,7 +26,7 @@ from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES, SEES_WHEREAB
 from corridor.domain.vocabulary import LocationKind, Sex
 from corridor.matching.records import Query
 from corridor.services import queries
-from corridor.services.access import audited, record_read
+from corridor.services.audit import audited, record_read
 from corridor.services.ledger import Principal, Refused
 from corridor.services.tracing import RateLimited, Tracing
 from corridor.storage.schema import duplicate_reviews, persons
