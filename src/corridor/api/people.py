@@ -15,9 +15,9 @@ from corridor.api.context import Corridor, corridor, require
 from corridor.api.problems import Problem
 from corridor.domain import boarding
 from corridor.domain import events as ev
-from corridor.domain.permissions import SEES_PERSONS
+from corridor.domain.permissions import COORDINATES, SEES_PERSONS
 from corridor.domain.vocabulary import RemovalReason, Status
-from corridor.services import queries
+from corridor.services import audit, queries
 from corridor.services.audit import audited
 from corridor.services.ledger import Principal
 
@@ -105,6 +105,19 @@ def get_person(person_id: str, principal: Principal = sees_persons,
     if found is None:
         raise Problem(404, "Not found", f"person {person_id} is not known", "person_id")
     return found
+
+
+@router.get("/persons/{person_id}/reads")
+def person_reads(person_id: str, limit: int = Query(audit.PAGE, ge=1, le=500),
+                 offset: int = Query(0, ge=0, le=2**31),
+                 principal: Principal = Depends(require(*COORDINATES)),
+                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    """Who looked at this person: every recorded read that showed them, newest first
+    (reads of the whole registry, such as a backup, included)."""
+    total, rows = audit.who_looked_at(app.engine, principal, person_id, offset, limit)
+    return {"person_id": person_id, "total": total, "reads": [
+        {"id": r.id, "at": r.at, "username": r.username, "action": r.action, "why": r.why,
+         "everyone": r.everyone} for r in rows]}
 
 
 class StayIn(BaseModel):

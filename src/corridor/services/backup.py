@@ -23,7 +23,8 @@ import orjson
 from sqlalchemy import DateTime, Engine, Table, func, select
 
 from corridor.ledger.chain import StoredEvent, first_broken_link
-from corridor.services.ledger import Ledger
+from corridor.services.audit import record_read
+from corridor.services.ledger import Ledger, Principal
 from corridor.storage import ledger_store
 from corridor.storage.database import DatabaseError, writing
 from corridor.storage.schema import api_tokens, events, users
@@ -45,7 +46,11 @@ def private(path: Path) -> IO[bytes]:
     return os.fdopen(descriptor, "wb")
 
 
-def backup(engine: Engine, out: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
+def backup(engine: Engine, out: IO[bytes], principal: Principal,
+           progress: Callable[[int], None] | None = None) -> int:
+    """Write the accounts and every event; recorded in the audit log first (the ledger
+    names everyone), so an interrupted backup is on record too."""
+    record_read(engine, principal, "backup", "the ledger and the accounts", everyone=True)
     count = 0
     with engine.connect() as conn:
         accounts = {table.name: [dict(row._mapping) for row in conn.execute(select(table))]

@@ -9,7 +9,7 @@ waits for a read to be recorded.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,7 +75,7 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def with_persons(conn: Connection, rows: list[Any], contiguous: bool = False) -> list[AuditRow]:
+def with_persons(conn: Connection, rows: Sequence[Any], contiguous: bool = False) -> list[AuditRow]:
     """Audit rows as read, each with the people it recorded. `contiguous`: the rows are
     every row between the first and the last (a range is then cheaper than a list)."""
     if not rows:

@@ -72,12 +72,12 @@ def read(conn: Connection, after: int = 0, limit: int | None = None) -> Iterator
 
 
 FACT_COLUMNS = [events.c[name] for name in ("seq", "id", "type", "payload", "recorded_at",
-                                             "author", "device_id")]
+                                             "author", "device_id", "pushed_by")]
 
 
 def fact_rows(conn: Connection, after: int = 0) -> Iterator[Any]:
     """Only what the fold needs, for rebuilds and catching up: (seq, id, type,
-    payload, recorded_at, author, device_id)."""
+    payload, recorded_at, author, device_id, pushed_by)."""
     return _pages(conn, FACT_COLUMNS, after, None)
 
 

@@ -200,6 +200,7 @@ alerts = Table(
     Column("resolved_at", UTC_TIME),
     Column("resolved_by", String(ID)),
     Column("resolution", Text),
+    Column("resolved_pushed_by", String(ID)),  # the account that pushed the resolution
 )
 
 incidents = Table(

@@ -41,10 +41,12 @@ def upgrade() -> None:
                     sa.ForeignKeyConstraint(['audit_id'], ['audit_log.id']),
                     sa.PrimaryKeyConstraint('person_id', 'audit_id'))
     _chain_existing_rows()
-    # Incidents show the account that pushed them beside the device's author: the
-    # projections are emptied and written again from the ledger before the first read.
+    # Incidents and alert resolutions show the account that pushed them beside the
+    # device's author: the projections are emptied and written again from the ledger
+    # before the first read.
     op.add_column('incidents', sa.Column('pushed_by', sa.String(length=64), nullable=False,
                                          server_default=''))
+    op.add_column('alerts', sa.Column('resolved_pushed_by', sa.String(length=64)))
     for table in PROJECTIONS:
         op.execute(f"DELETE FROM {table}")
     op.execute("UPDATE ledger_meta SET projected_seq = 0")
@@ -70,6 +72,7 @@ def _chain_existing_rows() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column('alerts', 'resolved_pushed_by')
     op.drop_column('incidents', 'pushed_by')
     op.drop_table('audit_subjects')
     with op.batch_alter_table('audit_log') as batch:
