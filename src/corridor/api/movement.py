@@ -15,7 +15,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.domain.state import OperationState
 from corridor.services import queries
-from corridor.services.audit import audited
+from corridor.services.audit import audited, ids
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["movement"])
@@ -92,7 +92,8 @@ def arrive(vehicle_id: ev.Id, body: ArrivalIn,
 def manifest(vehicle_id: str, principal: Principal = Depends(require(*SEES_PERSONS)),
              app: Corridor = Depends(corridor)) -> dict[str, Any]:
     found = audited(app.engine, principal, "view manifest",
-                    lambda conn: queries.manifest(conn, vehicle_id), vehicle_id)
+                    lambda conn: queries.manifest(conn, vehicle_id), vehicle_id,
+                    persons=lambda found: ids(found["persons"]))
     if found is None:
         raise Problem(404, "Not found", f"vehicle {vehicle_id} is not known", "vehicle_id")
     return found

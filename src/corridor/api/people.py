@@ -18,7 +18,7 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES, SEES_PERSONS
 from corridor.domain.vocabulary import RemovalReason, Status
 from corridor.services import audit, queries
-from corridor.services.audit import audited
+from corridor.services.audit import audited, ids
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["people"])
@@ -79,7 +79,8 @@ def register_household(body: HouseholdIn,
 def get_household(household_id: str, principal: Principal = sees_persons,
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
     found = audited(app.engine, principal, "view household",
-                    lambda conn: queries.household(conn, household_id), household_id)
+                    lambda conn: queries.household(conn, household_id), household_id,
+                    persons=lambda found: ids(found["members"]))
     if found is None:
         raise Problem(404, "Not found", f"household {household_id} is not known",
                       "household_id")
@@ -94,14 +95,15 @@ def list_persons(status: Status | None = None, vehicle_id: str | None = None,
     return audited(app.engine, principal, "list persons", lambda conn: queries.list_persons(
         conn, status=status, vehicle_id=vehicle_id, household_id=household_id, limit=limit,
         offset=offset), lambda rows: f"status={status} vehicle={vehicle_id} "
-        f"household={household_id} offset={offset} returned={len(rows)}")
+        f"household={household_id} offset={offset} returned={len(rows)}", persons=ids)
 
 
 @router.get("/persons/{person_id}")
 def get_person(person_id: str, principal: Principal = sees_persons,
                app: Corridor = Depends(corridor)) -> dict[str, Any]:
     found = audited(app.engine, principal, "view person",
-                    lambda conn: queries.person(conn, person_id), person_id)
+                    lambda conn: queries.person(conn, person_id), person_id,
+                    persons=lambda found: [person_id])
     if found is None:
         raise Problem(404, "Not found", f"person {person_id} is not known", "person_id")
     return found

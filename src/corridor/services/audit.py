@@ -34,10 +34,10 @@ PAGE = 50  # rows the admin page and a person's reads show at a time
 
 def audited(engine: Engine, principal: Principal, action: str, read: Callable[[Connection], T],
             subject: str | Callable[[T], str | None], *, why: str = "",
-            persons: Callable[[T], Iterable[str]] | None = None) -> T:
+            persons: Callable[[Any], Iterable[str]] | None = None) -> T:
     """Read personal data, then record the read (`record_read`) before it is returned.
     Nothing is recorded when the read found nothing (None) or `subject` gives None.
-    `persons` gives the ids of the people the result shows.
+    `persons` gives the ids of the people the result (never None) shows.
 
     The read and the audit row are two transactions: one transaction that read and
     then wrote would have to upgrade its lock, and SQLite refuses that at once
@@ -51,6 +51,11 @@ def audited(engine: Engine, principal: Principal, action: str, read: Callable[[C
         record_read(engine, principal, action, said, why=why,
                     persons=persons(found) if persons else ())
     return found
+
+
+def ids(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """The people a list of person rows shows, for `persons=`."""
+    return [row["person_id"] for row in rows]
 
 
 def record_read(engine: Engine, principal: Principal, action: str, subject: str, *,

@@ -22,7 +22,7 @@ from corridor.domain import events as ev
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
 from corridor.services import queries
-from corridor.services.audit import audited
+from corridor.services.audit import audited, ids
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
@@ -135,7 +135,8 @@ def register_form(request: Request, who: Registrar,
     household = None
     if registered:
         household = audited(app_of(request).engine, who, "web: view household",
-                            lambda conn: queries.household(conn, registered), registered)
+                            lambda conn: queries.household(conn, registered), registered,
+                            persons=lambda found: ids(found["members"]))
     return _form(request, registered=household)
 
 
