@@ -4,6 +4,7 @@ and able to say who looked at a person."""
 from __future__ import annotations
 
 import threading
+import uuid
 from io import BytesIO
 
 import pytest
@@ -129,3 +130,38 @@ def test_a_persons_record_says_who_looked_at_it(api, engine) -> None:
     # Only the list that returned them: the one of the first person alone did not.
     assert [(r["username"], r["action"]) for r in of_unseen].count(
         ("coordinator", "list persons")) == 1
+
+
+def test_who_recorded_a_fact_is_the_account_that_pushed_it(api) -> None:
+    """A monitor's phone pushes an incident in a coordinator's name, backdated: it is
+    shown as pushed by the monitor, with the device's claim flagged beside it."""
+    coordinator, monitor = api.as_("coordinator"), api.as_("checkpoint_monitor")
+    set_up(coordinator)
+    forged = {"id": str(uuid.uuid4()), "type": "IncidentReported", "device_id": "phone-9",
+              "author": "coordinator", "recorded_at": "2016-12-14T09:00:00+00:00",
+              "payload": {"incident_id": "i-forged", "type": "shooting",
+                          "occurred_at": "2016-12-14T08:30:00+00:00", "location_id": "cp1",
+                          "killed": 0, "injured": 2, "reported_by": "driver",
+                          "description": "shots at the checkpoint"}}
+    receipt = ok(monitor.post("/api/sync/push", json={"events": [forged]}))["receipts"][0]
+    assert receipt["status"] == "accepted", receipt
+    ok(api.as_("reception").post("/api/incidents", json={
+        "incident_id": "i-honest", "type": "medical", "occurred_at": "2016-12-15T10:00:00Z",
+        "reported_by": "nurse"}), 201)
+    shown = {i["incident_id"]: i for i in ok(coordinator.get("/api/incidents"))}
+    assert shown["i-forged"]["recorded_by"] == "coordinator"
+    assert shown["i-forged"]["pushed_by"] == "checkpoint-monitor"
+    assert shown["i-forged"]["recorder_mismatch"] is True
+    assert (shown["i-honest"]["pushed_by"], shown["i-honest"]["recorder_mismatch"]) == (
+        "reception", False)
+    partner_view = ok(api.as_("partner").get("/api/incidents"))
+    assert all(not {"pushed_by", "recorded_by", "recorder_mismatch"} & set(i)
+               for i in partner_view)
+    # A fact the record refuses keeps its recorder too.
+    removal = {**forged, "id": str(uuid.uuid4()), "type": "PersonRemoved",
+               "payload": {"person_id": "nobody", "checkpoint_id": "cp1", "reason": "detained"}}
+    ok(monitor.post("/api/sync/push", json={"events": [removal]}))
+    conflict = next(c for c in ok(coordinator.get("/api/conflicts"))
+                    if c["event_id"] == removal["id"])
+    assert (conflict["recorded_by"], conflict["pushed_by"], conflict["recorder_mismatch"]) == (
+        "coordinator", "checkpoint-monitor", True)
