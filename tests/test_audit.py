@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
+from alembic import command
 from operation_setup import ok, register, set_up
 from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
@@ -17,6 +19,7 @@ from corridor.domain.vocabulary import Role
 from corridor.services import backup
 from corridor.services.audit import record_read, verify_audit
 from corridor.services.ledger import Principal
+from corridor.storage.database import alembic_config
 from corridor.storage.schema import audit_log, audit_subjects
 
 runner = CliRunner()
@@ -165,3 +168,23 @@ def test_who_recorded_a_fact_is_the_account_that_pushed_it(api) -> None:
                     if c["event_id"] == removal["id"])
     assert (conflict["recorded_by"], conflict["pushed_by"], conflict["recorder_mismatch"]) == (
         "coordinator", "checkpoint-monitor", True)
+
+
+def test_reads_recorded_before_the_chain_are_chained_by_the_migration(engine) -> None:
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0003")
+        for row_id in (2, 5, 9):  # ids with gaps, as an autoincrement leaves them
+            conn.execute(text("INSERT INTO audit_log (id, at, username, action, subject) "
+                              "VALUES (:id, :at, 'amal', 'view person', :subject)"),
+                         {"id": row_id, "at": datetime(2016, 12, 15, 9, row_id, tzinfo=UTC),
+                          "subject": f"p{row_id}"})
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+    checked = verify_audit(engine)
+    assert checked.intact and checked.checked == 3
+    record_read(engine, READER, "view person", "p10", persons=["p10"])
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit_log.c.id, audit_log.c.subject)
+                            .order_by(audit_log.c.id)).all()
+    assert [tuple(r) for r in rows] == [(1, "p2"), (2, "p5"), (3, "p9"), (4, "p10")]
+    assert verify_audit(engine).intact

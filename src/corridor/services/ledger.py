@@ -248,7 +248,7 @@ class Ledger:
             device_id=item.event.device_id, author=item.event.author,
             recorded_at=item.recorded_at, received_at=received_at,
             pushed_by=principal.username, digest=item.digest,
-            chain=chain(previous, item.digest, seq, received_at))
+            chain=chain(previous, item.digest, seq, received_at, principal.username))
 
     def execute(self, principal: Principal,
                 decide: Callable[[OperationState], list[Payload]]) -> list[int]:
@@ -344,7 +344,7 @@ def verify(engine: Engine) -> Verification:
                 count += 1
                 yield stored
 
-        broken = _first_broken_link(counted())
+        broken = _first_broken_link(counted(), ledger_store.attested_from(conn))
         if broken is not None:
             return Verification(count, *broken)
         head_seq, head_chain = ledger_store.head(conn)

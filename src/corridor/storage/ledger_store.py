@@ -20,6 +20,15 @@ def head(conn: Connection) -> tuple[int, str]:
     return int(row.head_seq), str(row.head_chain)
 
 
+def attested_from(conn: Connection) -> int:
+    """The first sequence number whose chain hash covers `pushed_by`."""
+    return int(conn.execute(select(ledger_meta.c.attested_from)).scalar_one())
+
+
+def set_attested_from(conn: Connection, seq: int) -> None:
+    conn.execute(update(ledger_meta).where(ledger_meta.c.id == 1).values(attested_from=seq))
+
+
 def positions(conn: Connection) -> tuple[int, int]:
     """(last event appended, last event whose projections are written)."""
     row = conn.execute(select(ledger_meta.c.head_seq, ledger_meta.c.projected_seq)).one()

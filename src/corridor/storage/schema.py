@@ -46,6 +46,9 @@ ledger_meta = Table(
     # How far the projections have been written: pushes append only, and the
     # projections catch up before anything reads them (services.ledger).
     Column("projected_seq", BigInteger, nullable=False, server_default="0"),
+    # The first event whose chain hash covers the account that pushed it (1 for a
+    # ledger begun with that format; the next event for one begun before it).
+    Column("attested_from", BigInteger, nullable=False, server_default="1"),
 )
 
 events = Table(

@@ -1,4 +1,5 @@
-"""the audit log hash-chained, with the people each read showed; who pushed an incident
+"""the audit log hash-chained, with the people each read showed; who pushed a fact,
+in the ledger's chain from the next event on, and on incidents and alert resolutions
 
 Revision ID: 0005
 Revises: 0003
@@ -41,6 +42,11 @@ def upgrade() -> None:
                     sa.ForeignKeyConstraint(['audit_id'], ['audit_log.id']),
                     sa.PrimaryKeyConstraint('person_id', 'audit_id'))
     _chain_existing_rows()
+    # Events appended from now on have the account that pushed them in their chain
+    # hash; those already chained keep their hashes (and still verify).
+    op.add_column('ledger_meta', sa.Column('attested_from', sa.BigInteger(), nullable=False,
+                                           server_default='1'))
+    op.execute("UPDATE ledger_meta SET attested_from = head_seq + 1")
     # Incidents and alert resolutions show the account that pushed them beside the
     # device's author: the projections are emptied and written again from the ledger
     # before the first read.
@@ -72,6 +78,7 @@ def _chain_existing_rows() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column('ledger_meta', 'attested_from')
     op.drop_column('alerts', 'resolved_pushed_by')
     op.drop_column('incidents', 'pushed_by')
     op.drop_table('audit_subjects')
