@@ -83,6 +83,7 @@ class AuditVerification:
     checked: int
     broken: int | None  # the id of the first row that does not verify
     reason: str | None
+    head: str = GENESIS  # the last row's chain hash: a copy kept elsewhere proves no rewrite
 
     @property
     def intact(self) -> bool:
@@ -112,7 +113,7 @@ def verify_audit(engine: Engine) -> AuditVerification:
                                      f"rows, the chain holds {count}: row {missing} "
                                      + ("is missing" if head_id > count else
                                         "was added outside the chain"))
-    return AuditVerification(count, None, None)
+    return AuditVerification(count, None, None, previous)
 
 
 # --- reading the log ---------------------------------------------------------------------

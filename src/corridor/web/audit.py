@@ -64,13 +64,14 @@ def audit_log(request: Request, who: Admin) -> HTMLResponse:
     offset = _offset(request)
     engine = app_of(request).engine
     total, rows = audit.search(engine, where, offset)
+    verification = audit.verify_audit(engine)  # before this read is added to it
     # The log says who looked at whom: reading it is a read like any other.
     record_read(engine, who, "web: view audit log",
                 " ".join(f"{k}={v}" for k, v in values.items() if v) or "all",
                 persons=[where.person_id] if where.person_id else ())
     return render(request, "audit.html", values=values, rows=rows, total=total,
                   offset=offset, page=PAGE, actions=audit.actions(engine),
-                  verification=audit.verify_audit(engine),
+                  verification=verification,
                   query={k: v for k, v in values.items() if v})
 
 
