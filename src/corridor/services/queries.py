@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from corridor.domain.entities import claims_another
 from corridor.domain.vocabulary import Need, Status
 from corridor.storage.schema import (
     alerts,
@@ -202,7 +203,7 @@ def attested(rows: list[dict[str, Any]], author: str, pushed_by: str) -> list[di
     account that pushed the fact (`pushed_by`, attested by the server): someone
     recording in another's name, or a shared phone."""
     for row in rows:
-        row["recorder_mismatch"] = row[pushed_by] is not None and row[author] != row[pushed_by]
+        row["recorder_mismatch"] = claims_another(row[author], row[pushed_by])
     return rows
 
 

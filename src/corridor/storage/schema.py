@@ -249,12 +249,14 @@ tracing_requests = Table(
     Column("note", Text, nullable=False),
     Column("filed_at", UTC_TIME, nullable=False),
     Column("filed_by", String(ID), nullable=False),
+    Column("filed_pushed_by", String(ID), nullable=False),  # the account that pushed it
     Column("status", String(10), nullable=False, index=True),
     Column("outcome", String(20)),
     Column("found_person_id", String(ID)),
     Column("closed_at", UTC_TIME),
     Column("closed_by", String(ID)),
     Column("closing_note", Text),
+    Column("closed_pushed_by", String(ID)),
 )
 
 tracing_reviews = Table(
@@ -265,6 +267,7 @@ tracing_reviews = Table(
     Column("note", Text, nullable=False),
     Column("reviewed_at", UTC_TIME, nullable=False),
     Column("reviewed_by", String(ID), nullable=False),
+    Column("reviewed_pushed_by", String(ID), nullable=False),
 )
 
 duplicate_reviews = Table(
@@ -275,6 +278,7 @@ duplicate_reviews = Table(
     Column("note", Text, nullable=False),
     Column("decided_at", UTC_TIME, nullable=False),
     Column("decided_by", String(ID), nullable=False),
+    Column("decided_pushed_by", String(ID), nullable=False),
 )
 
 # Projection tables in the order they are cleared and refilled.

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
 from corridor.api.context import Corridor, corridor
+from corridor.domain.entities import claims_another
 from corridor.domain.permissions import (
     COORDINATES,
     HANDLES_REQUESTS,
@@ -162,6 +163,7 @@ def full_name(person: dict[str, Any]) -> str:
 
 
 TEMPLATES.filters.update(when=when, full_name=full_name)
+TEMPLATES.globals.update(claims_another=claims_another)
 
 
 def _with_lang(request: Request, lang: str) -> str:

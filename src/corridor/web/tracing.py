@@ -309,7 +309,7 @@ def merged_pairs(conn: Connection, limit: int = MERGED_SHOWN) -> list[dict[str, 
     review = duplicate_reviews
     query = (select(*(persons.c[f].label(f"merged_{f}") for f in _NAME_FIELDS),
                     *(kept.c[f].label(f"kept_{f}") for f in _NAME_FIELDS),
-                    review.c.decided_at, review.c.decided_by)
+                    review.c.decided_at, review.c.decided_by, review.c.decided_pushed_by)
              .join(kept, kept.c.person_id == persons.c.merged_into)
              .outerjoin(review, and_(review.c.person_id == persons.c.merged_into,
                                      review.c.other_id == persons.c.person_id))
@@ -321,7 +321,8 @@ def merged_pairs(conn: Connection, limit: int = MERGED_SHOWN) -> list[dict[str, 
         m = row._mapping
         pairs.append({"merged": {f: m[f"merged_{f}"] for f in _NAME_FIELDS},
                       "kept": {f: m[f"kept_{f}"] for f in _NAME_FIELDS},
-                      "decided_at": m["decided_at"], "decided_by": m["decided_by"]})
+                      "decided_at": m["decided_at"], "decided_by": m["decided_by"],
+                      "decided_pushed_by": m["decided_pushed_by"]})
     return pairs
 
 
