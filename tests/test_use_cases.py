@@ -28,11 +28,11 @@ def event_count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
 
-def problem(response, status: int, field: str) -> str:
+def problem(response, status: int, field: str | None) -> str:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
-    assert body["field"] == field
+    assert body.get("field") == field
     return str(body["detail"])
 
 
@@ -149,3 +149,30 @@ def test_the_web_form_refuses_what_the_api_refuses_on_the_same_field(site) -> No
     assert 'data-error-for="m1.destination_id"' in answer.text
     assert 'data-error-for="m0.destination_id"' not in answer.text
     assert site.event_count() == recorded
+
+
+def test_a_removal_off_the_vehicles_route_is_refused_as_a_command_and_kept_from_a_phone(
+        api, engine: Engine) -> None:
+    coordinator, monitor = api.as_("coordinator"), api.as_("checkpoint_monitor")
+    set_up(coordinator)
+    ok(coordinator.post("/api/locations", json={
+        "location_id": "cp9", "kind": "checkpoint", "name": "Elsewhere", "latitude": 36.2,
+        "longitude": 37.2}), 201)
+    first, second = register(api.as_("registrar"), 2, token="F-1")
+    ok(api.as_("registrar").post("/api/vehicles/bus1/boarding", json={"token": "F-1"}))
+    ok(coordinator.post("/api/convoys/c1/departure"))
+    before = event_count(engine)
+    removal = {"checkpoint_id": "cp9", "reason": "detained", "removed_by": "unknown"}
+    detail = problem(monitor.post(f"/api/persons/{first}/removal", json=removal), 409, None)
+    assert detail == "cp9 is not on the route of convoy c1"
+    assert event_count(engine) == before
+
+    pushed = {"id": str(uuid.uuid4()), "type": "PersonRemoved", "device_id": "phone-2",
+              "author": "checkpoint-monitor", "recorded_at": datetime.now(UTC).isoformat(),
+              "payload": {"person_id": second, **removal}}
+    assert ok(monitor.post("/api/sync/push", json={"events": [pushed]}))["receipts"][0][
+        "status"] == "accepted"
+    conflicts = ok(coordinator.get("/api/conflicts"))
+    assert [(c["event_id"], c["reason"]) for c in conflicts] == [
+        (pushed["id"], "cp9 is not on the route of convoy c1")]
+    assert ok(coordinator.get(f"/api/persons/{second}"))["status"] == "removed"
