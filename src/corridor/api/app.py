@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -21,8 +21,9 @@ from corridor import __version__, config
 from corridor.api import accounting, movement, operation, people, problems, sync, tracing
 from corridor.api.context import Corridor, corridor
 from corridor.api.problems import Problem
-from corridor.services.access import authenticate, issue_token
+from corridor.services.access import issue_token
 from corridor.services.ledger import Ledger
+from corridor.services.signin import sign_in
 from corridor.services.tracing import Tracing
 
 log = logging.getLogger("corridor")
@@ -118,9 +119,12 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
         app.include_router(module.router)
 
     @app.post("/api/auth/token", tags=["access"], status_code=201)
-    def token(body: TokenIn, app_: Corridor = Depends(corridor)) -> dict[str, str]:
-        """Exchange a username and password for a bearer token for one device."""
-        principal = authenticate(app_.engine, body.username, body.password)
+    def token(body: TokenIn, request: Request,
+              app_: Corridor = Depends(corridor)) -> dict[str, str]:
+        """Exchange a username and password for a bearer token for one device. Failures
+        are throttled per account and per address (429 with Retry-After)."""
+        address = request.client.host if request.client else "unknown"
+        principal = sign_in(app_.engine, body.username, body.password, address)
         if principal is None:
             raise Problem(401, "Unauthorised", "unknown user or wrong password", "password")
         return {"token": issue_token(app_.engine, principal.username, body.device),

@@ -60,10 +60,14 @@ class RequestIn(BaseModel):
 
 @router.post("/api/tracing/requests", status_code=201)
 def file_request(body: RequestIn, principal: Principal = may_record("TracingRequestFiled"),
-                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
+                 app: Corridor = Depends(corridor),
+                 service: Tracing = Depends(tracing)) -> dict[str, Any]:
+    """File a family's request. Its candidates are names, so filing counts against the
+    same limit as a search."""
     if not body.consent:
         raise Problem(422, "Consent needed", "consent: the requester must agree before a "
                       "request is recorded", "consent")
+    service.count_search(principal)
     event = ev.TracingRequestFiled(**{**body.model_dump(), "request_id":
                                       body.request_id or new_id()})
     return {**record(app, principal, event), "request_id": event.request_id}
