@@ -110,9 +110,9 @@ def _password_hash(username: str, password: str) -> str:
     # zxcvbn reads at most 72 characters; a longer password is not short of guesses.
     verdict = zxcvbn(password[:72], user_inputs=[username])
     if verdict["score"] < GUESSABLE:
-        warning = verdict["feedback"]["warning"]
+        warning = verdict["feedback"]["warning"].rstrip(".")
         raise AccessError("password", "this password is too common or too easy to guess"
-                          + (f" ({warning.rstrip('.')})" if warning else "")
+                          + (f" ({warning[:1].lower()}{warning[1:]})" if warning else "")
                           + ": use a few uncommon words")
     with _hash_slot(None):
         return _hasher.hash(password)
@@ -290,8 +290,11 @@ class TokenInfo:
 
 def issue_token(engine: Engine, username: str, label: str,
                 lifetime: timedelta | None = None) -> str:
+    """A new token for one of the account's devices, valid for `lifetime` (by default
+    CORRIDOR_TOKEN_DAYS); it is returned once and only its hash is kept."""
     token, now = secrets.token_urlsafe(32), _now()
     with immediate(engine) as conn:
+        _existing(conn, username)
         conn.execute(insert(api_tokens).values(
             token_hash=_hash_of(token), username=username, label=label[:120] or "api",
             created_at=now, expires_at=now + (lifetime or config.token_lifetime()),
