@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from corridor.api import accounting, movement, operation, people, problems, sync, tracing
 from corridor.api.context import corridor
 from corridor.api.problems import Problem
-from corridor.services.access import authenticate, issue_token
+from corridor.services.access import issue_token
 from corridor.services.app import Corridor
+from corridor.services.signin import sign_in
 
 MAX_BODY = 8 * 1024 * 1024  # a push of 1000 large events fits well within this
 
@@ -59,9 +60,12 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
 
     @app.post("/api/auth/token", tags=["access"], status_code=201)
-    def token(body: TokenIn, app_: Corridor = Depends(corridor)) -> dict[str, str]:
-        """Exchange a username and password for a bearer token for one device."""
-        principal = authenticate(app_.engine, body.username, body.password)
+    def token(body: TokenIn, request: Request,
+              app_: Corridor = Depends(corridor)) -> dict[str, str]:
+        """Exchange a username and password for a bearer token for one device. Failures
+        are throttled per account and per address (429 with Retry-After)."""
+        address = request.client.host if request.client else "unknown"
+        principal = sign_in(app_.engine, body.username, body.password, address)
         if principal is None:
             raise Problem(401, "Unauthorised", "unknown user or wrong password", "password")
         return {"token": issue_token(app_.engine, principal.username, body.device),

@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from corridor.api.problems import Problem
 from corridor.domain.vocabulary import Role
-from corridor.services.access import principal_for_session, principal_for_token
+from corridor.services.access import resolve
 from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Ledger, Principal
 from corridor.services.tracing import Tracing
@@ -35,21 +35,20 @@ def tracing_of(request: Request) -> Tracing:
 def current_principal(request: Request,
                       credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
                       ) -> Principal:
-    """A bearer token (API, devices) or the web UI's signed session cookie."""
+    """A bearer token (API, devices) or the web UI's session cookie, resolved as the
+    account is now (`access.resolve`, the web UI's resolver too)."""
     app: Corridor = request.app.state.corridor
     if credentials is not None:
-        principal = principal_for_token(app.engine, credentials.credentials)
+        principal = resolve(app.engine, token=credentials.credentials)
         if principal is None:
-            raise Problem(401, "Unauthorised", "the token is unknown or revoked")
+            raise Problem(401, "Unauthorised", "the token is unknown, expired or revoked")
         return principal
     session = request.scope.get("session") or {}
-    if "username" in session:
-        # The account as it is now: a deactivated user or a changed role takes effect
-        # on the next request, not when the session cookie expires.
-        principal = principal_for_session(app.engine, session["username"])
+    if "sid" in session:
+        principal = resolve(app.engine, session_id=session["sid"])
         if principal is None:
             session.clear()
-            raise Problem(401, "Unauthorised", "this account is no longer active")
+            raise Problem(401, "Unauthorised", "this session has ended: sign in again")
         return principal
     raise Problem(401, "Unauthorised", "sign in or send a bearer token")
 

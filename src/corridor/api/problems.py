@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.domain.boarding import BoardingRefused
-from corridor.services.access import AccessError
+from corridor.services.access import AccessError, HashingBusy
 from corridor.services.ledger import Refused
-from corridor.services.tracing import RateLimited
+from corridor.services.limits import RateLimited
 
 log = logging.getLogger("corridor")
 MEDIA_TYPE = "application/problem+json"
@@ -74,7 +74,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RateLimited)
     async def limited(_: Request, exc: RateLimited) -> JSONResponse:
-        response = problem_response(429, "Too many searches", str(exc))
+        response = problem_response(429, "Too many requests", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(HashingBusy)
+    async def busy(_: Request, exc: HashingBusy) -> JSONResponse:
+        response = problem_response(503, "Busy", "the server is checking too many passwords "
+                                    "at once: try again in a moment")
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 

@@ -36,8 +36,8 @@ def search(body: desk.SearchIn, principal: Principal = Depends(require(*SEARCHES
 
 @router.post("/api/tracing/requests", status_code=201)
 def file_request(body: desk.RequestIn, principal: Principal = may_record("TracingRequestFiled"),
-                 ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
-    return asdict(desk.file_request(ledger, principal, body))
+                 service: Tracing = Depends(tracing_of)) -> dict[str, Any]:
+    return asdict(desk.file_request(service, principal, body))
 
 
 @router.get("/api/tracing/requests")

@@ -27,7 +27,8 @@ from corridor.services import queries
 from corridor.services.access import audited, record_read
 from corridor.services.commands import tracing as desk
 from corridor.services.ledger import Principal, Refused
-from corridor.services.tracing import RateLimited, Tracing
+from corridor.services.limits import RateLimited
+from corridor.services.tracing import Tracing
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
 from corridor.web.page import Posted, SignedIn, WebError, app_of, may, records, render
@@ -169,12 +170,16 @@ def _blank_request() -> dict[str, Any]:
 
 def _requests_page(request: Request, who: Principal, status: int = 200,
                    values: dict[str, Any] | None = None,
-                   errors: dict[str, str] | None = None) -> HTMLResponse:
+                   errors: dict[str, str] | None = None,
+                   wait: int | None = None) -> HTMLResponse:
     rows = service(request).open_requests()
     record_read(app_of(request).engine, who, "web: list tracing requests", f"open: {len(rows)}")
-    return _page(request, who, "tracing_requests.html", status, open_requests=rows,
-                 values=values or _blank_request(), errors=errors or {},
-                 may_file=may(who, "TracingRequestFiled"))
+    response = _page(request, who, "tracing_requests.html", status, open_requests=rows,
+                     values=values or _blank_request(), errors=errors or {}, wait=wait,
+                     may_file=may(who, "TracingRequestFiled"))
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @router.get("/tracing/requests", response_class=HTMLResponse)
@@ -191,7 +196,7 @@ def file_request(request: Request, form: Posted, who: Filer) -> Response:
     values: dict[str, Any] = {f: text(form, f) for f in REQUEST_FIELDS}
     values["consent"] = form.get("consent") == "yes"
     try:
-        filed = desk.file_request(app_of(request).ledger, who, desk.RequestIn.model_validate({
+        filed = desk.file_request(service(request), who, desk.RequestIn.model_validate({
             "sought": {**_sought(values),
                        "household_names": _household_names(values["household_names"])},
             **{f: values[f] for f in ("requester_name", "relationship", "contact", "note")},
@@ -205,13 +210,18 @@ def file_request(request: Request, form: Posted, who: Filer) -> Response:
         key = REFUSAL_KEYS.get(refused.field or "", N_("error.refused"))
         return _requests_page(request, who, refused.status, values,
                               {refused.field if refused.field in REFUSAL_KEYS else "form": key})
+    except RateLimited as limited:
+        return _requests_page(request, who, 429, values, wait=limited.retry_after)
     return RedirectResponse(f"/tracing/requests/{filed.request_id}?filed=1", status_code=303)
 
 
 def _request_page(request: Request, who: Principal, request_id: str, status: int = 200,
                   errors: dict[str, str] | None = None,
                   notes: dict[str, str] | None = None) -> HTMLResponse:
-    view = service(request).request_view(who, request_id)
+    try:
+        view = service(request).request_view(who, request_id)
+    except RateLimited:
+        raise WebError(429, N_("error.rate_limited")) from None
     if view is None:
         raise WebError(404, N_("error.no_request"))
     sought, candidates = view["request"], view["candidates"]

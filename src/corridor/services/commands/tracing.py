@@ -58,11 +58,13 @@ class Filed(Recorded):
     request_id: str
 
 
-def file_request(ledger: Ledger, who: Principal, request: RequestIn) -> Filed:
-    """A family's request to find someone; recorded only with the requester's consent."""
+def file_request(tracing: Tracing, who: Principal, request: RequestIn) -> Filed:
+    """A family's request to find someone; recorded only with the requester's consent.
+    Its candidates are names, so filing counts against the same limit as a search."""
     if not request.consent:
         raise Refused("consent: the requester must agree before a request is recorded",
                       "consent", 422)
+    tracing.count_search(who)
     fact = ev.TracingRequestFiled(**{**request.model_dump(),
                                      "request_id": request.request_id or new_id()})
 
@@ -70,7 +72,7 @@ def file_request(ledger: Ledger, who: Principal, request: RequestIn) -> Filed:
         _origin_problem(state, fact.sought.origin)
         return [fact]
 
-    return Filed(record(ledger, who, decide).recorded, fact.request_id)
+    return Filed(record(tracing.ledger, who, decide).recorded, fact.request_id)
 
 
 class ReviewIn(BaseModel):
