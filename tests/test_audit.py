@@ -181,7 +181,7 @@ def test_who_recorded_a_fact_is_the_account_that_pushed_it(api) -> None:
 
 def test_reads_recorded_before_the_chain_are_chained_by_the_migration(engine) -> None:
     with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0003")
+        command.downgrade(alembic_config(conn), "0004")
         for row_id in (2, 5, 9):  # ids with gaps, as an autoincrement leaves them
             conn.execute(text("INSERT INTO audit_log (id, at, username, action, subject) "
                               "VALUES (:id, :at, 'amal', 'view person', :subject)"),

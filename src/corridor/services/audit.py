@@ -1,4 +1,5 @@
-"""The audit log of reads: who read which people's data, what, why and when.
+"""The audit log of reads: who read which people's data, what, why and when; and of
+security events (failed and locked sign-ins, `services.signin`).
 
 Every read of personal data is recorded before the data is returned (`audited`,
 `record_read`), with the ids of the people it showed (`audit_subjects`), so a
@@ -62,9 +63,17 @@ def record_read(engine: Engine, principal: Principal, action: str, subject: str,
                 why: str = "", persons: Iterable[str] = (), everyone: bool = False) -> int:
     """Record a read of personal data — who, when, what, why and whom — in a short
     transaction of its own that holds the audit log's head; returns the row's id."""
+    return record_event(engine, principal.username, action, subject, why=why,
+                        persons=persons, everyone=everyone)
+
+
+def record_event(engine: Engine, username: str, action: str, subject: str, *, why: str = "",
+                 persons: Iterable[str] = (), everyone: bool = False) -> int:
+    """Record a read or a security event (a failed sign-in, a lockout) under the name it
+    concerns, which need not be an account; in the same chain as every read."""
     shown = tuple(sorted(set(persons)))
     with audit_store.writing(engine) as (conn, last_id, last_chain):
-        row = AuditRow(last_id + 1, datetime.now(UTC), principal.username, action[:60], why,
+        row = AuditRow(last_id + 1, datetime.now(UTC), username[:64], action[:60], why,
                        subject[:SUBJECT_LENGTH], everyone, "", shown)
         row = AuditRow(**{**_fields(row), "chain": row.link(last_chain)})
         audit_store.append(conn, row)

@@ -4,8 +4,9 @@
   to, append-only;
 - projections: the operation's current state, derived from the ledger and
   rebuilt from it at will (`corridor rebuild`), never edited by hand;
-- access (`users`, `api_tokens`, `audit_meta`, `audit_log`, `audit_subjects`): who may
-  do what, and who read what (a hash chain of its own, like the ledger's).
+- access (`users`, `sessions`, `api_tokens`, `limit_hits`, `audit_meta`, `audit_log`,
+  `audit_subjects`): who may do what, for how long, how often they may try, and
+  who read what (a hash chain of its own, like the ledger's).
 
 Schema changes go through Alembic (`storage/migrations`); this module is what the
 migrations are checked against.
@@ -304,7 +305,21 @@ api_tokens = Table(
     Column("label", String(120), nullable=False),  # e.g. the device it was issued to
     Column("created_at", UTC_TIME, nullable=False),
     Column("revoked", Boolean, nullable=False),
+    Column("expires_at", UTC_TIME, nullable=False),
+    Column("last_used_at", UTC_TIME),  # written at most once a minute (access.TOUCH_EVERY)
 )
+Index("ix_api_tokens_username", api_tokens.c.username)
+
+# Web sessions: the signed cookie carries a random id; only its SHA-256 is kept here,
+# so deleting the row ends the session wherever a copy of the cookie is.
+sessions = Table(
+    "sessions", metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("username", String(ID), ForeignKey("users.username"), nullable=False),
+    Column("created_at", UTC_TIME, nullable=False),  # absolute expiry counts from here
+    Column("last_seen_at", UTC_TIME, nullable=False),  # idle expiry counts from here
+)
+Index("ix_sessions_username", sessions.c.username)
 
 # The audit log's head, locked by every writer so its chain has one head; apart from
 # `ledger_meta`, so recording a read never waits for a push.
@@ -335,3 +350,13 @@ audit_subjects = Table(
     Column("person_id", String(ID), primary_key=True),
     Column("audit_id", Integer, ForeignKey("audit_log.id"), primary_key=True),
 )
+
+# One row per counted attempt (a search, a failed login), shared by every server
+# process; `services/limits.py` counts them and deletes those past their window.
+limit_hits = Table(
+    "limit_hits", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False),  # e.g. "names:amal", "login-address:10.0.0.7"
+    Column("at", UTC_TIME, nullable=False),
+)
+Index("ix_limit_hits_key_at", limit_hits.c.key, limit_hits.c.at)

@@ -2,7 +2,7 @@
 in the ledger's chain from the next event on, and on incidents and alert resolutions
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07 20:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from corridor.ledger.chain import GENESIS, audit_link, utc_text
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
