@@ -485,7 +485,8 @@ class OperationState:
             return clash
         self.incidents[p.incident_id] = Incident(
             p.incident_id, p.type, p.occurred_at.astimezone(UTC), p.location_id, p.convoy_id,
-            p.vehicle_id, p.killed, p.injured, p.reported_by, p.description, f.author)
+            p.vehicle_id, p.killed, p.injured, p.reported_by, p.description, f.author,
+            f.pushed_by)
         self.touch("incidents", p.incident_id)
         return None
 

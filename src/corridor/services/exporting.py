@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.services import queries
-from corridor.services.access import record_read
+from corridor.services.audit import record_read
 from corridor.services.ledger import Principal
 from corridor.storage.schema import (
     alerts,
@@ -40,6 +40,7 @@ from corridor.storage.schema import (
 EXPORTS = ("persons", "counts", "vehicles", "convoys", "alerts", "incidents", "events")
 PERSONAL = frozenset({"persons", "alerts", "events", "incidents"})  # incident text may name people
 FOR_PARTNERS = frozenset({"counts"})
+EVERYONE = frozenset({"persons", "events"})  # every person's name is in these
 BATCH = 1000  # rows fetched from the database at a time
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,7 +57,8 @@ def export_csv(engine: Engine, what: str, out: TextIO, principal: Principal) -> 
                               f"{', '.join(sorted(FOR_PARTNERS))} only, not {what}")
     if what in PERSONAL:
         # Committed before streaming starts, so an interrupted export is still on record.
-        record_read(engine, principal, f"export {what}", "CSV export of every row")
+        record_read(engine, principal, f"export {what}", "CSV export of every row",
+                    everyone=what in EVERYONE)
     out.write("\ufeff")
     writer = csv.writer(out)
     with engine.connect() as conn:

@@ -113,9 +113,9 @@ def _checked(raw: Any, event: EventIn, event_id: str, payload: Payload) -> _Chec
 
 def fact_of(row: Any) -> Fact:
     """A Fact from a `ledger_store.fact_rows` row."""
-    seq, event_id, event_type, payload, recorded_at, author, device_id = row
+    seq, event_id, event_type, payload, recorded_at, author, device_id, pushed_by = row
     return Fact(seq, event_id, event_type, PAYLOADS[event_type].model_validate_json(payload),
-                datetime.fromisoformat(recorded_at), author, device_id)
+                datetime.fromisoformat(recorded_at), author, device_id, pushed_by)
 
 
 def fold_row(state: OperationState, row: Any) -> None:
@@ -248,7 +248,7 @@ class Ledger:
             device_id=item.event.device_id, author=item.event.author,
             recorded_at=item.recorded_at, received_at=received_at,
             pushed_by=principal.username, digest=item.digest,
-            chain=chain(previous, item.digest, seq, received_at))
+            chain=chain(previous, item.digest, seq, received_at, principal.username))
 
     def execute(self, principal: Principal,
                 decide: Callable[[OperationState], list[Payload]]) -> list[int]:
@@ -274,7 +274,7 @@ class Ledger:
                 seq += 1
                 stored = self._sequence(item, seq, previous, utc_text(now), principal)
                 fact = Fact(seq, event.id, event_type, payload, now, principal.username,
-                            principal.device_id)
+                            principal.device_id, principal.username)
                 state.apply(fact)
                 state.settle()
                 if reason := state.refusal(fact):
@@ -345,7 +345,7 @@ def verify(engine: Engine) -> Verification:
                 count += 1
                 yield stored
 
-        broken = _first_broken_link(counted())
+        broken = _first_broken_link(counted(), ledger_store.attested_from(conn))
         if broken is not None:
             return Verification(count, *broken)
         head_seq, head_chain = ledger_store.head(conn)

@@ -20,6 +20,15 @@ def head(conn: Connection) -> tuple[int, str]:
     return int(row.head_seq), str(row.head_chain)
 
 
+def attested_from(conn: Connection) -> int:
+    """The first sequence number whose chain hash covers `pushed_by`."""
+    return int(conn.execute(select(ledger_meta.c.attested_from)).scalar_one())
+
+
+def set_attested_from(conn: Connection, seq: int) -> None:
+    conn.execute(update(ledger_meta).where(ledger_meta.c.id == 1).values(attested_from=seq))
+
+
 def positions(conn: Connection) -> tuple[int, int]:
     """(last event appended, last event whose projections are written)."""
     row = conn.execute(select(ledger_meta.c.head_seq, ledger_meta.c.projected_seq)).one()
@@ -72,12 +81,12 @@ def read(conn: Connection, after: int = 0, limit: int | None = None) -> Iterator
 
 
 FACT_COLUMNS = [events.c[name] for name in ("seq", "id", "type", "payload", "recorded_at",
-                                             "author", "device_id")]
+                                             "author", "device_id", "pushed_by")]
 
 
 def fact_rows(conn: Connection, after: int = 0) -> Iterator[Any]:
     """Only what the fold needs, for rebuilds and catching up: (seq, id, type,
-    payload, recorded_at, author, device_id)."""
+    payload, recorded_at, author, device_id, pushed_by)."""
     return _pages(conn, FACT_COLUMNS, after, None)
 
 

@@ -18,7 +18,13 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
-from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, SEES_PERSONS
+from corridor.domain.permissions import (
+    COORDINATES,
+    HANDLES_REQUESTS,
+    MAY_RECORD,
+    SEARCHES,
+    SEES_PERSONS,
+)
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
 from corridor.services.access import resolve
@@ -154,6 +160,7 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     items.append(("/incidents", N_("nav.incidents")))
     if who.role == Role.ADMIN:
         items.append(("/admin/users", N_("nav.admin")))
+        items.append(("/admin/audit", N_("nav.audit")))
     return items
 
 
@@ -191,5 +198,6 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         t=t, tn=t.plural, user=who, nav=navigation(who), csrf=csrf_token(request),
         path=request.url.path,
         sees_persons=who is not None and who.role in SEES_PERSONS,
+        sees_reads=who is not None and who.role in COORDINATES,
         lang_links={lang: _with_lang(request, lang) for lang in ("en", "ar")}, **context)
     return HTMLResponse(page, status_code=status, headers=HEADERS)
