@@ -10,7 +10,7 @@ from events_factory import Device, fact, household, setup_events
 
 from corridor.domain.events import PAYLOADS, ConvoyPlanned, HouseholdRegistered
 from corridor.domain.movement import FILED
-from corridor.domain.state import HANDLERS, OperationState
+from corridor.domain.state import HANDLERS, OperationState, Refusal
 
 
 class Fold:
@@ -81,7 +81,7 @@ def test_a_convoy_waits_for_its_vehicles_and_a_command_may_not_double_book_one(
     operation("VehicleRegistered", vehicle_id="bus9", kind="bus", label="9", capacity=4)
     assert operation.verdict(plan) is None and "c2" in operation.state.convoys
     again = ConvoyPlanned(convoy_id="c3", label="C3", route_id="r1", vehicle_ids=["bus1"])
-    assert operation.state.command_refusal(again) == "vehicle bus1 is still in convoy c1"
+    assert operation.state.command_refusal(again).reason == "vehicle bus1 is still in convoy c1"
 
 
 def test_a_household_names_its_problems_until_a_late_place_puts_them_right(fold: Fold) -> None:
@@ -100,7 +100,8 @@ def test_a_checkpoint_as_gathering_point_is_kept_but_refused_as_a_command(fold: 
     assert fold.verdict(registered) == ("gp is a checkpoint, not a gathering point", True, False)
     command = HouseholdRegistered(household_id="h2", gathering_point_id="gp",
                                   members=[{"person_id": "x", "given_name": "X"}])
-    assert fold.state.command_refusal(command) == "gp is a checkpoint, not a gathering point"
+    refusal = fold.state.command_refusal(command)
+    assert refusal == Refusal("gp is a checkpoint, not a gathering point", "gathering_point_id")
 
 
 def test_members_and_tokens_wait_for_their_household_and_refuse_a_clash(

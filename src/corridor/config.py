@@ -14,6 +14,25 @@ def database_url() -> str:
     return os.environ.get("CORRIDOR_DATABASE", DEFAULT_DATABASE)
 
 
+def secure_cookies() -> str:
+    """When cookies are sent with `Secure` (CORRIDOR_SECURE_COOKIES): `auto` (the
+    default) when the request came over https — directly, or through a proxy on this
+    host that says so in X-Forwarded-Proto (uvicorn trusts it from FORWARDED_ALLOW_IPS,
+    127.0.0.1 by default) —, `on` always, `off` never (plain http on a closed
+    network)."""
+    value = os.environ.get("CORRIDOR_SECURE_COOKIES", "auto").strip().lower()
+    if value not in ("auto", "on", "off"):
+        raise ValueError(f"CORRIDOR_SECURE_COOKIES must be auto, on or off, not {value!r}")
+    return value
+
+
+def public_docs() -> bool:
+    """Whether /docs and /openapi.json are open to anyone (CORRIDOR_PUBLIC_DOCS=1); by
+    default only to a signed-in user or a bearer token, since the document maps
+    every way into the record."""
+    return os.environ.get("CORRIDOR_PUBLIC_DOCS", "").strip().lower() in ("1", "on", "true")
+
+
 def session_secret(data_dir: Path | None = None) -> str:
     """The key that signs web sessions: from the environment, or made once and kept in
     a file beside the database so sessions survive a restart."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from corridor.api.commands import may_record, new_id, record
 from corridor.api.context import Corridor, corridor, current_principal, require
@@ -28,7 +28,8 @@ def list_alerts(status: Literal["open", "resolved", "all"] = "open",
 
 
 class ResolveIn(BaseModel):
-    note: ev.Text
+    model_config = ConfigDict(extra="forbid")
+    note: ev.Note
 
 
 @router.post("/alerts/{alert_id}/resolution")
@@ -63,6 +64,7 @@ def list_incidents(principal: Principal = Depends(current_principal),
 
 
 class IncidentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     incident_id: ev.Id | None = None
     type: IncidentType
     occurred_at: ev.Moment

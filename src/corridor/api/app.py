@@ -11,16 +11,28 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from corridor import __version__, config
-from corridor.api import accounting, movement, operation, people, problems, sync, tracing
+from corridor.api import (
+    accounting,
+    csrf,
+    docs,
+    movement,
+    openapi,
+    operation,
+    people,
+    problems,
+    sync,
+    tracing,
+)
 from corridor.api.context import Corridor, corridor
 from corridor.api.problems import Problem
+from corridor.headers import SecurityHeaders
 from corridor.services.access import authenticate, issue_token
 from corridor.services.ledger import Ledger
 from corridor.services.tracing import Tracing
@@ -59,6 +71,7 @@ class BodyLimit:
 
 
 class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     username: str = Field(max_length=64)
     password: str = Field(max_length=1000)
     device: str = Field("api", max_length=120, description="the device this token is for")
@@ -110,10 +123,13 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
         warm.cancel()
 
     app = FastAPI(title="Corridor", version=__version__, lifespan=lifespan,
-                  description="The shared, verifiable record of a humanitarian evacuation.")
+                  description="The shared, verifiable record of a humanitarian evacuation.",
+                  docs_url=None, redoc_url=None, openapi_url=None)  # docs.py serves them
     app.state.corridor = Corridor(engine, ledger)
     app.state.tracing = Tracing(engine, app.state.corridor.ledger)
     problems.install(app)
+    openapi.install(app)
+    docs.install(app)
     for module in (sync, operation, people, movement, accounting, tracing):
         app.include_router(module.router)
 
@@ -129,7 +145,10 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
     from corridor.web.routes import install as install_web
 
     install_web(app)
+    # Outermost last: the CSRF check reads the session, the headers see its cookie.
+    app.add_middleware(csrf.CookieWritesNeedProof)
     app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
                        max_age=12 * 3600)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit)
     return app

@@ -51,6 +51,7 @@ def fill(vehicle_id: ev.Id, principal: Principal = may_record("PersonBoarded"),
 
 
 class DisembarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     person_id: ev.Id
     reason: ev.Text = ""
 
@@ -64,6 +65,7 @@ def disembark(vehicle_id: ev.Id, body: DisembarkIn,
 
 
 class HeadcountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     checkpoint_id: ev.Id
     headcount: ev.Count
 
@@ -77,6 +79,7 @@ def pass_checkpoint(vehicle_id: ev.Id, body: HeadcountIn,
 
 
 class ArrivalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     location_id: ev.Id
 
 
@@ -99,11 +102,13 @@ def manifest(vehicle_id: str, principal: Principal = Depends(require(*SEES_PERSO
 
 
 class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     reason: ev.Text = Field(min_length=1)
     location_id: ev.Id | None = None
 
 
 class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     note: ev.Text = ""
 
 

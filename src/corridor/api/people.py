@@ -25,18 +25,10 @@ router = APIRouter(prefix="/api", tags=["people"])
 sees_persons = Depends(require(*SEES_PERSONS))
 
 
-class MemberIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person_id: ev.Id | None = None
-    given_name: ev.Name
-    father_name: ev.Name | None = None
-    family_name: ev.Name | None = None
-    sex: str = "unknown"
-    birth_year: int | None = None
-    age: int | None = None
-    needs: list[str] = []
-    consent: bool = False
-    destination_id: ev.Id | None = None
+class MemberIn(ev.PersonDetails):
+    """A person as the event records them (the same bounds), the id made if none given."""
+
+    person_id: ev.Id | None = None  # type: ignore[assignment]
 
 
 class HouseholdIn(BaseModel):
@@ -66,8 +58,6 @@ def register_household(body: HouseholdIn,
             raise Problem(422, "Invalid request",
                           f"gathering point {event.gathering_point_id} is not known",
                           "gathering_point_id")
-        if event.token and event.token in state.tokens:
-            raise Problem(409, "Token in use", f"token {event.token} is already issued", "token")
         return [event]
 
     result = record(app, principal, decide)
@@ -89,7 +79,8 @@ def get_household(household_id: str, principal: Principal = sees_persons,
 @router.get("/persons")
 def list_persons(status: Status | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                 offset: int = Query(0, ge=0), principal: Principal = sees_persons,
+                 offset: int = Query(0, ge=0, le=ev.MAX_POSITION),
+                 principal: Principal = sees_persons,
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     return audited(app.engine, principal, "list persons", lambda conn: queries.list_persons(
         conn, status=status, vehicle_id=vehicle_id, household_id=household_id, limit=limit,
@@ -108,6 +99,7 @@ def get_person(person_id: str, principal: Principal = sees_persons,
 
 
 class StayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     note: ev.Text = ""
 
 
@@ -135,6 +127,7 @@ def removed_at_checkpoint(person_id: ev.Id, body: RemovalIn,
 
 
 class CheckInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     location_id: ev.Id
 
 

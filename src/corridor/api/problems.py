@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.domain.boarding import BoardingRefused
@@ -44,13 +45,24 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _invalid(raw: Any) -> JSONResponse:
+    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in raw]
+    first = errors[0] if errors else {"field": "body", "message": "invalid request"}
+    return problem_response(422, "Invalid request", f"{first['field']}: {first['message']}",
+                            first["field"], errors=errors)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        first = errors[0] if errors else {"field": "body", "message": "invalid request"}
-        return problem_response(422, "Invalid request", f"{first['field']}: {first['message']}",
-                                first["field"], errors=errors)
+        return _invalid(exc.errors())
+
+    @app.exception_handler(ValidationError)
+    async def unchecked(_: Request, exc: ValidationError) -> JSONResponse:
+        # A body that passed its route's model but not the event made from it: the
+        # models should agree, and where one ever does not the caller gets what was
+        # wrong rather than a 500.
+        return _invalid(exc.errors())
 
     @app.exception_handler(Problem)
     async def problem(_: Request, exc: Problem) -> JSONResponse:

@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 
 from corridor.api.context import Corridor, ledger_only, require
 from corridor.api.problems import Problem
+from corridor.domain import events as ev
 from corridor.domain.permissions import SYNCS
 from corridor.services.ledger import MAX_BATCH, Principal
 
@@ -84,6 +85,9 @@ def _events(body: bytes) -> list[Any]:
         except (ValueError, RecursionError) as exc:
             raise Problem(422, "Invalid request", f"body: not JSON ({exc})", "body") from None
     events = parsed.get("events") if isinstance(parsed, dict) else None
+    if isinstance(parsed, dict) and (unknown := sorted(set(parsed) - {"events"})):
+        field = ev.quoted(str(unknown[0]))
+        raise Problem(422, "Invalid request", f"{field}: extra inputs are not permitted", field)
     if not isinstance(events, list):
         raise Problem(422, "Invalid request", "events: a list of events is required", "events")
     if len(events) > MAX_BATCH:
@@ -112,7 +116,7 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
 
 
 @router.get("/pull", response_model=PullOut)
-def pull(since: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=5000),
+def pull(since: int = Query(0, ge=0, le=ev.MAX_POSITION), limit: int = Query(1000, ge=1, le=5000),
          _: Principal = Depends(require(*SYNCS)),
          app: Corridor = Depends(ledger_only)) -> Response:
     epoch, head_seq, events = app.ledger.pull(since, limit)

@@ -91,6 +91,7 @@ def view_request(request_id: str, principal: Principal = Depends(require(*HANDLE
 
 
 class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     person_id: ev.Id
     decision: Literal["confirmed", "rejected", "unsure"]
     note: ev.Text = ""
@@ -105,6 +106,7 @@ def review_candidate(request_id: ev.Id, body: ReviewIn,
 
 
 class ClosureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     outcome: Literal["found", "not_found", "withdrawn", "referred"]
     person_id: ev.Id | None = None
     note: ev.Text = ""
@@ -129,6 +131,7 @@ def duplicate_queue(limit: int = 100, principal: Principal = may_record("Duplica
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     person_id: ev.Id
     other_id: ev.Id
     decision: Literal["same", "different", "unsure"]
@@ -157,6 +160,7 @@ def decide(body: DecisionIn, principal: Principal = may_record("DuplicateReviewe
 
 
 class UnmergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     person_id: ev.Id
     other_id: ev.Id
     note: ev.Text = ""

@@ -42,6 +42,13 @@ from corridor.domain.vocabulary import (
 # Unicode categories Cc (NUL breaks PostgreSQL text) and Cs (a lone surrogate is not
 # UTF-8: it cannot be hashed or stored; stdlib JSON lets "\ud800" through).
 _REFUSED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidirectional controls, refused in names: embeddings and overrides (U+202A-202E) and
+# isolates (U+2066-2069) reorder what follows, so a name can display as another; the
+# marks (U+200E, U+200F, U+061C) are invisible and make two names that look the same
+# different strings, which defeats duplicate detection and search. A name never needs
+# them: its own letters give its direction. Free text keeps them (a note mixing
+# Arabic and numbers may).
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _normal(text: str) -> str:
@@ -61,9 +68,13 @@ class Bounded:
 
     max_length: int
     min_length: int = 0
+    name: bool = False  # a name: bidirectional controls refused as well
 
     def check(self, text: str) -> str:
         text = _normal(text)
+        if self.name and (found := _BIDI.search(text)):
+            raise ValueError(f"a name may not hold the bidirectional control character "
+                             f"U+{ord(found.group()):04X}")
         if len(text) > self.max_length:
             raise PydanticKnownError("string_too_long", {"max_length": self.max_length})
         if len(text) < self.min_length:
@@ -82,7 +93,10 @@ class Bounded:
 
 
 Text = Annotated[str, Bounded(2000)]
-Name = Annotated[str, Bounded(120, min_length=1)]
+Note = Annotated[str, Bounded(2000, min_length=1)]  # free text that must be given
+Name = Annotated[str, Bounded(120, min_length=1, name=True)]
+# A ledger seq or a row offset: at most what a 64-bit database integer holds.
+MAX_POSITION = 2**63 - 1
 
 # Device clocks and reported times: anything outside this window is a wrong clock, and
 # near the ends of the calendar a conversion to UTC overflows.
@@ -306,7 +320,7 @@ AlertId = Annotated[str, StringConstraints(min_length=1, max_length=ALERT_ID_LEN
 
 class AlertResolved(Payload):
     alert_id: AlertId
-    note: Annotated[str, Bounded(2000, min_length=1)]
+    note: Note
 
 
 # --- Tracing and duplicates -----------------------------------------------------------

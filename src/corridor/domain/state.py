@@ -54,7 +54,7 @@ from corridor.domain.vocabulary import (
     Status,
 )
 
-__all__ = ["FINISHED", "MOVING", "Fact", "OperationState", "Person"]
+__all__ = ["FINISHED", "MOVING", "Fact", "OperationState", "Person", "Refusal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,14 @@ class Wait:
 
 
 NO_PAYLOAD = ev.Payload()
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a command may not record a fact, and the field of the command at fault."""
+
+    reason: str
+    field: str | None = None
 
 
 class Judged:
@@ -160,19 +168,20 @@ class OperationState:
         if self.seq == fact.seq:
             self.seq -= 1  # the fact was never recorded
 
-    def command_refusal(self, payload: ev.Payload) -> str | None:
+    def command_refusal(self, payload: ev.Payload) -> Refusal | None:
         """Why a command may not record this now, for facts that create a record (which
         `retract` could not undo): checked before they are applied."""
         if isinstance(payload, ev.ConvoyPlanned):
-            return self.plan_refusal(payload)
+            reason = self.plan_refusal(payload)
+            return Refusal(reason, "vehicle_ids") if reason else None
         if isinstance(payload, ev.HouseholdRegistered):
-            return self.gathering_point_problem(payload.gathering_point_id)
+            return self.registration_refusal(payload)
         if isinstance(payload, ev.PersonDisembarked):
             # A field record judges against the departure's time, with clock drift
             # allowed; a decision taken now knows the vehicle has left.
             vehicle = self.vehicles.get(payload.vehicle_id)
             if vehicle is not None and self.vehicle_convoy_state(vehicle) in MOVING:
-                return f"vehicle {payload.vehicle_id} has departed"
+                return Refusal(f"vehicle {payload.vehicle_id} has departed", "vehicle_id")
         return None
 
     def unreadable(self, seq: int, event_id: str, event_type: str, why: str) -> None:
@@ -352,6 +361,27 @@ class OperationState:
             return f"gathering point {location_id} is not known"
         if place.kind != LocationKind.GATHERING_POINT:
             return f"{location_id} is a {place.kind}, not a gathering point"
+        return None
+
+    def registration_refusal(self, p: ev.HouseholdRegistered) -> Refusal | None:
+        """What a registrar may not register now. From the field each of these is a
+        conflict on a registration still applied (the family is standing there); a
+        decision taken now is refused whole instead, so nothing half-registered, such as
+        a household with none of its members, is ever recorded."""
+        if p.household_id in self.households:
+            return Refusal(f"household {p.household_id} is already registered",
+                           "household_id")
+        if p.token is not None and p.token in self.tokens:
+            return Refusal(f"token {p.token} already belongs to household "
+                           f"{self.tokens[p.token]}", "token")
+        seen: set[str] = set()
+        for index, member in enumerate(p.members):
+            if member.person_id in self.persons or member.person_id in seen:
+                return Refusal(f"person {member.person_id} is already registered",
+                               f"members.{index}.person_id")
+            seen.add(member.person_id)
+        if place_problem := self.gathering_point_problem(p.gathering_point_id):
+            return Refusal(place_problem, "gathering_point_id")
         return None
 
     def _on_HouseholdRegistered(self, f: Fact, p: ev.HouseholdRegistered) -> Outcome:
