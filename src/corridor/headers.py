@@ -13,8 +13,6 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from corridor import config
-
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -27,11 +25,10 @@ HEADERS = {
 
 class SecurityHeaders:
     """Add HEADERS to every HTTP response that does not set its own, and mark every
-    cookie `Secure` as `config.secure_cookies` says."""
+    cookie `Secure` as `secure_cookies` (`config.secure_cookies`) says."""
 
-    def __init__(self, app: ASGIApp, secure_cookies: str | None = None) -> None:
-        self.app = app
-        self.secure_cookies = secure_cookies or config.secure_cookies()
+    def __init__(self, app: ASGIApp, secure_cookies: str) -> None:
+        self.app, self.secure_cookies = app, secure_cookies
 
     def _secure(self, scope: Scope) -> bool:
         if self.secure_cookies == "auto":

@@ -149,6 +149,6 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
     app.add_middleware(csrf.CookieWritesNeedProof)
     app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
                        max_age=12 * 3600)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, secure_cookies=config.secure_cookies())
     app.add_middleware(BodyLimit)
     return app
