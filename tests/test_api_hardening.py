@@ -166,7 +166,7 @@ def test_every_error_an_operation_can_give_is_declared_as_a_problem(app) -> None
                     "application/problem+json": {"schema": problem}}, (method, path)
     paths = document["paths"]
     assert set(paths["/api/households"]["post"]["responses"]) == {
-        "201", "401", "403", "409", "413", "415", "422"}
+        "201", "400", "401", "403", "409", "413", "415", "422"}
     assert set(paths["/api/persons/{person_id}"]["get"]["responses"]) == {
         "200", "401", "403", "404", "422"}
     assert set(paths["/api/tracing/search"]["post"]["responses"]) >= {"429"}

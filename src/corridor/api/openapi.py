@@ -11,7 +11,8 @@ described correctly without touching its decorator:
   session cookie needs its CSRF proof (csrf.py);
 - 404: a read of one record named in the path;
 - 409: a command the record can refuse (it decides on the current state);
-- 413: a write's body is over the size limit; 415: a cookie write's body is not JSON;
+- 400, 413: a write's body cannot be read or is over the size limit; 415: a cookie
+  write's body is not JSON;
 - 422: it takes parameters or a body;
 - 429 and the rest of what the tree cannot show: `EXTRA`, by path.
 """
@@ -35,7 +36,8 @@ EXTRA: dict[str, set[int]] = {
     "/api/auth/token": {401, 429},
     "/api/tracing/search": {429},
 }
-TITLES = {401: "Not signed in, or the token is unknown, expired or revoked",
+TITLES = {400: "The body could not be read: not JSON, or cut off",
+          401: "Not signed in, or the token is unknown, expired or revoked",
           403: "Not allowed for this role, or a cookie write without its CSRF token",
           404: "Not found", 409: "Refused by the record", 413: "Request too large",
           415: "The body must be JSON", 422: "Invalid request: the field is named",
@@ -86,7 +88,7 @@ def codes(path: str, method: str, dependant: Dependant) -> set[int]:
     if unsafe and principal and any(call is corridor for call, _ in _calls(dependant)):
         found.add(409)
     if unsafe:
-        found |= {413, 422}
+        found |= {400, 413, 422}
     if dependant.path_params or dependant.query_params or dependant.body_params:
         found.add(422)
     return found
