@@ -48,7 +48,7 @@ def test_the_whole_api_answers_as_its_document_says(api) -> None:
             @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))
             @given(case=cases)
-            def answers_as_declared(case: schemathesis.Case) -> None:
+            def answers_as_declared(case: schemathesis.Case, auth: dict[str, str] = auth) -> None:
                 case.call_and_validate(headers=auth, checks=CHECKS)
 
             try:
