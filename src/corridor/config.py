@@ -33,6 +33,19 @@ def public_docs() -> bool:
     return os.environ.get("CORRIDOR_PUBLIC_DOCS", "").strip().lower() in ("1", "on", "true")
 
 
+DEFAULT_MAX_REJECTS = 10_000
+
+
+def max_rejects() -> int:
+    """How many rejected events are kept for review per account and device
+    (CORRIDOR_MAX_REJECTS); beyond it they are refused all the same and only counted,
+    so a device that sends nothing but garbage cannot fill the disk."""
+    value = os.environ.get("CORRIDOR_MAX_REJECTS", str(DEFAULT_MAX_REJECTS)).strip()
+    if not value.isdigit():
+        raise ValueError(f"CORRIDOR_MAX_REJECTS must be a whole number, not {value!r}")
+    return int(value)
+
+
 def session_secret(data_dir: Path | None = None) -> str:
     """The key that signs web sessions: from the environment, or made once and kept in
     a file beside the database so sessions survive a restart."""
