@@ -16,6 +16,7 @@ from web_server import PASSWORD, Site, sign_in
 from corridor.api.app import create_app
 from corridor.headers import HEADERS
 from corridor.services.access import add_user
+from corridor.services.ledger import fact_of
 from corridor.storage.schema import events, households
 
 PUSH = {"events": []}
@@ -263,7 +264,24 @@ def test_bidirectional_controls_in_a_name_are_refused_everywhere(api) -> None:
     receipt = pushed["receipts"][0]
     assert receipt["status"] == "rejected"
     assert receipt["reason"].startswith("payload.members.0.given_name:")
+    # A name stored before the rule is still read back: the fold loses nobody.
+    stored = fact_of((1, "6f1c2f7e-8a36-4bb4-9d5e-0c7b6a3f9e11", "HouseholdRegistered",
+                      '{"household_id":"h0","gathering_point_id":"gp","members":[{"person_id":'
+                      '"p0","given_name":"\u202eadbA"}]}', "2016-12-15T10:00:00+00:00", "a", "d"))
+    assert stored.payload.members[0].given_name == "\u202eadbA"
     # Arabic and a note mixing scripts are untouched.
     register_arabic = registrar.post("/api/households", json={
         "gathering_point_id": "gp", "members": [{"given_name": "هدى", "family_name": "حداد"}]})
     assert register_arabic.status_code == 201
+
+
+def test_the_web_form_says_why_a_name_with_a_direction_mark_is_refused(api, app,
+                                                                       engine) -> None:
+    set_up(api.as_("coordinator"))
+    browser, token = signed_in(app, engine, "registrar")
+    answer = browser.post("/register", data={
+        "csrf": token, "rows": "1", "gathering_point_id": "gp",
+        "m0.given_name": "Huda\u202e", "m0.sex": "female"})
+    assert answer.status_code == 422
+    assert "invisible direction marks" in answer.text
+    assert event_count(engine) == 8  # the set-up only

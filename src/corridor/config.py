@@ -55,8 +55,11 @@ def session_secret(data_dir: Path | None = None) -> str:
     if path.exists():
         return path.read_text().strip()
     secret = secrets.token_urlsafe(32)
-    path.write_text(secret)
-    path.chmod(0o600)
+    # Created exclusively and private from the start: never readable by others, not
+    # even for a moment, and never written through a link planted under its name.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
     return secret
 
 

@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine
 from corridor import config
 from corridor.domain.events import (
     PAYLOADS,
+    STORED,
     EventIn,
     Payload,
     describe,
@@ -113,11 +114,15 @@ def _checked(raw: Any, event: EventIn, event_id: str, payload: Payload) -> _Chec
         event_id, event.type, payload_json, event.device_id, event.author, recorded_at))
 
 
+_READ_BACK = {STORED: True}
+
+
 def fact_of(row: Any) -> Fact:
     """A Fact from a `ledger_store.fact_rows` row."""
     seq, event_id, event_type, payload, recorded_at, author, device_id = row
-    return Fact(seq, event_id, event_type, PAYLOADS[event_type].model_validate_json(payload),
-                datetime.fromisoformat(recorded_at), author, device_id)
+    typed = PAYLOADS[event_type].model_validate_json(payload, context=_READ_BACK)
+    return Fact(seq, event_id, event_type, typed, datetime.fromisoformat(recorded_at), author,
+                device_id)
 
 
 def fold_row(state: OperationState, row: Any) -> None:
