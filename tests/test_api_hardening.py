@@ -75,8 +75,11 @@ def test_bearer_token_requests_need_no_csrf_token(api) -> None:
 def test_api_answers_and_pages_carry_the_same_security_headers(api, app, engine) -> None:
     coordinator = api.as_("coordinator")
     set_up(coordinator)
+    too_large = coordinator.post("/api/sync/push", content=b"x",
+                                 headers={"Content-Length": str(9 * 2**20)})
+    assert too_large.status_code == 413
     for response in (coordinator.get("/api/persons"), coordinator.get("/api/nothing-here"),
-                     coordinator.post("/api/households", json={}),
+                     coordinator.post("/api/households", json={}), too_large,
                      TestClient(app).get("/login")):
         for name, value in HEADERS.items():
             assert response.headers[name] == value, (response.url, name)

@@ -145,10 +145,11 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
     from corridor.web.routes import install as install_web
 
     install_web(app)
-    # Outermost last: the CSRF check reads the session, the headers see its cookie.
+    # Outermost last: the CSRF check reads the session; the headers are on every answer,
+    # the session's cookie and a refused body's included.
     app.add_middleware(csrf.CookieWritesNeedProof)
     app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
                        max_age=12 * 3600)
-    app.add_middleware(SecurityHeaders, secure_cookies=config.secure_cookies())
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, secure_cookies=config.secure_cookies())
     return app

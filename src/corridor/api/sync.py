@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -28,6 +28,7 @@ router = APIRouter(prefix="/api/sync", tags=["sync"])
 
 
 class PushBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # as `_events` checks: the schema says so
     events: list[Any] = Field(max_length=MAX_BATCH, description="events as recorded on the device")
 
 
