@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from web_server import PASSWORD, Site, sign_in
 
-from corridor.api.app import create_app
 from corridor.headers import HEADERS
+from corridor.server import create_app
 from corridor.services.access import add_user
 from corridor.services.ledger import fact_of
 from corridor.storage.schema import events, households

@@ -3,9 +3,9 @@
 A browser sends the session cookie with any request to the server, including one a
 page elsewhere on the same site (or a planted script-free form) makes it send:
 `SameSite=strict` stops other sites, not the same site. So an unsafe request under
-/api/ authenticated by the cookie alone (no Authorization header) must carry the
-session's CSRF token in `X-CSRF-Token` — a header no form can set — and a JSON
-body, never text/plain, which a form can send without asking. Bearer-token requests
+/api/ authenticated by the cookie (no bearer token, which would be used instead)
+must carry the session's CSRF token in `X-CSRF-Token` — a header no form can set —
+and a JSON body, never text/plain, which a form can send without asking. Bearer-token requests
 (devices, scripts) are not affected: no browser adds that header by itself.
 One middleware for every route, so no write can be added without it.
 """
@@ -31,8 +31,9 @@ def _refusal(scope: Scope) -> tuple[int, str, str, str] | None:
         return None
     headers = Headers(scope=scope)
     session = scope.get("session") or {}
-    if "authorization" in headers or "username" not in session:
-        return None  # a bearer token, or nobody: the route's own checks answer
+    bearer = headers.get("authorization", "").lower().startswith("bearer ")
+    if bearer or "sid" not in session:
+        return None  # a bearer token (used instead of the cookie), or nobody signed in
     expected = session.get("csrf")
     sent = headers.get(HEADER.lower(), "")
     if not isinstance(expected, str) or not secrets.compare_digest(sent, expected):

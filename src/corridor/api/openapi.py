@@ -10,11 +10,12 @@ described correctly without touching its decorator:
 - 403: a dependency on top of the principal can refuse a role, and a write with the
   session cookie needs its CSRF proof (csrf.py);
 - 404: a read of one record named in the path;
-- 409: a command the record can refuse (it decides on the current state);
+- 409: a command the record can refuse: every write a principal makes, but those
+  in `NOT_COMMANDS`;
 - 400, 413: a write's body cannot be read or is over the size limit; 415: a cookie
   write's body is not JSON;
 - 422: it takes parameters or a body;
-- 429 and the rest of what the tree cannot show: `EXTRA`, by path.
+- 429 and the rest of what the tree cannot show: `EXTRA`, by method and path.
 """
 
 from __future__ import annotations
@@ -27,14 +28,20 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from corridor.api.context import corridor, current_principal
+from corridor.api.context import current_principal
 from corridor.api.problems import MEDIA_TYPE
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Answers no dependency shows: a wrong password, and the throttled searches.
-EXTRA: dict[str, set[int]] = {
-    "/api/auth/token": {401, 429},
-    "/api/tracing/search": {429},
+# Writes that decide nothing on the record: a push answers a receipt per event, and a
+# search is a read sent as a POST (its query holds names, kept out of URLs and logs).
+NOT_COMMANDS = frozenset({"/api/sync/push", "/api/tracing/search"})
+# Answers no dependency shows: a wrong password, and the limits on every way of getting
+# named candidates and on signing in (services/limits.py).
+EXTRA: dict[tuple[str, str], set[int]] = {
+    ("POST", "/api/auth/token"): {401, 429},
+    ("POST", "/api/tracing/search"): {429},
+    ("POST", "/api/tracing/requests"): {429},
+    ("GET", "/api/tracing/requests/{request_id}"): {429},
 }
 TITLES = {400: "The body could not be read: not JSON, or cut off",
           401: "Not signed in, or the token is unknown, expired or revoked",
@@ -72,7 +79,7 @@ def _needs_principal(dependant: Dependant) -> bool:
 
 def codes(path: str, method: str, dependant: Dependant) -> set[int]:
     """The error statuses this operation can answer."""
-    found = set(EXTRA.get(path, ()))
+    found = set(EXTRA.get((method, path), ()))
     unsafe = method in UNSAFE
     principal = _needs_principal(dependant)
     if principal:
@@ -85,7 +92,7 @@ def codes(path: str, method: str, dependant: Dependant) -> set[int]:
             found.add(415)
     if method == "GET" and dependant.path_params:
         found.add(404)
-    if unsafe and principal and any(call is corridor for call, _ in _calls(dependant)):
+    if unsafe and principal and path not in NOT_COMMANDS:
         found.add(409)
     if unsafe:
         found |= {400, 413, 422}

@@ -1,7 +1,7 @@
 """rejects kept per account and device, up to a cap; the rest counted
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004 (re-chained after merging main; the lead re-chains again as needed)
 Create Date: 2026-12-07 20:05:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
