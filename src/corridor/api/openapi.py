@@ -35,10 +35,11 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Writes that decide nothing on the record: a push answers a receipt per event, and a
 # search is a read sent as a POST (its query holds names, kept out of URLs and logs).
 NOT_COMMANDS = frozenset({"/api/sync/push", "/api/tracing/search"})
-# Answers no dependency shows: a wrong password, and the limits on every way of getting
-# named candidates and on signing in (services/limits.py).
+# Answers no dependency shows: a wrong password, the limits on every way of getting
+# named candidates and on signing in (services/limits.py), and too many passwords being
+# checked at once (access.HashingBusy).
 EXTRA: dict[tuple[str, str], set[int]] = {
-    ("POST", "/api/auth/token"): {401, 429},
+    ("POST", "/api/auth/token"): {401, 429, 503},
     ("POST", "/api/tracing/search"): {429},
     ("POST", "/api/tracing/requests"): {429},
     ("GET", "/api/tracing/requests/{request_id}"): {429},
@@ -48,7 +49,8 @@ TITLES = {400: "The body could not be read: not JSON, or cut off",
           403: "Not allowed for this role, or a cookie write without its CSRF token",
           404: "Not found", 409: "Refused by the record", 413: "Request too large",
           415: "The body must be JSON", 422: "Invalid request: the field is named",
-          429: "Too many requests: see Retry-After"}
+          429: "Too many requests: see Retry-After",
+          503: "Too many passwords being checked at once: see Retry-After"}
 PROBLEM = {
     "title": "Problem",
     "description": "An error, as RFC 9457 problem details naming the field that was wrong.",
