@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
-EXAMPLES = 4  # per operation, per kind of data, per role
+EXAMPLES = 6  # per operation, per role, valid and invalid data together
 BUDGET = 120  # seconds for the whole document on one database, on a shared 2-core machine
 
 
