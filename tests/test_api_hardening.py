@@ -121,6 +121,8 @@ def test_the_documentation_is_for_signed_in_users_unless_opened(api, app, engine
     assert page.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in page.text
     assert "cdn" not in page.text and "https://" not in page.text
     assert "style-src 'self' 'unsafe-inline'" in page.headers["content-security-policy"]
+    bundle = anonymous.get("/docs/assets/swagger-ui-bundle.js")  # a library, no one's data
+    assert bundle.status_code == 200 and bundle.headers["cache-control"] == "public, max-age=86400"
     browser, _ = signed_in(app, engine)
     assert browser.get("/openapi.json").status_code == 200
     monkeypatch.setenv("CORRIDOR_PUBLIC_DOCS", "1")
