@@ -85,6 +85,21 @@ def test_api_answers_and_pages_carry_the_same_security_headers(api, app, engine)
             assert response.headers[name] == value, (response.url, name)
 
 
+def test_an_unexpected_failure_carries_the_headers_too(engine) -> None:
+    app = create_app(engine, secret="test-secret")
+
+    @app.get("/api/fails")
+    @app.get("/fails")
+    def fails() -> None:
+        raise RuntimeError("a fault in our code")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    for path in ("/api/fails", "/fails"):
+        answer = client.get(path)
+        assert answer.status_code == 500 and "a fault" not in answer.text
+        assert all(answer.headers[name] == value for name, value in HEADERS.items()), path
+
+
 @pytest.mark.parametrize(("setting", "scheme", "secure"), [
     ("auto", "http", False), ("auto", "https", True), ("on", "http", True),
     ("off", "https", False)])
