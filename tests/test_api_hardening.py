@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
@@ -112,6 +113,14 @@ def test_the_session_cookie_is_secure_as_configured(engine, monkeypatch, setting
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("session=")
     assert ("; Secure" in cookie) is secure
+
+
+def test_behind_an_https_proxy_on_this_host_the_cookie_is_secure(site: Site) -> None:
+    # uvicorn, as `corridor serve` runs it, takes the scheme from a proxy on 127.0.0.1.
+    plain = httpx.get(site.url + "/login")
+    proxied = httpx.get(site.url + "/login", headers={"X-Forwarded-Proto": "https"})
+    assert "; Secure" not in plain.headers["set-cookie"]
+    assert "; Secure" in proxied.headers["set-cookie"]
 
 
 def test_a_wrong_secure_cookie_setting_is_refused(engine, monkeypatch) -> None:
