@@ -217,14 +217,16 @@ def test_schema_rules_apply_to_rows_as_they_do_to_the_api(ledger: Ledger,
         "H2,gp,,Omar,,,m,1800,,,,",  # before 1900
         "H3,gp,,Hana,,,f,,,wounded;flying,,",  # not a need
         "H4,gp,,Sami,,,m,,,,,",
+        "H5,gp,,Ruba,\u202eiraH,,f,,,,,",  # a direction override in a name
     ])
 
     report = import_households(ledger, COORDINATOR, path)
 
     assert [(e.line, e.field) for e in report.errors] == [(2, "age"), (3, "birth_year"),
-                                                          (4, "needs")]
+                                                          (4, "needs"), (6, "father_name")]
     assert report.errors[0].message == "give birth_year or age, not both"
     assert report.errors[2].message.startswith("'flying':")
+    assert "bidirectional control character U+202E" in report.errors[3].message
 
 
 def test_a_token_already_issued_is_refused(ledger: Ledger, engine: Engine,
