@@ -76,6 +76,19 @@ rejects = Table(
     Column("pushed_by", String(ID), nullable=False),
     Column("reason", Text, nullable=False),
     Column("body", Text, nullable=False),  # exactly what arrived, for review
+    # The device of the token that pushed it (its account is pushed_by): at most
+    # `config.max_rejects` are kept per account and device, the rest only counted.
+    Column("device_id", String(ID)),
+    Index("ix_rejects_sender", "pushed_by", "device_id"),
+)
+
+# Rejects not kept because their sender had reached the cap: how many, and the last.
+rejects_not_kept = Table(
+    "rejects_not_kept", metadata,
+    Column("pushed_by", String(ID), primary_key=True),
+    Column("device_id", String(ID), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("last_received_at", String(32), nullable=False),
 )
 
 # --- projections ---------------------------------------------------------------------
