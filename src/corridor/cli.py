@@ -39,6 +39,7 @@ from corridor.services.access import (
     set_password,
     set_role,
 )
+from corridor.services.files import private_file
 from corridor.services.ledger import Ledger, Principal, Refused, verify
 from corridor.storage.database import DatabaseError, connect, initialise, is_initialised
 from corridor.storage.schema import events, users
@@ -219,10 +220,8 @@ def export(what: str = typer.Argument(..., help="persons, counts, vehicles, conv
     if out is None:
         rows = export_csv(engine, what, sys.stdout, cli_principal())
     else:
-        partial = out.with_name(out.name + ".partial")
-        with partial.open("w", encoding="utf-8", newline="") as handle:
+        with private_file(out, encoding="utf-8", newline="") as handle:
             rows = export_csv(engine, what, handle, cli_principal())
-        partial.replace(out)  # never leave a half-written export under the real name
         console.print(f"Wrote {rows:,} rows to {out}")
 
 
@@ -265,11 +264,9 @@ def backup(file: Path, database: Database = config.DEFAULT_DATABASE) -> None:
     from corridor.services import backup as backups
 
     engine = open_database(database)
-    partial = file.with_name(file.name + ".partial")
-    with (backups.private(partial) as handle,
+    with (private_file(file, "wb") as handle,
           progress_bar("Backing up", event_count(engine)) as step):
         count = backups.backup(engine, handle, cli_principal(), step)
-    partial.replace(file)
     console.print(f"Backed up {count:,} events to {file}")
 
 
@@ -371,8 +368,8 @@ def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whol
         header = ("person_id", "other_id", "score", "agreed", "disagreed")
         console.print(f"{len(rows):,} pairs waiting for review")
     if out is not None:
-        with out.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+        with private_file(out, encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
             writer.writerow(header)
             writer.writerows(rows)
         console.print(f"Wrote them to {out}")

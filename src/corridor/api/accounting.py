@@ -83,3 +83,12 @@ def list_rejects(_: Principal = Depends(require(*COORDINATES)),
     """Events refused at the door, kept exactly as they arrived."""
     with app.engine.connect() as conn:
         return queries.list_rejects(conn)
+
+
+@router.get("/rejects/not-kept")
+def rejects_not_kept(_: Principal = Depends(require(*COORDINATES)),
+                     app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    """Per account and device that reached the cap on kept rejects (CORRIDOR_MAX_REJECTS):
+    how many more were refused and not kept, and when the last arrived."""
+    with app.engine.connect() as conn:
+        return queries.list_rejects_not_kept(conn)

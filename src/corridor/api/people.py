@@ -51,7 +51,8 @@ def get_household(household_id: str, principal: Principal = sees_persons,
 @router.get("/persons")
 def list_persons(status: Status | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                 offset: int = Query(0, ge=0), principal: Principal = sees_persons,
+                 offset: int = Query(0, ge=0, le=ev.MAX_POSITION),
+                 principal: Principal = sees_persons,
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     return audited(app.engine, principal, "list persons", lambda conn: queries.list_persons(
         conn, status=status, vehicle_id=vehicle_id, household_id=household_id, limit=limit,

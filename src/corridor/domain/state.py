@@ -405,6 +405,9 @@ class OperationState:
         for i, member in enumerate(p.members):
             if clash := self.person_problem(member.person_id):
                 found.append(Objection(f"members.{i}.person_id", clash, clash=True))
+            elif member.person_id in (m.person_id for m in p.members[:i]):
+                found.append(Objection(f"members.{i}.person_id", f"person "
+                                       f"{member.person_id} is given twice", clash=True))
             if member.destination_id and (
                     place := self.destination_problem(member.destination_id)):
                 found.append(Objection(f"members.{i}.destination_id", place))

@@ -1,5 +1,5 @@
-"""Accounts, who is asking, web sessions and API tokens (the audit log of reads and
-security events is `services.audit`).
+"""Accounts, who is asking, web sessions and API tokens (the audit log of reads is
+`services.audit`).
 
 Every request, web or API, is resolved by `resolve`: the account as it is now (active,
 its role), through a web session or an API token that has not expired, ended or been
@@ -341,3 +341,5 @@ def revoke_tokens(engine: Engine, username: str, token_id: str | None = None) ->
 def device_id(label: str) -> str:
     """A token's label, as a device id fit for the ledger."""
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", label)[:64] or "api"
+
+

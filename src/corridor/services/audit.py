@@ -63,17 +63,20 @@ def record_read(engine: Engine, principal: Principal, action: str, subject: str,
                 why: str = "", persons: Iterable[str] = (), everyone: bool = False) -> int:
     """Record a read of personal data — who, when, what, why and whom — in a short
     transaction of its own that holds the audit log's head; returns the row's id."""
-    return record_event(engine, principal.username, action, subject, why=why,
-                        persons=persons, everyone=everyone)
+    return _append(engine, principal.username, action, subject, why,
+                   tuple(sorted(set(persons))), everyone)
 
 
-def record_event(engine: Engine, username: str, action: str, subject: str, *, why: str = "",
-                 persons: Iterable[str] = (), everyone: bool = False) -> int:
-    """Record a read or a security event (a failed sign-in, a lockout) under the name it
-    concerns, which need not be an account; in the same chain as every read."""
-    shown = tuple(sorted(set(persons)))
+def record_event(engine: Engine, username: str, action: str, subject: str) -> int:
+    """Record a security event (a failed sign-in, a lockout) under the name it concerns,
+    which need not be an account; chained like the reads."""
+    return _append(engine, username[:64], action, subject, "", (), False)
+
+
+def _append(engine: Engine, username: str, action: str, subject: str, why: str,
+            shown: tuple[str, ...], everyone: bool) -> int:
     with audit_store.writing(engine) as (conn, last_id, last_chain):
-        row = AuditRow(last_id + 1, datetime.now(UTC), username[:64], action[:60], why,
+        row = AuditRow(last_id + 1, datetime.now(UTC), username, action[:60], why,
                        subject[:SUBJECT_LENGTH], everyone, "", shown)
         row = AuditRow(**{**_fields(row), "chain": row.link(last_chain)})
         audit_store.append(conn, row)

@@ -5,18 +5,16 @@ A backup is the ledger itself as JSON lines, hashes included: everything else in
 record is derived from it. Its first line also carries the accounts — password hashes
 and the SHA-256 of every device token — so that after a restore the devices' tokens
 still work and they can re-send what they hold; that is why the file is readable by
-its owner only. A restore goes into an empty database, which gets a new epoch on
-creation, so every device learns that it must re-send what it holds (events the
-backup already had come back as duplicates). The restored chain is verified before
-anything is committed.
+its owner only (`files.private_file`). A restore goes into an empty database, which
+gets a new epoch on creation, so every device learns that it must re-send what it
+holds (events the backup already had come back as duplicates). The restored chain
+is verified before anything is committed.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -38,14 +36,6 @@ ACCOUNTS = (users, api_tokens)  # in the order they are restored (tokens refer t
 
 class RestoreFailed(Exception):
     pass
-
-
-def private(path: Path) -> IO[bytes]:
-    """A file for a backup, readable and writable by its owner only: it holds hashes of
-    passwords and tokens."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(descriptor, 0o600)  # the file may have existed with a wider mode
-    return os.fdopen(descriptor, "wb")
 
 
 def backup(engine: Engine, out: IO[bytes], principal: Principal,

@@ -28,6 +28,7 @@ from corridor.storage.schema import (
     person_needs,
     persons,
     rejects,
+    rejects_not_kept,
     routes,
     vehicles,
 )
@@ -231,6 +232,13 @@ def list_conflicts(conn: Connection) -> list[dict[str, Any]]:
 
 def list_rejects(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
     return _dicts(conn, select(rejects).order_by(rejects.c.id.desc()).limit(limit))
+
+
+def list_rejects_not_kept(conn: Connection) -> list[dict[str, Any]]:
+    """Per account and device over the cap: how many rejects were not kept."""
+    c = rejects_not_kept.c
+    return _dicts(conn, select(rejects_not_kept).order_by(c.count.desc(), c.pushed_by,
+                                                          c.device_id))
 
 
 _NAME_FIELDS = ("person_id", "given_name", "father_name", "family_name", "sex", "birth_year",

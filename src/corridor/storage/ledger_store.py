@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, String, any_, bindparam, select, update
+from sqlalchemy import Connection, String, any_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
 
 from corridor.ledger.chain import StoredEvent
 from corridor.storage.bulk import insert_rows
-from corridor.storage.schema import events, ledger_meta, rejects
+from corridor.storage.schema import events, ledger_meta, rejects, rejects_not_kept
 
 _COLUMNS = [events.c[name] for name in StoredEvent.__dataclass_fields__]
 
@@ -69,9 +69,31 @@ def row_dict(event: StoredEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in StoredEvent.__dataclass_fields__}
 
 
-def keep_rejects(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(rejects.insert(), rows)
+def keep_rejects(conn: Connection, rows: list[dict[str, Any]], pushed_by: str, device_id: str,
+                 cap: int, received_at: str) -> int:
+    """Keep the rejects one push from this account and device gave, up to `cap` kept
+    for them in all; count the rest. Returns how many were not kept. The first ones
+    are what a review needs (a broken device repeats itself), and a device that
+    only sends garbage cannot fill the disk."""
+    if not rows:
+        return 0
+    kept = conn.execute(select(func.count()).select_from(rejects).where(
+        rejects.c.pushed_by == pushed_by, rejects.c.device_id == device_id)).scalar_one()
+    room = max(cap - int(kept), 0)
+    if room:
+        conn.execute(rejects.insert(), [{**row, "pushed_by": pushed_by, "device_id": device_id}
+                                        for row in rows[:room]])
+    over = len(rows) - min(room, len(rows))
+    if over:
+        sender = (rejects_not_kept.c.pushed_by == pushed_by,
+                  rejects_not_kept.c.device_id == device_id)
+        counted = conn.execute(update(rejects_not_kept).where(*sender).values(
+            count=rejects_not_kept.c.count + over, last_received_at=received_at))
+        if not counted.rowcount:  # callers hold the write lock: no one else inserts it
+            conn.execute(rejects_not_kept.insert().values(
+                pushed_by=pushed_by, device_id=device_id, count=over,
+                last_received_at=received_at))
+    return over
 
 
 def read(conn: Connection, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:

@@ -75,6 +75,19 @@ rejects = Table(
     Column("pushed_by", String(ID), nullable=False),
     Column("reason", Text, nullable=False),
     Column("body", Text, nullable=False),  # exactly what arrived, for review
+    # The device of the token that pushed it (its account is pushed_by): at most
+    # `config.max_rejects` are kept per account and device, the rest only counted.
+    Column("device_id", String(ID)),
+    Index("ix_rejects_sender", "pushed_by", "device_id"),
+)
+
+# Rejects not kept because their sender had reached the cap: how many, and the last.
+rejects_not_kept = Table(
+    "rejects_not_kept", metadata,
+    Column("pushed_by", String(ID), primary_key=True),
+    Column("device_id", String(ID), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("last_received_at", String(32), nullable=False),
 )
 
 # --- projections ---------------------------------------------------------------------
@@ -342,14 +355,6 @@ audit_log = Table(
     Column("chain", String(64), nullable=False),
 )
 Index("ix_audit_log_username_at", audit_log.c.username, audit_log.c.at)
-Index("ix_audit_log_everyone", audit_log.c.everyone, audit_log.c.id)
-
-# The people each read showed, so "who looked at this person" is one indexed query.
-audit_subjects = Table(
-    "audit_subjects", metadata,
-    Column("person_id", String(ID), primary_key=True),
-    Column("audit_id", Integer, ForeignKey("audit_log.id"), primary_key=True),
-)
 
 # One row per counted attempt (a search, a failed login), shared by every server
 # process; `services/limits.py` counts them and deletes those past their window.
@@ -360,3 +365,11 @@ limit_hits = Table(
     Column("at", UTC_TIME, nullable=False),
 )
 Index("ix_limit_hits_key_at", limit_hits.c.key, limit_hits.c.at)
+Index("ix_audit_log_everyone", audit_log.c.everyone, audit_log.c.id)
+
+# The people each read showed, so "who looked at this person" is one indexed query.
+audit_subjects = Table(
+    "audit_subjects", metadata,
+    Column("person_id", String(ID), primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audit_log.id"), primary_key=True),
+)
