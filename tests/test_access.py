@@ -9,6 +9,7 @@ the passing of time would do), not by sleeping.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -233,16 +234,26 @@ def test_an_address_guessing_at_many_accounts_is_locked(app, engine) -> None:
     assert refused.status_code == 429 and "address" in refused.json()["detail"]
 
 
-def test_password_checks_are_bounded_and_a_flood_is_answered_busy(app, engine) -> None:
+def test_password_checks_are_bounded_and_a_flood_is_answered_busy(
+        app, engine, monkeypatch: pytest.MonkeyPatch) -> None:
     account(engine, "amal", "coordinator")
     client = browser(app)
+    monkeypatch.setattr(access, "HASH_WAIT", 0.2)
     taken = [access._hashing.acquire(timeout=5) for _ in range(access.HASH_SLOTS)]
     try:
         assert all(taken)
-        busy = _token_sign_in(client, "amal", PASSWORD)
+        busy = _token_sign_in(client, "amal", PASSWORD)  # waited its turn, in vain
         assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
         page = web_sign_in(browser(app), "amal")
         assert page.status_code == 503 and page.headers["Retry-After"] == "1"
+        queued = [access._queue.acquire(timeout=5) for _ in range(access.HASH_QUEUE)]
+        try:
+            started = time.monotonic()
+            assert _token_sign_in(client, "amal", PASSWORD).status_code == 503
+            assert time.monotonic() - started < 0.2  # the queue is full: no wait at all
+        finally:
+            for _ in queued:
+                access._queue.release()
         assert client.get("/api/operation", headers={
             "Authorization": "Bearer " + issue_token(engine, "amal", "t")}).status_code == 200
     finally:

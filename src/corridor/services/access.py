@@ -43,17 +43,20 @@ USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000
 GUESSABLE = 2  # zxcvbn scores below this (0: in the top lists, 1: a short variant of one)
-# Two Argon2 computations at a time (128 MiB, the machine's two cores); a sign-in that
-# cannot start one within HASH_WAIT is answered "busy" rather than holding a server
-# thread that reads need.
+# Two Argon2 computations at a time (128 MiB, the machine's two cores). A sign-in waits
+# for one at most HASH_WAIT, and at most HASH_QUEUE sign-ins wait at all: beyond that
+# the answer is "busy" at once, so a flood holds a few server threads, never the ones
+# that reads need.
 HASH_SLOTS = 2
-HASH_WAIT = 0.5
+HASH_QUEUE = 8
+HASH_WAIT = 5.0
 # A session's last activity and a token's last use are written at most this often,
 # not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 TOKEN_ID = 12  # hex digits of the token's SHA-256 that name it in lists
 T = TypeVar("T")
 _hashing = threading.BoundedSemaphore(HASH_SLOTS)
+_queue = threading.BoundedSemaphore(HASH_QUEUE)
 
 
 class AccessError(ValueError):
@@ -63,15 +66,27 @@ class AccessError(ValueError):
 
 
 class HashingBusy(Exception):
-    """Every hashing slot stayed taken for HASH_WAIT: try again in a moment."""
+    """Too many sign-ins waiting to have their password checked: try again in a moment."""
 
     retry_after = 1
 
 
 @contextmanager
 def _hash_slot(wait: float | None) -> Iterator[None]:
-    if not _hashing.acquire(timeout=wait):
-        raise HashingBusy
+    """A hashing slot. With a `wait` (a sign-in): a place in the queue or HashingBusy at
+    once, then a slot within `wait` or HashingBusy. Without (setting a password, done by
+    an admin): a slot whenever one comes free."""
+    if wait is not None:
+        if not _queue.acquire(blocking=False):
+            raise HashingBusy
+        try:
+            got = _hashing.acquire(timeout=wait)
+        finally:
+            _queue.release()
+        if not got:
+            raise HashingBusy
+    else:
+        _hashing.acquire()
     try:
         yield
     finally:

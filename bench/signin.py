@@ -1,0 +1,112 @@
+"""A flood of wrong sign-ins against a real `corridor serve`: the server's memory, and
+how long an ordinary read takes meanwhile (docs/accounts.md, "Measured").
+
+    .venv/bin/python -m bench.signin [--people 35000 --concurrent 40 --waves 5]
+
+Loads the demo operation into a temporary SQLite database, serves it, measures an
+ordinary read (`GET /api/persons?limit=100` with a coordinator's token) at rest, then
+sends `--waves` waves of `--concurrent` simultaneous wrong sign-ins (each for another
+account name, so the per-account throttle does not stop them; all from one address,
+as the review's did) while a reader repeats that read. Prints the server's resident
+memory before and its peak (VmHWM), the read latencies at rest and during the flood,
+and what the sign-ins were answered. Run it with PYTHONPATH pointing at another
+checkout's src/ to measure that version the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bench.faults.server import CORRIDOR, ENV, Server, corridor
+
+PASSWORD = "bench quiet lantern"
+
+
+def memory_mib(pid: int, field: str) -> float:
+    """VmRSS (now) or VmHWM (peak) of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} for {pid}")
+
+
+def timed_read(client: httpx.Client) -> float:
+    start = time.perf_counter()
+    client.get("/api/persons", params={"limit": 100}).raise_for_status()
+    return time.perf_counter() - start
+
+
+def wrong_sign_in(url: str, n: int) -> int:
+    answer = httpx.post(url + "/api/auth/token", timeout=120,
+                        json={"username": f"guess-{n}", "password": "not the password"})
+    return answer.status_code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=35_000)
+    parser.add_argument("--concurrent", type=int, default=40)
+    parser.add_argument("--waves", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        database = str(Path(tmp) / "bench.db")
+        corridor("demo", "--database", database, "--people", str(args.people), "--no-serve")
+        subprocess.run([CORRIDOR, "user", "add", "bench", "--role", "coordinator",
+                        "--database", database], env=ENV | {"CORRIDOR_PASSWORD": PASSWORD},
+                       check=True, capture_output=True)
+        token = corridor("user", "token", "bench", "--device", "bench",
+                         "--database", database).strip()
+        server = Server(database, Path(tmp) / "server.log")
+        server.start()
+        assert server.process is not None
+        pid = server.process.pid
+        try:
+            reader = httpx.Client(base_url=server.url, timeout=120,
+                                  headers={"Authorization": f"Bearer {token}"})
+            for _ in range(3):
+                timed_read(reader)  # warm: projections, caches
+            rest = [timed_read(reader) for _ in range(10)]
+            before = memory_mib(pid, "VmRSS")
+            during: list[float] = []
+            flooding = threading.Event()
+            flooding.set()
+
+            def read_meanwhile() -> None:
+                while flooding.is_set():
+                    during.append(timed_read(reader))
+
+            answers: Counter[int] = Counter()
+            watcher = threading.Thread(target=read_meanwhile)
+            started = time.perf_counter()
+            watcher.start()
+            with ThreadPoolExecutor(args.concurrent) as pool:
+                for wave in range(args.waves):
+                    numbers = range(wave * args.concurrent, (wave + 1) * args.concurrent)
+                    answers.update(pool.map(lambda n: wrong_sign_in(server.url, n), numbers))
+            flood_seconds = time.perf_counter() - started
+            flooding.clear()
+            watcher.join()
+            peak = memory_mib(pid, "VmHWM")
+        finally:
+            server.stop()
+    print(f"{args.waves} waves of {args.concurrent} concurrent wrong sign-ins "
+          f"({args.people} people), {flood_seconds:.1f} s")
+    print(f"  answers: {dict(sorted(answers.items()))}")
+    print(f"  server memory: {before:.0f} MiB before, peak {peak:.0f} MiB")
+    print(f"  read at rest: median {statistics.median(rest):.3f} s, max {max(rest):.3f} s")
+    print(f"  read during the flood ({len(during)} reads): median "
+          f"{statistics.median(during):.3f} s, max {max(during):.3f} s")
+
+
+if __name__ == "__main__":
+    main()
