@@ -399,3 +399,21 @@ def test_the_accounts_page_is_for_admins_and_changes_take_effect(app, engine) ->
     assert refused.status_code == 403
     rows = {a["username"]: a for a in access.accounts(engine)}
     assert (rows["amal"]["role"], rows["omar"]["active"]) == ("partner", False)
+
+
+def test_an_error_page_still_renders_when_resolving_the_session_fails(
+        app, engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from corridor.web import page
+
+    account(engine, "amal", "coordinator")
+    client = browser(app)
+    web_sign_in(client, "amal")
+
+    def gone(*_: object, **__: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(page, "resolve", gone)
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "There is no such page." in missing.text
