@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import PASSWORD
 from fastapi.testclient import TestClient
 from operation_setup import set_up
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
+from web_server import Site, sign_in
 
 from corridor.api.app import create_app
 from corridor.cli import app as cli
@@ -27,6 +30,19 @@ from corridor.services.limits import Limit
 from corridor.storage.schema import api_tokens, audit_log, limit_hits, sessions
 
 runner = CliRunner()
+
+
+@pytest.fixture
+def browser_context_pair(browser: Browser, site: Site) -> Iterator[tuple[Page, Page, Site]]:
+    """Two people's browsers (separate cookies) on one served site."""
+    contexts = [browser.new_context(base_url=site.url) for _ in range(2)]
+    pages = []
+    for context in contexts:
+        context.set_default_timeout(10_000)
+        pages.append(context.new_page())
+    yield pages[0], pages[1], site
+    for context in contexts:
+        context.close()
 
 
 def browser(app) -> TestClient:
@@ -417,3 +433,23 @@ def test_an_error_page_still_renders_when_resolving_the_session_fails(
     monkeypatch.setattr(page, "resolve", gone)
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "There is no such page." in missing.text
+
+
+def test_an_admin_changes_a_role_in_the_browser(browser_context_pair) -> None:
+    admin, coordinator, site = browser_context_pair
+    sign_in(coordinator, "coordinator")
+    sign_in(admin, "admin")
+    admin.click("nav a[href='/admin/users']")
+    row = admin.locator("tr[data-account='coordinator']")
+    expect(row.locator("td[data-sessions]")).to_have_text("1")
+    row.locator("form[data-form='role'] select").select_option("partner")
+    row.locator("form[data-form='role'] button").click()
+    expect(admin.locator("[data-done]")).to_contain_text("coordinator")
+    expect(row.locator("td[data-role]")).to_have_attribute("data-role", "partner")
+    expect(row.locator("td[data-sessions]")).to_have_text("0")
+    coordinator.goto("/alerts")
+    expect(coordinator).to_have_url(re.compile(r"/login$"))
+    row.locator("input[name=password]").fill("password123")
+    row.locator("form[data-form='password'] button").click()
+    expect(admin.locator("tr[data-account='coordinator'] [data-error]")).to_contain_text(
+        "too common")
