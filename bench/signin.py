@@ -8,8 +8,8 @@ ordinary read (`GET /api/persons?limit=100` with a coordinator's token) at rest,
 sends `--waves` waves of `--concurrent` simultaneous wrong sign-ins (each for another
 account name, so the per-account throttle does not stop them; all from one address,
 as the review's did) while a reader repeats that read. Prints the server's resident
-memory before and its peak (VmHWM), the read latencies at rest and during the flood,
-and what the sign-ins were answered. Run it with PYTHONPATH pointing at another
+memory before and its peak during the flood (VmHWM, reset first), the read latencies
+at rest and during the flood, and what the sign-ins were answered. Run it with PYTHONPATH pointing at another
 checkout's src/ to measure that version the same way.
 """
 
@@ -77,6 +77,8 @@ def main() -> None:
                 timed_read(reader)  # warm: projections, caches
             rest = [timed_read(reader) for _ in range(10)]
             before = memory_mib(pid, "VmRSS")
+            # Reset the peak (VmHWM) to now, so the start-up's warming is not counted.
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
             during: list[float] = []
             flooding = threading.Event()
             flooding.set()
