@@ -9,8 +9,8 @@ sends `--waves` waves of `--concurrent` simultaneous wrong sign-ins (each for an
 account name, so the per-account throttle does not stop them; all from one address,
 as the review's did) while a reader repeats that read. Prints the server's resident
 memory before and its peak during the flood (VmHWM, reset first), the read latencies
-at rest and during the flood, and what the sign-ins were answered. Run it with PYTHONPATH pointing at another
-checkout's src/ to measure that version the same way.
+at rest and during the flood, and what the sign-ins were answered. Run it with
+PYTHONPATH pointing at another checkout's src/ to measure that version the same way.
 """
 
 from __future__ import annotations
@@ -38,6 +38,18 @@ def memory_mib(pid: int, field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no {field} for {pid}")
+
+
+def settle(pid: int, quiet: float = 5.0, limit: float = 300.0) -> None:
+    """Wait until the server's memory has not grown by 1 MiB for `quiet` seconds: its
+    warm-up (the name index, the duplicate queue) done, so it is not counted as the
+    flood's."""
+    deadline, last, since = time.monotonic() + limit, memory_mib(pid, "VmRSS"), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = memory_mib(pid, "VmRSS")
+        if now > last + 1:
+            last, since = now, time.monotonic()
 
 
 def timed_read(client: httpx.Client) -> float:
@@ -75,6 +87,7 @@ def main() -> None:
                                   headers={"Authorization": f"Bearer {token}"})
             for _ in range(3):
                 timed_read(reader)  # warm: projections, caches
+            settle(pid)
             rest = [timed_read(reader) for _ in range(10)]
             before = memory_mib(pid, "VmRSS")
             # Reset the peak (VmHWM) to now, so the start-up's warming is not counted.
