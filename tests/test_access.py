@@ -22,8 +22,8 @@ from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
 from web_server import Site, sign_in
 
-from corridor.api.app import create_app
 from corridor.cli import app as cli
+from corridor.server import create_app
 from corridor.services import access, limits, signin
 from corridor.services.access import AccessError, add_user, issue_token, list_tokens
 from corridor.services.limits import Limit
@@ -297,7 +297,7 @@ def test_common_or_guessable_passwords_are_refused(engine, password: str) -> Non
 def test_two_server_processes_share_the_tracing_limit(engine) -> None:
     first, second = create_app(engine, secret="s"), create_app(engine, secret="s")
     few = Limit("searches", 3, timedelta(seconds=60))
-    first.state.tracing.limit = second.state.tracing.limit = few
+    first.state.corridor.tracing.limit = second.state.corridor.tracing.limit = few
     account(engine, "coord", "coordinator")
     token = {"Authorization": "Bearer " + issue_token(engine, "coord", "desk")}
     one, two = browser(first), browser(second)

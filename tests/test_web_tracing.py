@@ -218,7 +218,7 @@ def test_every_search_is_audited_and_too_many_are_refused_with_the_wait(
     assert "Omar Khalil" in audited[0] and "brother asking at the gate" in audited[0]
     assert "Layla" in audited[1] and "aunt asking by phone" in audited[1]
 
-    site.app.state.tracing.limit = Limit("few searches", 1, timedelta(seconds=60))
+    site.app.state.corridor.tracing.limit = Limit("few searches", 1, timedelta(seconds=60))
     search(page, "Nour", "third search")
     with page.expect_response(lambda r: r.url.endswith("/tracing") and
                               r.request.method == "POST") as answer:

@@ -140,7 +140,7 @@ def serve(database: Database = config.DEFAULT_DATABASE,
 def run_server(engine: Engine, database: str, host: str, port: int) -> None:
     import uvicorn
 
-    from corridor.api.app import create_app
+    from corridor.server import create_app
 
     data_dir = Path(database).resolve().parent if "://" not in database else Path.cwd()
     application = create_app(engine, config.session_secret(data_dir))

@@ -2,45 +2,34 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
 
 from corridor.api.problems import Problem
 from corridor.domain.vocabulary import Role
 from corridor.services.access import resolve
+from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Ledger, Principal
+from corridor.services.tracing import Tracing
 
 _bearer = HTTPBearer(auto_error=False)
-log = logging.getLogger("corridor")
-
-
-@dataclass(frozen=True, slots=True)
-class Corridor:
-    engine: Engine
-    ledger: Ledger
 
 
 def corridor(request: Request) -> Corridor:
-    """For everything that reads or decides: the projections caught up first. A read
-    never depends on that succeeding: were the fold ever to fail (a fault in our code,
-    or the database going away mid-way), the error is logged and the reader gets the
-    projections as last written; a command then refuses, since it folds anew."""
-    app: Corridor = request.app.state.corridor
-    try:
-        app.ledger.ensure_projected()
-    except Exception:
-        log.exception("catching the projections up failed; serving them as last written")
-    return app
+    """For everything that reads: the projections caught up first (`caught_up`)."""
+    return caught_up(request.app.state.corridor)
 
 
-def ledger_only(request: Request) -> Corridor:
-    """For sync, which works on the ledger alone: no projection catch-up."""
-    return request.app.state.corridor  # type: ignore[no-any-return]
+def ledger_of(request: Request) -> Ledger:
+    """For commands and sync, which work on the ledger: a command folds anew, and a
+    push only appends."""
+    return request.app.state.corridor.ledger  # type: ignore[no-any-return]
+
+
+def tracing_of(request: Request) -> Tracing:
+    return request.app.state.corridor.tracing  # type: ignore[no-any-return]
 
 
 def current_principal(request: Request,

@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from corridor.api.context import Corridor, ledger_only, require
+from corridor.api.context import ledger_of, require
 from corridor.api.problems import Problem
 from corridor.domain.permissions import SYNCS
-from corridor.services.ledger import MAX_BATCH, Principal
+from corridor.services.ledger import MAX_BATCH, Ledger, Principal
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 
@@ -95,7 +95,7 @@ def _events(body: bytes) -> list[Any]:
 @router.post("/push", response_model=PushOut, openapi_extra={"requestBody": {
     "required": True, "content": {"application/json": {"schema": PushBody.model_json_schema()}}}})
 async def push(request: Request, principal: Principal = Depends(require(*SYNCS)),
-               app: Corridor = Depends(ledger_only)) -> Response:
+               ledger: Ledger = Depends(ledger_of)) -> Response:
     # The body is parsed here in one pass: every event is validated on its own by the
     # ledger (one receipt each), so a model over the whole list would only parse the
     # batch a second time.
@@ -104,7 +104,7 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
     except ClientDisconnect:  # the phone lost its network mid-upload: it will retry
         raise Problem(400, "Incomplete request", "body: the client hung up before it was "
                       "sent", "body") from None
-    result = await run_in_threadpool(app.ledger.push, events, principal)
+    result = await run_in_threadpool(ledger.push, events, principal)
     return _json({
         "epoch": result.epoch, "head_seq": result.head_seq,
         "receipts": [{"id": r.id, "status": r.status, "seq": r.seq, "reason": r.reason}
@@ -114,8 +114,8 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
 @router.get("/pull", response_model=PullOut)
 def pull(since: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=5000),
          _: Principal = Depends(require(*SYNCS)),
-         app: Corridor = Depends(ledger_only)) -> Response:
-    epoch, head_seq, events = app.ledger.pull(since, limit)
+         ledger: Ledger = Depends(ledger_of)) -> Response:
+    epoch, head_seq, events = ledger.pull(since, limit)
     return _json({"epoch": epoch, "head_seq": head_seq, "events": [
         {"seq": e.seq, "id": e.id, "type": e.type, "payload": orjson.loads(e.payload),
          "device_id": e.device_id, "author": e.author, "recorded_at": e.recorded_at,

@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
-from corridor.api.context import Corridor, corridor
 from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, SEES_PERSONS
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
 from corridor.services.access import resolve
+from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Principal
 from corridor.web.i18n import N_, Translator, language
 
@@ -132,7 +132,8 @@ Posted = Annotated[FormData, Depends(posted)]
 
 
 def app_of(request: Request) -> Corridor:
-    return corridor(request)
+    """The running Corridor, its projections caught up (`caught_up`)."""
+    return caught_up(request.app.state.corridor)
 
 
 def navigation(who: Principal | None) -> list[tuple[str, str]]:
