@@ -144,7 +144,11 @@ def test_an_idle_session_ends(app, engine, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("CORRIDOR_SESSION_IDLE_MINUTES", "5")
     web_sign_in(client, "amal")
     _age_sessions(engine, last_seen_at=timedelta(minutes=6))
-    assert not signed_in(client)
+    left = browser(app)
+    web_sign_in(left, "amal")  # a new sign-in clears sessions left to expire
+    with engine.connect() as conn:
+        assert len(conn.execute(select(sessions)).all()) == 1
+    assert not signed_in(client) and signed_in(left)
 
 
 def test_no_request_renews_a_session_past_its_lifetime(app, engine) -> None:

@@ -273,6 +273,10 @@ def start_session(engine: Engine, username: str) -> str:
     """A new session for a signed-in account: its id, for the signed cookie."""
     session_id, now = secrets.token_urlsafe(32), _now()
     with immediate(engine) as conn:
+        # Sessions left to expire (never resolved again, never logged out) go here.
+        conn.execute(delete(sessions).where(
+            (sessions.c.created_at <= now - config.session_lifetime())
+            | (sessions.c.last_seen_at <= now - config.session_idle())))
         conn.execute(insert(sessions).values(session_hash=_hash_of(session_id),
                                              username=username, created_at=now,
                                              last_seen_at=now))
