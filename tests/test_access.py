@@ -110,11 +110,11 @@ def test_an_account_change_ends_its_web_sessions_and_tokens_at_once(app, engine,
     api = browser(app)
     assert signed_in(client) and api.get("/api/alerts", headers=token).status_code == 200
     if change == "deactivate":
-        access.deactivate(engine, "amal")
+        access.deactivate(engine, "amal", by="root")
     elif change == "role":
-        access.set_role(engine, "amal", "partner")
+        access.set_role(engine, "amal", "partner", by="root")
     else:
-        access.set_password(engine, "amal", "a new quiet lantern")
+        access.set_password(engine, "amal", "a new quiet lantern", by="root")
     assert client.get("/alerts").headers["location"] == "/login"
     assert client.get("/api/alerts").status_code == 401  # the cookie on the API too
     assert api.get("/api/alerts", headers=token).status_code == 401
@@ -190,12 +190,12 @@ def test_tokens_expire_record_their_use_and_are_revoked(app, engine) -> None:
     assert {t.label: t.expired for t in list_tokens(engine, "amal")} == {"phone 7": True,
                                                                           "tab": False}
 
-    assert access.revoke_tokens(engine, "amal", listed["tab"].id) == 1
+    assert access.revoke_tokens(engine, "amal", listed["tab"].id, by="amal") == 1
     assert client.get("/api/operation", headers={"Authorization": f"Bearer {tablet}"}
                       ).status_code == 401
     assert [t.label for t in list_tokens(engine, "amal")] == ["phone 7"]
     with pytest.raises(AccessError):
-        access.revoke_tokens(engine, "amal", listed["tab"].id)  # already revoked
+        access.revoke_tokens(engine, "amal", listed["tab"].id, by="amal")  # already revoked
 
 
 # --- sign-in throttling --------------------------------------------------------------------
@@ -292,7 +292,7 @@ def test_common_or_guessable_passwords_are_refused(engine, password: str) -> Non
     assert refused.value.field == "password"
     add_user(engine, "amal", "registrar", PASSWORD)
     with pytest.raises(AccessError, match="too common"):
-        access.set_password(engine, "amal", password)
+        access.set_password(engine, "amal", password, by="amal")
 
 
 # --- the rate limit shared by every process ------------------------------------------------
@@ -419,6 +419,15 @@ def test_the_accounts_page_is_for_admins_and_changes_take_effect(app, engine) ->
     assert refused.status_code == 403
     rows = {a["username"]: a for a in access.accounts(engine)}
     assert (rows["amal"]["role"], rows["omar"]["active"]) == ("partner", False)
+    with engine.connect() as conn:
+        changes = conn.execute(select(audit_log.c.username, audit_log.c.action,
+                                      audit_log.c.subject)
+                               .where(audit_log.c.action.startswith("account:"))
+                               .order_by(audit_log.c.id)).all()
+    assert changes == [("root", "account: role set to partner", "amal"),
+                       ("root", "account: password set", "omar"),
+                       ("root", "account: 1 token(s) revoked", "omar"),
+                       ("root", "account: deactivated", "omar")]
 
 
 def test_an_error_page_still_renders_when_resolving_the_session_fails(

@@ -151,8 +151,9 @@ def add_user(engine: Engine, username: str, role: str, password: str) -> None:
                                           password_hash=password_hash, created_at=_now()))
 
 
-def _change(engine: Engine, username: str, **values: Any) -> None:
-    """Change an account and end its sessions and tokens in the same transaction."""
+def _change(engine: Engine, username: str, by: str, action: str, **values: Any) -> None:
+    """Change an account and end its sessions and tokens in the same transaction; then
+    audit who did it."""
     with immediate(engine) as conn:
         done = conn.execute(update(users).where(users.c.username == username).values(**values))
         if done.rowcount == 0:
@@ -161,18 +162,20 @@ def _change(engine: Engine, username: str, **values: Any) -> None:
         conn.execute(update(api_tokens).where(api_tokens.c.username == username,
                                               api_tokens.c.revoked.is_(False))
                      .values(revoked=True))
+    record_event(engine, by, action, username)
 
 
-def set_password(engine: Engine, username: str, password: str) -> None:
-    _change(engine, username, password_hash=_password_hash(username, password))
+def set_password(engine: Engine, username: str, password: str, *, by: str) -> None:
+    _change(engine, username, by, "account: password set",
+            password_hash=_password_hash(username, password))
 
 
-def set_role(engine: Engine, username: str, role: str) -> None:
-    _change(engine, username, role=_role(role))
+def set_role(engine: Engine, username: str, role: str, *, by: str) -> None:
+    _change(engine, username, by, f"account: role set to {_role(role)}", role=_role(role))
 
 
-def deactivate(engine: Engine, username: str) -> None:
-    _change(engine, username, active=False)
+def deactivate(engine: Engine, username: str, *, by: str) -> None:
+    _change(engine, username, by, "account: deactivated", active=False)
 
 
 def authenticate(engine: Engine, username: str, password: str) -> Principal | None:
@@ -339,9 +342,10 @@ def list_tokens(engine: Engine, username: str) -> list[TokenInfo]:
                       _utc(row.expires_at)) for row in rows]
 
 
-def revoke_tokens(engine: Engine, username: str, token_id: str | None = None) -> int:
+def revoke_tokens(engine: Engine, username: str, token_id: str | None = None, *,
+                  by: str) -> int:
     """Revoke one of the account's tokens (by the id `list_tokens` shows) or, without
-    an id, all of them; how many were revoked."""
+    an id, all of them; how many were revoked. Audited as done by `by`."""
     if token_id is not None and not re.fullmatch(f"[0-9a-f]{{{TOKEN_ID}}}", token_id):
         raise AccessError("token", f"a token id is {TOKEN_ID} hex digits, as "
                           "`corridor user tokens` lists them")
@@ -354,6 +358,7 @@ def revoke_tokens(engine: Engine, username: str, token_id: str | None = None) ->
         done = conn.execute(query.values(revoked=True)).rowcount
     if token_id is not None and done == 0:
         raise AccessError("token", f"{username} has no unrevoked token {token_id}")
+    record_event(engine, by, f"account: {done} token(s) revoked", username)
     return done
 
 
