@@ -198,6 +198,21 @@ def test_tokens_expire_record_their_use_and_are_revoked(app, engine) -> None:
         access.revoke_tokens(engine, "amal", listed["tab"].id, by="amal")  # already revoked
 
 
+def test_a_device_signs_itself_out(app, engine) -> None:
+    account(engine, "amal", "registrar")
+    client = browser(app)
+    phone, other = issue_token(engine, "amal", "phone"), issue_token(engine, "amal", "tab")
+    bearer = {"Authorization": f"Bearer {phone}"}
+    assert client.delete("/api/auth/token", headers=bearer).status_code == 204
+    assert client.get("/api/operation", headers=bearer).status_code == 401
+    again = client.delete("/api/auth/token", headers=bearer)
+    assert again.status_code == 401 and again.headers["content-type"] == "application/problem+json"
+    assert client.delete("/api/auth/token").status_code == 401
+    assert client.get("/api/operation", headers={"Authorization": f"Bearer {other}"}
+                      ).status_code == 200
+    assert "account: token signed out" in audit_actions(engine)
+
+
 # --- sign-in throttling --------------------------------------------------------------------
 
 

@@ -362,6 +362,23 @@ def revoke_tokens(engine: Engine, username: str, token_id: str | None = None, *,
     return done
 
 
+def sign_out_token(engine: Engine, token: str) -> bool:
+    """A device signing out: the token it holds revoked. False when the token was not a
+    live one (unknown, expired or revoked already)."""
+    token_hash, now = _hash_of(token), _now()
+    with immediate(engine) as conn:
+        username = conn.scalar(select(api_tokens.c.username).where(
+            api_tokens.c.token_hash == token_hash, api_tokens.c.revoked.is_(False),
+            api_tokens.c.expires_at > now))
+        if username is not None:
+            conn.execute(update(api_tokens).where(api_tokens.c.token_hash == token_hash)
+                         .values(revoked=True))
+    if username is None:
+        return False
+    record_event(engine, username, "account: token signed out", token_hash[:TOKEN_ID])
+    return True
+
+
 def device_id(label: str) -> str:
     """A token's label, as a device id fit for the ledger."""
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", label)[:64] or "api"
