@@ -269,6 +269,12 @@ def test_an_address_guessing_at_many_accounts_is_locked(app, engine) -> None:
     assert refused.status_code == 429 and "address" in refused.json()["detail"]
 
 
+def test_an_ipv6_client_is_counted_by_its_64() -> None:
+    assert signin._source("2001:db8:1:2:aaaa::1") == signin._source("2001:db8:1:2:bbbb::9") \
+        == "2001:db8:1:2::/64"
+    assert signin._source("10.0.0.7") == "10.0.0.7"
+
+
 def test_password_checks_are_bounded_and_a_flood_is_answered_busy(
         app, engine, monkeypatch: pytest.MonkeyPatch) -> None:
     account(engine, "amal", "coordinator")
