@@ -13,8 +13,8 @@ from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES, SEES_PERSONS
 from corridor.domain.vocabulary import Status
 from corridor.services import queries
-from corridor.services.access import audited
 from corridor.services.app import Corridor
+from corridor.services.audit import audited, ids
 from corridor.services.commands import accounting
 from corridor.services.ledger import Ledger, Principal
 
@@ -43,11 +43,13 @@ def unaccounted(principal: Principal = Depends(require(*SEES_PERSONS)),
     return audited(app.engine, principal, "list unaccounted", lambda conn: {
         "persons": queries.list_persons(conn, status=Status.UNACCOUNTED, limit=100_000),
         "alerts": queries.list_alerts(conn, "open")},
-        lambda found: f"returned={len(found['persons'])}")
+        lambda found: f"returned={len(found['persons'])}",
+        persons=lambda found: ids(found["persons"]) + [
+            p for alert in found["alerts"] for p in alert["person_ids"]])
 
 
 # Free text may name people, and recorders are staff: partners get neither.
-PARTNER_HIDDEN = ("description", "recorded_by")
+PARTNER_HIDDEN = ("description", "recorded_by", "pushed_by", "recorder_mismatch")
 
 
 @router.get("/incidents")
@@ -81,3 +83,12 @@ def list_rejects(_: Principal = Depends(require(*COORDINATES)),
     """Events refused at the door, kept exactly as they arrived."""
     with app.engine.connect() as conn:
         return queries.list_rejects(conn)
+
+
+@router.get("/rejects/not-kept")
+def rejects_not_kept(_: Principal = Depends(require(*COORDINATES)),
+                     app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    """Per account and device that reached the cap on kept rejects (CORRIDOR_MAX_REJECTS):
+    how many more were refused and not kept, and when the last arrived."""
+    with app.engine.connect() as conn:
+        return queries.list_rejects_not_kept(conn)

@@ -13,8 +13,8 @@ from corridor.api.problems import Problem
 from corridor.domain import events as ev
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.services import queries
-from corridor.services.access import audited
 from corridor.services.app import Corridor
+from corridor.services.audit import audited, ids
 from corridor.services.commands import movement as moves
 from corridor.services.ledger import Ledger, Principal
 
@@ -60,7 +60,8 @@ def arrive(vehicle_id: ev.Id, body: moves.PlaceIn,
 def manifest(vehicle_id: str, principal: Principal = Depends(require(*SEES_PERSONS)),
              app: Corridor = Depends(corridor)) -> dict[str, Any]:
     found = audited(app.engine, principal, "view manifest",
-                    lambda conn: queries.manifest(conn, vehicle_id), vehicle_id)
+                    lambda conn: queries.manifest(conn, vehicle_id), vehicle_id,
+                    persons=lambda found: ids(found["persons"]))
     if found is None:
         raise Problem(404, "Not found", f"vehicle {vehicle_id} is not known", "vehicle_id")
     return found

@@ -15,11 +15,11 @@ from corridor.api.context import corridor, ledger_of, require
 from corridor.api.problems import Problem
 from corridor.domain import boarding
 from corridor.domain import events as ev
-from corridor.domain.permissions import SEES_PERSONS
+from corridor.domain.permissions import COORDINATES, SEES_PERSONS
 from corridor.domain.vocabulary import Status
-from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services import audit, queries
 from corridor.services.app import Corridor
+from corridor.services.audit import audited, ids
 from corridor.services.commands import movement as moves
 from corridor.services.commands import registration
 from corridor.services.commands.registration import HouseholdIn, StayIn
@@ -40,7 +40,8 @@ def register_household(body: HouseholdIn,
 def get_household(household_id: str, principal: Principal = sees_persons,
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
     found = audited(app.engine, principal, "view household",
-                    lambda conn: queries.household(conn, household_id), household_id)
+                    lambda conn: queries.household(conn, household_id), household_id,
+                    persons=lambda found: ids(found["members"]))
     if found is None:
         raise Problem(404, "Not found", f"household {household_id} is not known",
                       "household_id")
@@ -50,22 +51,37 @@ def get_household(household_id: str, principal: Principal = sees_persons,
 @router.get("/persons")
 def list_persons(status: Status | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                 offset: int = Query(0, ge=0), principal: Principal = sees_persons,
+                 offset: int = Query(0, ge=0, le=ev.MAX_POSITION),
+                 principal: Principal = sees_persons,
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     return audited(app.engine, principal, "list persons", lambda conn: queries.list_persons(
         conn, status=status, vehicle_id=vehicle_id, household_id=household_id, limit=limit,
         offset=offset), lambda rows: f"status={status} vehicle={vehicle_id} "
-        f"household={household_id} offset={offset} returned={len(rows)}")
+        f"household={household_id} offset={offset} returned={len(rows)}", persons=ids)
 
 
 @router.get("/persons/{person_id}")
 def get_person(person_id: str, principal: Principal = sees_persons,
                app: Corridor = Depends(corridor)) -> dict[str, Any]:
     found = audited(app.engine, principal, "view person",
-                    lambda conn: queries.person(conn, person_id), person_id)
+                    lambda conn: queries.person(conn, person_id), person_id,
+                    persons=lambda found: [person_id])
     if found is None:
         raise Problem(404, "Not found", f"person {person_id} is not known", "person_id")
     return found
+
+
+@router.get("/persons/{person_id}/reads")
+def person_reads(person_id: str, limit: int = Query(audit.PAGE, ge=1, le=500),
+                 offset: int = Query(0, ge=0, le=2**31),
+                 principal: Principal = Depends(require(*COORDINATES)),
+                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    """Who looked at this person: every recorded read that showed them, newest first
+    (reads of the whole registry, such as a backup, included)."""
+    total, rows = audit.who_looked_at(app.engine, principal, person_id, offset, limit)
+    return {"person_id": person_id, "total": total, "reads": [
+        {"id": r.id, "at": r.at, "username": r.username, "action": r.action, "why": r.why,
+         "everyone": r.everyone} for r in rows]}
 
 
 @router.post("/persons/{person_id}/stay")

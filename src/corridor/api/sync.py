@@ -14,12 +14,13 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from corridor.api.context import ledger_of, require
 from corridor.api.problems import Problem
+from corridor.domain import events as ev
 from corridor.domain.permissions import SYNCS
 from corridor.services.ledger import MAX_BATCH, Ledger, Principal
 
@@ -27,6 +28,7 @@ router = APIRouter(prefix="/api/sync", tags=["sync"])
 
 
 class PushBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # as `_events` checks: the schema says so
     events: list[Any] = Field(max_length=MAX_BATCH, description="events as recorded on the device")
 
 
@@ -84,6 +86,9 @@ def _events(body: bytes) -> list[Any]:
         except (ValueError, RecursionError) as exc:
             raise Problem(422, "Invalid request", f"body: not JSON ({exc})", "body") from None
     events = parsed.get("events") if isinstance(parsed, dict) else None
+    if isinstance(parsed, dict) and (unknown := sorted(set(parsed) - {"events"})):
+        field = ev.quoted(str(unknown[0]))
+        raise Problem(422, "Invalid request", f"{field}: extra inputs are not permitted", field)
     if not isinstance(events, list):
         raise Problem(422, "Invalid request", "events: a list of events is required", "events")
     if len(events) > MAX_BATCH:
@@ -112,7 +117,7 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
 
 
 @router.get("/pull", response_model=PullOut)
-def pull(since: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=5000),
+def pull(since: int = Query(0, ge=0, le=ev.MAX_POSITION), limit: int = Query(1000, ge=1, le=5000),
          _: Principal = Depends(require(*SYNCS)),
          ledger: Ledger = Depends(ledger_of)) -> Response:
     epoch, head_seq, events = ledger.pull(since, limit)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from corridor.domain.permissions import COORDINATES
 from corridor.domain.vocabulary import IncidentType, Role, Status
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited
 from corridor.services.commands import accounting
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
@@ -61,7 +61,8 @@ def _alerts_page(request: Request, who: Principal, status: int = 200,
                  notes: dict[str, str] | None = None) -> HTMLResponse:
     view = audited(app_of(request).engine, who, "web: view alerts", _alerts_view,
                    lambda view: f"open={len(view['open_alerts'])} "
-                   f"unaccounted_shown={len(view['missing'])}")
+                   f"unaccounted_shown={len(view['missing'])}",
+                   persons=lambda view: list(view["people"]))
     return render(request, "alerts.html", status, **view,
                   may_resolve=who.role in COORDINATES and may(who, "AlertResolved"),
                   errors=errors or {}, notes=notes or {})

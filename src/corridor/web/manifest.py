@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Connection
 
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited, ids
 from corridor.web.i18n import N_
 from corridor.web.page import SeesPersons, WebError, app_of, render
 
@@ -31,7 +31,8 @@ def _trip(conn: Connection, vehicle_id: str) -> tuple[dict[str, Any], dict[str, 
 def manifest(vehicle_id: str, request: Request,
              who: SeesPersons) -> HTMLResponse:
     trip = audited(app_of(request).engine, who, "web: view manifest",
-                   lambda conn: _trip(conn, vehicle_id), vehicle_id)
+                   lambda conn: _trip(conn, vehicle_id), vehicle_id,
+                   persons=lambda trip: ids(trip[0]["persons"]))
     if trip is None:
         raise WebError(404, N_("error.no_vehicle"))
     found, route = trip

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited, ids
 from corridor.services.commands.registration import HouseholdIn, register_household
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
@@ -121,7 +121,8 @@ def register_form(request: Request, who: Registrar,
     household = None
     if registered:
         household = audited(app_of(request).engine, who, "web: view household",
-                            lambda conn: queries.household(conn, registered), registered)
+                            lambda conn: queries.household(conn, registered), registered,
+                            persons=lambda found: ids(found["members"]))
     return _form(request, registered=household)
 
 
