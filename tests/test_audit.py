@@ -168,11 +168,20 @@ def test_who_recorded_a_fact_is_the_account_that_pushed_it(api) -> None:
                     if c["event_id"] == removal["id"])
     assert (conflict["recorded_by"], conflict["pushed_by"], conflict["recorder_mismatch"]) == (
         "coordinator", "checkpoint-monitor", True)
+    # A tracing request filed from reception's phone in a tracing officer's name.
+    filed = {**forged, "id": str(uuid.uuid4()), "type": "TracingRequestFiled",
+             "author": "tracing-officer", "payload": {
+                 "request_id": "t-1", "sought": {"name": "Omar Khalil"},
+                 "requester_name": "Amal", "relationship": "mother", "contact": "+963 000",
+                 "consent": True}}
+    ok(api.as_("reception").post("/api/sync/push", json={"events": [filed]}))
+    request = ok(coordinator.get("/api/tracing/requests/t-1"))["request"]
+    assert (request["filed_by"], request["filed_pushed_by"]) == ("tracing-officer", "reception")
 
 
 def test_reads_recorded_before_the_chain_are_chained_by_the_migration(engine) -> None:
     with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0003")
+        command.downgrade(alembic_config(conn), "0004")
         for row_id in (2, 5, 9):  # ids with gaps, as an autoincrement leaves them
             conn.execute(text("INSERT INTO audit_log (id, at, username, action, subject) "
                               "VALUES (:id, :at, 'amal', 'view person', :subject)"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,8 +33,8 @@ AWAITING_SCOPED_READS = {
 class Scene:
     """An operation with every kind of personal record in it, and a way to make reads."""
 
-    def __init__(self, api: Any, database_url: str) -> None:
-        self.api, self.database_url = api, database_url
+    def __init__(self, api: Any, database_url: str, files: Path) -> None:
+        self.api, self.database_url, self.files = api, database_url, files
         coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
         set_up(coordinator)
         self.person = register(registrar, 3, token="F-1")[0]
@@ -102,7 +103,7 @@ def _web_search(s: Scene) -> None:
 
 
 def _export(what: str) -> Callable[[Scene], None]:
-    return lambda s: s.cli("export", what, "--out", f"/tmp/corridor-{uuid.uuid4().hex}.csv")
+    return lambda s: s.cli("export", what, "--out", str(s.files / f"{what}.csv"))
 
 
 READS: dict[str, Callable[[Scene], None]] = {
@@ -137,7 +138,7 @@ READS: dict[str, Callable[[Scene], None]] = {
     "cli: export alerts": _export("alerts"),
     "cli: export incidents": _export("incidents"),
     "cli: export events": _export("events"),
-    "cli: backup": lambda s: s.cli("backup", f"/tmp/corridor-{uuid.uuid4().hex}.jsonl"),
+    "cli: backup": lambda s: s.cli("backup", str(s.files / "ledger.jsonl")),
     "cli: trace": lambda s: s.cli("trace", "Haddad", "--reason", "sister asking"),
     "cli: duplicates": lambda s: s.cli("duplicates"),
     "cli: duplicates --batch": lambda s: s.cli("duplicates", "--batch"),
@@ -148,8 +149,9 @@ READS: dict[str, Callable[[Scene], None]] = {
     pytest.param(kind, marks=pytest.mark.xfail(strict=True, reason="audited by the "
                                                "role-scoped service reads (issue 9, part 4)"))
     if kind in AWAITING_SCOPED_READS else kind for kind in READS])
-def test_every_personal_read_leaves_an_audit_row(api, database_url, kind: str) -> None:
-    scene = Scene(api, database_url)
+def test_every_personal_read_leaves_an_audit_row(api, database_url, tmp_path,
+                                                 kind: str) -> None:
+    scene = Scene(api, database_url, tmp_path)
     before = scene.audit_rows()
     READS[kind](scene)
     assert scene.audit_rows() > before, f"{kind} wrote no audit row"

@@ -182,12 +182,14 @@ class TracingRequest:
     note: str
     filed_at: datetime
     filed_by: str
+    filed_pushed_by: str
     status: str = "open"
     outcome: str | None = None
     found_person_id: str | None = None
     closed_at: datetime | None = None
     closed_by: str | None = None
     closing_note: str | None = None
+    closed_pushed_by: str | None = None
 
 
 @dataclass(slots=True)
@@ -200,6 +202,7 @@ class TracingReview:
     note: str
     reviewed_at: datetime
     reviewed_by: str
+    reviewed_pushed_by: str
 
 
 @dataclass(slots=True)
@@ -212,6 +215,14 @@ class DuplicateReview:
     note: str
     decided_at: datetime
     decided_by: str
+    decided_pushed_by: str
+
+
+def claims_another(author: str | None, pushed_by: str | None) -> bool:
+    """Whether a fact's device named a recorder (`author`) other than the account that
+    pushed it (`pushed_by`, attested by the server): someone recording in another's
+    name, or a phone shared without signing in again."""
+    return pushed_by is not None and author != pushed_by
 
 
 @dataclass(frozen=True, slots=True)

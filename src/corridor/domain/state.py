@@ -502,7 +502,7 @@ class OperationState:
         self.tracing_requests[p.request_id] = TracingRequest(
             p.request_id, sought.name, sought.sex, sought.born, sought.tolerance, sought.origin,
             sought.father_name, list(sought.household_names), p.requester_name,
-            p.relationship, p.contact, p.consent, p.note, f.recorded_at, f.author)
+            p.relationship, p.contact, p.consent, p.note, f.recorded_at, f.author, f.pushed_by)
         self.touch("tracing_requests", p.request_id)
         self._recorded("request", p.request_id)
         return None
@@ -528,7 +528,7 @@ class OperationState:
             return waiting
         key = (p.request_id, p.person_id)
         self.tracing_reviews[key] = TracingReview(p.request_id, p.person_id, p.decision, p.note,
-                                                  f.recorded_at, f.author)
+                                                  f.recorded_at, f.author, f.pushed_by)
         self.touch("tracing_reviews", key)
         return None
 
@@ -543,6 +543,7 @@ class OperationState:
                 return waiting
         request.status, request.outcome, request.found_person_id = "closed", p.outcome, p.person_id
         request.closed_at, request.closed_by, request.closing_note = f.recorded_at, f.author, p.note
+        request.closed_pushed_by = f.pushed_by
         self.touch("tracing_requests", p.request_id)
         return None
 
@@ -569,7 +570,8 @@ class OperationState:
             self.identity_log.append(p.other_id)
             self.touch("persons", p.other_id)
         self.duplicate_reviews[key] = DuplicateReview(p.person_id, p.other_id, p.decision,
-                                                      p.note, f.recorded_at, f.author)
+                                                      p.note, f.recorded_at, f.author,
+                                                      f.pushed_by)
         self.touch("duplicate_reviews", key)
         return None
 

@@ -1,4 +1,5 @@
-"""The audit log of reads: who read which people's data, what, why and when.
+"""The audit log of reads: who read which people's data, what, why and when; and of
+security events (failed and locked sign-ins, `services.signin`).
 
 Every read of personal data is recorded before the data is returned (`audited`,
 `record_read`), with the ids of the people it showed (`audit_subjects`), so a

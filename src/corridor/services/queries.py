@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from corridor.domain.entities import claims_another
 from corridor.domain.vocabulary import Need, Status
 from corridor.storage.schema import (
     alerts,
@@ -204,7 +205,7 @@ def attested(rows: list[dict[str, Any]], author: str, pushed_by: str) -> list[di
     account that pushed the fact (`pushed_by`, attested by the server): someone
     recording in another's name, or a shared phone."""
     for row in rows:
-        row["recorder_mismatch"] = row[pushed_by] is not None and row[author] != row[pushed_by]
+        row["recorder_mismatch"] = claims_another(row[author], row[pushed_by])
     return rows
 
 
@@ -251,7 +252,7 @@ def merged_pairs(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
     review = duplicate_reviews
     query = (select(*(persons.c[f].label(f"merged_{f}") for f in _NAME_FIELDS),
                     *(kept.c[f].label(f"kept_{f}") for f in _NAME_FIELDS),
-                    review.c.decided_at, review.c.decided_by)
+                    review.c.decided_at, review.c.decided_by, review.c.decided_pushed_by)
              .join(kept, kept.c.person_id == persons.c.merged_into)
              .outerjoin(review, and_(review.c.person_id == persons.c.merged_into,
                                      review.c.other_id == persons.c.person_id))
@@ -263,5 +264,6 @@ def merged_pairs(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
         m = row._mapping
         pairs.append({"merged": {f: m[f"merged_{f}"] for f in _NAME_FIELDS},
                       "kept": {f: m[f"kept_{f}"] for f in _NAME_FIELDS},
-                      "decided_at": m["decided_at"], "decided_by": m["decided_by"]})
+                      "decided_at": m["decided_at"], "decided_by": m["decided_by"],
+                      "decided_pushed_by": m["decided_pushed_by"]})
     return pairs

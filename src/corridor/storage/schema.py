@@ -4,10 +4,9 @@
   to, append-only;
 - projections: the operation's current state, derived from the ledger and
   rebuilt from it at will (`corridor rebuild`), never edited by hand;
-- access (`users`, `sessions`, `api_tokens`, `audit_log`, `limit_hits`): who may do
-  what, for how long, who read what, and how often they may try.
-- access (`users`, `api_tokens`, `audit_meta`, `audit_log`, `audit_subjects`): who may
-  do what, and who read what (a hash chain of its own, like the ledger's).
+- access (`users`, `sessions`, `api_tokens`, `limit_hits`, `audit_meta`, `audit_log`,
+  `audit_subjects`): who may do what, for how long, how often they may try, and
+  who read what (a hash chain of its own, like the ledger's).
 
 Schema changes go through Alembic (`storage/migrations`); this module is what the
 migrations are checked against.
@@ -264,12 +263,14 @@ tracing_requests = Table(
     Column("note", Text, nullable=False),
     Column("filed_at", UTC_TIME, nullable=False),
     Column("filed_by", String(ID), nullable=False),
+    Column("filed_pushed_by", String(ID), nullable=False),  # the account that pushed it
     Column("status", String(10), nullable=False, index=True),
     Column("outcome", String(20)),
     Column("found_person_id", String(ID)),
     Column("closed_at", UTC_TIME),
     Column("closed_by", String(ID)),
     Column("closing_note", Text),
+    Column("closed_pushed_by", String(ID)),
 )
 
 tracing_reviews = Table(
@@ -280,6 +281,7 @@ tracing_reviews = Table(
     Column("note", Text, nullable=False),
     Column("reviewed_at", UTC_TIME, nullable=False),
     Column("reviewed_by", String(ID), nullable=False),
+    Column("reviewed_pushed_by", String(ID), nullable=False),
 )
 
 duplicate_reviews = Table(
@@ -290,6 +292,7 @@ duplicate_reviews = Table(
     Column("note", Text, nullable=False),
     Column("decided_at", UTC_TIME, nullable=False),
     Column("decided_by", String(ID), nullable=False),
+    Column("decided_pushed_by", String(ID), nullable=False),
 )
 
 # Projection tables in the order they are cleared and refilled.

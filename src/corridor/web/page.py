@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
+from corridor.domain.entities import claims_another
 from corridor.domain.permissions import (
     COORDINATES,
     HANDLES_REQUESTS,
@@ -172,6 +173,7 @@ def full_name(person: dict[str, Any]) -> str:
 
 
 TEMPLATES.filters.update(when=when, full_name=full_name)
+TEMPLATES.globals.update(claims_another=claims_another)
 
 
 def _with_lang(request: Request, lang: str) -> str:

@@ -18,6 +18,13 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
+# (table, column, nullable): the account that pushed the facts these records show.
+PUSHED_BY = (("incidents", "pushed_by", False),
+             ("alerts", "resolved_pushed_by", True),
+             ("tracing_requests", "filed_pushed_by", False),
+             ("tracing_requests", "closed_pushed_by", True),
+             ("tracing_reviews", "reviewed_pushed_by", False),
+             ("duplicate_reviews", "decided_pushed_by", False))
 PROJECTIONS = ("person_needs", "persons", "households", "passages", "alerts", "incidents",
                "conflicts", "tracing_reviews", "tracing_requests", "duplicate_reviews",
                "convoys", "vehicles", "routes", "locations", "parties", "operation")
@@ -47,12 +54,12 @@ def upgrade() -> None:
     op.add_column('ledger_meta', sa.Column('attested_from', sa.BigInteger(), nullable=False,
                                            server_default='1'))
     op.execute("UPDATE ledger_meta SET attested_from = head_seq + 1")
-    # Incidents and alert resolutions show the account that pushed them beside the
-    # device's author: the projections are emptied and written again from the ledger
-    # before the first read.
-    op.add_column('incidents', sa.Column('pushed_by', sa.String(length=64), nullable=False,
-                                         server_default=''))
-    op.add_column('alerts', sa.Column('resolved_pushed_by', sa.String(length=64)))
+    # Incidents, alert resolutions, tracing requests and reviews show the account that
+    # pushed them beside the device's author: the projections are emptied and written
+    # again from the ledger before the first read.
+    for table, column, nullable in PUSHED_BY:
+        op.add_column(table, sa.Column(column, sa.String(length=64), nullable=nullable,
+                                       server_default=None if nullable else ''))
     for table in PROJECTIONS:
         op.execute(f"DELETE FROM {table}")
     op.execute("UPDATE ledger_meta SET projected_seq = 0")
@@ -79,8 +86,8 @@ def _chain_existing_rows() -> None:
 
 def downgrade() -> None:
     op.drop_column('ledger_meta', 'attested_from')
-    op.drop_column('alerts', 'resolved_pushed_by')
-    op.drop_column('incidents', 'pushed_by')
+    for table, column, _ in PUSHED_BY:
+        op.drop_column(table, column)
     op.drop_table('audit_subjects')
     with op.batch_alter_table('audit_log') as batch:
         batch.drop_index('ix_audit_log_everyone')
