@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from corridor.domain.vocabulary import Role
 from corridor.services.ledger import Principal
+from corridor.storage.schema import ID as ID_LENGTH
 from corridor.storage.schema import api_tokens, audit_log, users
 
 _hasher = PasswordHasher()
@@ -42,19 +43,32 @@ class AccessError(ValueError):
         self.field, self.reason = field, reason
 
 
-def add_user(engine: Engine, username: str, role: str, password: str) -> None:
+def add_user(engine: Engine, username: str, role: str, password: str,
+             post_id: str | None = None) -> None:
     if not USERNAME.match(username):
         raise AccessError("username", "use 2–64 lowercase letters, digits, '.', '_' or '-'")
     if role not in Role.__members__.values():
         raise AccessError("role", f"role must be one of: {', '.join(Role)}")
     if len(password) < MIN_PASSWORD:
         raise AccessError("password", f"use at least {MIN_PASSWORD} characters")
+    _check_post(post_id)
     with _writing(engine) as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first():
             raise AccessError("username", f"user {username} already exists")
         conn.execute(insert(users).values(username=username, role=role, active=True,
                                           password_hash=_hasher.hash(password),
-                                          created_at=datetime.now(UTC)))
+                                          created_at=datetime.now(UTC), post_id=post_id))
+
+
+def set_post(engine: Engine, username: str, post_id: str | None) -> None:
+    """Station an account at a location (or at none): what it reads follows at once.
+    The location need not be recorded yet: accounts are set up before the operation."""
+    _check_post(post_id)
+    with _writing(engine) as conn:
+        done = conn.execute(update(users).where(users.c.username == username)
+                            .values(post_id=post_id))
+        if done.rowcount == 0:
+            raise AccessError("username", f"user {username} does not exist")
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
@@ -67,6 +81,11 @@ def set_password(engine: Engine, username: str, password: str) -> None:
             raise AccessError("username", f"user {username} does not exist")
 
 
+def _check_post(post_id: str | None) -> None:
+    if post_id is not None and not 1 <= len(post_id) <= ID_LENGTH:
+        raise AccessError("post", f"a location id has 1–{ID_LENGTH} characters")
+
+
 def authenticate(engine: Engine, username: str, password: str) -> Principal | None:
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username,
@@ -75,7 +94,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Principal | No
         _hasher.verify(row.password_hash if row else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
-    return Principal(row.username, Role(row.role), "web") if row else None
+    return Principal(row.username, Role(row.role), "web", row.post_id) if row else None
 
 
 def _token_hash(token: str) -> str:
@@ -92,20 +111,21 @@ def issue_token(engine: Engine, username: str, label: str) -> str:
 
 
 def principal_for_token(engine: Engine, token: str) -> Principal | None:
-    query = (select(users.c.username, users.c.role, api_tokens.c.label)
+    query = (select(users.c.username, users.c.role, users.c.post_id, api_tokens.c.label)
              .join(users, users.c.username == api_tokens.c.username)
              .where(api_tokens.c.token_hash == _token_hash(token),
                     api_tokens.c.revoked.is_(False), users.c.active.is_(True)))
     with engine.connect() as conn:
         row = conn.execute(query).first()
-    return Principal(row.username, Role(row.role), device_id(row.label)) if row else None
+    return (Principal(row.username, Role(row.role), device_id(row.label), row.post_id)
+            if row else None)
 
 
 def principal_for_session(engine: Engine, username: str) -> Principal | None:
     with engine.connect() as conn:
-        row = conn.execute(select(users.c.role).where(users.c.username == username,
-                                                      users.c.active.is_(True))).first()
-    return Principal(username, Role(row.role), "web") if row else None
+        row = conn.execute(select(users.c.role, users.c.post_id).where(
+            users.c.username == username, users.c.active.is_(True))).first()
+    return Principal(username, Role(row.role), "web", row.post_id) if row else None
 
 
 def device_id(label: str) -> str:

@@ -94,9 +94,10 @@ def restore(engine: Engine, source: IO[bytes],
 
 
 def _account(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    """A backed-up account row as its table takes it: every column, times as datetimes."""
+    """A backed-up account row as its table takes it: times as datetimes, and a column the
+    backup predates (an account's post) left to its default."""
     return {column.name: _utc(row[column.name]) if isinstance(column.type, DateTime)
-            else row[column.name] for column in table.columns}
+            else row[column.name] for column in table.columns if column.name in row}
 
 
 def _utc(text: str) -> datetime:

@@ -34,7 +34,7 @@ def login(request: Request, form: Posted) -> Response:
     # A fresh session (and CSRF token) at sign-in; only the language choice carries over.
     lang = request.session.get("lang")
     request.session.clear()
-    request.session.update(username=who.username, role=str(who.role),
+    request.session.update(username=who.username, role=str(who.role), post=who.post_id,
                            csrf=secrets.token_urlsafe(32))
     if lang:
         request.session["lang"] = lang

@@ -54,7 +54,7 @@ def principal(request: Request) -> Principal | None:
     session = request.scope.get("session") or {}
     if "username" not in session:
         return None
-    return Principal(session["username"], Role(session["role"]), "web")
+    return Principal(session["username"], Role(session["role"]), "web", session.get("post"))
 
 
 def signed_in(request: Request) -> Principal:
