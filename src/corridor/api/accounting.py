@@ -8,12 +8,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from corridor.api.commands import may_record, new_id, record
-from corridor.api.context import Corridor, corridor, current_principal, require
+from corridor.api.context import Corridor, corridor, reads
 from corridor.domain import events as ev
-from corridor.domain.permissions import COORDINATES, SEES_PERSONS
-from corridor.domain.vocabulary import IncidentType, Status
-from corridor.services import queries
-from corridor.services.access import audited
+from corridor.domain.vocabulary import IncidentType
+from corridor.services import reads as read
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["accounting"])
@@ -21,10 +19,10 @@ router = APIRouter(prefix="/api", tags=["accounting"])
 
 @router.get("/alerts")
 def list_alerts(status: Literal["open", "resolved", "all"] = "open",
-                _: Principal = Depends(require(*SEES_PERSONS)),
+                principal: Principal = reads("alert"),
                 app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    with app.engine.connect() as conn:
-        return queries.list_alerts(conn, None if status == "all" else status)
+    """Alerts; a field account's are those of the vehicles of its post's task."""
+    return read.alerts(app.engine, principal, None if status == "all" else status)
 
 
 class ResolveIn(BaseModel):
@@ -39,27 +37,17 @@ def resolve_alert(alert_id: ev.AlertId, body: ResolveIn,
 
 
 @router.get("/unaccounted")
-def unaccounted(principal: Principal = Depends(require(*SEES_PERSONS)),
+def unaccounted(principal: Principal = reads("unaccounted"),
                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
     """People nobody can place, and the open alerts that say why."""
-    return audited(app.engine, principal, "list unaccounted", lambda conn: {
-        "persons": queries.list_persons(conn, status=Status.UNACCOUNTED, limit=100_000),
-        "alerts": queries.list_alerts(conn, "open")},
-        lambda found: f"returned={len(found['persons'])}")
-
-
-# Free text may name people, and recorders are staff: partners get neither.
-PARTNER_HIDDEN = ("description", "recorded_by")
+    return read.unaccounted(app.engine, principal)
 
 
 @router.get("/incidents")
-def list_incidents(principal: Principal = Depends(current_principal),
+def list_incidents(principal: Principal = reads("incident"),
                    app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    with app.engine.connect() as conn:
-        rows = queries.list_incidents(conn)
-    if principal.role not in SEES_PERSONS:
-        rows = [{k: v for k, v in row.items() if k not in PARTNER_HIDDEN} for row in rows]
-    return rows
+    """The incident log; partners get no free text and casualty counts suppressed."""
+    return read.incidents(app.engine, principal)
 
 
 class IncidentIn(BaseModel):
@@ -84,16 +72,14 @@ def report_incident(body: IncidentIn, principal: Principal = may_record("Inciden
 
 
 @router.get("/conflicts")
-def list_conflicts(_: Principal = Depends(require(*COORDINATES)),
+def list_conflicts(principal: Principal = reads("conflict"),
                    app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Recorded facts that contradicted the record: refused, or applied but worth a look."""
-    with app.engine.connect() as conn:
-        return queries.list_conflicts(conn)
+    return read.conflicts(app.engine, principal)
 
 
 @router.get("/rejects")
-def list_rejects(_: Principal = Depends(require(*COORDINATES)),
+def list_rejects(principal: Principal = reads("reject"),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Events refused at the door, kept exactly as they arrived."""
-    with app.engine.connect() as conn:
-        return queries.list_rejects(conn)
+    return read.rejects(app.engine, principal)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from corridor.api.problems import Problem
+from corridor.domain.visibility import READS
 from corridor.domain.vocabulary import Role
 from corridor.services.access import principal_for_session, principal_for_token
 from corridor.services.ledger import Ledger, Principal
@@ -63,6 +65,12 @@ def current_principal(request: Request,
             raise Problem(401, "Unauthorised", "this account is no longer active")
         return principal
     raise Problem(401, "Unauthorised", "sign in or send a bearer token")
+
+
+def reads(kind: str) -> Any:
+    """A dependency admitting the roles that may read this kind of record at all
+    (`domain.visibility`); which records and fields, the read service decides."""
+    return Depends(require(*READS[kind]))
 
 
 def require(*roles: Role) -> Callable[..., Principal]:

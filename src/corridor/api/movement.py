@@ -8,14 +8,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from corridor.api.commands import may_record, record
-from corridor.api.context import Corridor, corridor, require
-from corridor.api.problems import Problem
+from corridor.api.context import Corridor, corridor, reads
 from corridor.domain import boarding
 from corridor.domain import events as ev
-from corridor.domain.permissions import SEES_PERSONS
 from corridor.domain.state import OperationState
-from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services import reads as read
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["movement"])
@@ -89,13 +86,10 @@ def arrive(vehicle_id: ev.Id, body: ArrivalIn,
 
 
 @router.get("/vehicles/{vehicle_id}/manifest")
-def manifest(vehicle_id: str, principal: Principal = Depends(require(*SEES_PERSONS)),
+def manifest(vehicle_id: str, principal: Principal = reads("manifest"),
              app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    found = audited(app.engine, principal, "view manifest",
-                    lambda conn: queries.manifest(conn, vehicle_id), vehicle_id)
-    if found is None:
-        raise Problem(404, "Not found", f"vehicle {vehicle_id} is not known", "vehicle_id")
-    return found
+    """Who is on a vehicle; a field account, only the vehicles of its post's task."""
+    return read.manifest(app.engine, principal, vehicle_id)
 
 
 class ReasonIn(BaseModel):

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from corridor.api.commands import may_record, record
 from corridor.api.context import Corridor, corridor, current_principal
 from corridor.domain import events as ev
-from corridor.domain.vocabulary import Role
 from corridor.services import queries
+from corridor.services import reads as read
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["operation"])
@@ -20,11 +20,7 @@ router = APIRouter(prefix="/api", tags=["operation"])
 def get_operation(principal: Principal = Depends(current_principal),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
     """The operation and its counts; partners get small counts suppressed."""
-    with app.engine.connect() as conn:
-        info = queries.operation_info(conn)
-        counts = (queries.counts_for_partners(conn) if principal.role == Role.PARTNER
-                  else queries.counts(conn))
-    return {"operation": info, "counts": counts}
+    return read.operation(app.engine, principal)
 
 
 @router.post("/operation", status_code=201)
@@ -76,8 +72,7 @@ def register_vehicle(body: ev.VehicleRegistered,
 def convoy_board(principal: Principal = Depends(current_principal),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Every convoy with its route and each vehicle's position: counts, no names."""
-    with app.engine.connect() as conn:
-        return queries.convoy_board(conn, for_partner=principal.role == Role.PARTNER)
+    return read.convoy_board(app.engine, principal)
 
 
 @router.post("/convoys", status_code=201)

@@ -11,18 +11,15 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from corridor.api.commands import may_record, new_id, record
-from corridor.api.context import Corridor, corridor, require
+from corridor.api.context import Corridor, corridor, reads
 from corridor.api.problems import Problem
-from corridor.domain import boarding
 from corridor.domain import events as ev
-from corridor.domain.permissions import SEES_PERSONS
 from corridor.domain.vocabulary import RemovalReason, Status
-from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services import reads as read
 from corridor.services.ledger import Principal
 
 router = APIRouter(prefix="/api", tags=["people"])
-sees_persons = Depends(require(*SEES_PERSONS))
+MAX_OFFSET = 2**31  # far past any operation; a bigger one is refused, not a database error
 
 
 class MemberIn(BaseModel):
@@ -76,35 +73,27 @@ def register_household(body: HouseholdIn,
 
 
 @router.get("/households/{household_id}")
-def get_household(household_id: str, principal: Principal = sees_persons,
+def get_household(household_id: str, principal: Principal = reads("household"),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    found = audited(app.engine, principal, "view household",
-                    lambda conn: queries.household(conn, household_id), household_id)
-    if found is None:
-        raise Problem(404, "Not found", f"household {household_id} is not known",
-                      "household_id")
-    return found
+    return read.household(app.engine, principal, household_id)
 
 
 @router.get("/persons")
 def list_persons(status: Status | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                 offset: int = Query(0, ge=0), principal: Principal = sees_persons,
+                 offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                 principal: Principal = reads("person"),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    return audited(app.engine, principal, "list persons", lambda conn: queries.list_persons(
-        conn, status=status, vehicle_id=vehicle_id, household_id=household_id, limit=limit,
-        offset=offset), lambda rows: f"status={status} vehicle={vehicle_id} "
-        f"household={household_id} offset={offset} returned={len(rows)}")
+    """Everyone for the roles that see whereabouts; a field account, the people of its
+    post's task, without their whereabouts."""
+    return read.list_persons(app.engine, principal, status=status, vehicle_id=vehicle_id,
+                             household_id=household_id, limit=limit, offset=offset)
 
 
 @router.get("/persons/{person_id}")
-def get_person(person_id: str, principal: Principal = sees_persons,
+def get_person(person_id: str, principal: Principal = reads("person"),
                app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    found = audited(app.engine, principal, "view person",
-                    lambda conn: queries.person(conn, person_id), person_id)
-    if found is None:
-        raise Problem(404, "Not found", f"person {person_id} is not known", "person_id")
-    return found
+    return read.person(app.engine, principal, person_id)
 
 
 class StayIn(BaseModel):
@@ -148,10 +137,8 @@ def check_in(person_id: ev.Id, body: CheckInIn,
 
 @router.get("/boarding-queue")
 def boarding_queue(gathering_point_id: str | None = None, limit: int = Query(200, ge=1, le=5000),
-                   _: Principal = sees_persons,
+                   principal: Principal = reads("queue_entry"),
                    app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    """Households waiting, in boarding order (most urgent specific need first)."""
-    entries = app.ledger.read(lambda state: boarding.queue(state, gathering_point_id))
-    return [{"household_id": h.household_id, "token": h.token, "priority": h.priority,
-             "waiting": len(h.person_ids), "person_ids": list(h.person_ids), "needs": h.needs}
-            for h in entries[:limit]]
+    """Households waiting, in boarding order (most urgent specific need first); a
+    registrar's, at their gathering point."""
+    return read.boarding_queue(app.ledger, principal, gathering_point_id, limit)

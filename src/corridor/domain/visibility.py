@@ -120,6 +120,12 @@ def may_read(kind: str, role: Role) -> bool:
     return role in READS[kind]
 
 
+def sees(kind: str, field: str, role: Role) -> bool:
+    """Whether `role` sees this field exactly (for a page deciding to show a column)."""
+    seen = FIELDS[kind].get(field)
+    return seen is not None and role in seen.exact
+
+
 def suppressed(value: int) -> int | str:
     """A count fit for partners: cells under 5 hidden and the rest rounded to the
     nearest 5, so that a total minus the visible cells cannot reveal a hidden one."""

@@ -23,6 +23,7 @@ from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, 
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
 from corridor.services.ledger import Principal
+from corridor.services.reads import ReadRefused
 from corridor.web.i18n import N_, Translator, language
 
 HERE = Path(__file__).parent
@@ -65,6 +66,14 @@ def signed_in(request: Request) -> Principal:
 
 
 SignedIn = Annotated[Principal, Depends(signed_in)]
+
+
+def web_refusal(refused: ReadRefused, not_found: str) -> WebError:
+    """A read the account may not make, as an error page: not found (with the page's own
+    message) for a record outside its task, forbidden for a kind it may not read."""
+    if refused.status == 404:
+        return WebError(404, not_found)
+    return WebError(403, N_("error.forbidden"))
 
 
 def sees_persons(who: SignedIn) -> Principal:

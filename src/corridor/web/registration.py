@@ -21,12 +21,12 @@ from corridor.api.people import HouseholdIn, household_event
 from corridor.domain import events as ev
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
-from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services import queries, reads
 from corridor.services.ledger import Principal, Refused
+from corridor.services.reads import ReadRefused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
-from corridor.web.page import Posted, app_of, records, render
+from corridor.web.page import Posted, app_of, records, render, web_refusal
 
 router = APIRouter(include_in_schema=False)
 MEMBER_FIELDS = ("given_name", "father_name", "family_name", "sex", "birth_year", "age",
@@ -134,8 +134,10 @@ def register_form(request: Request, who: Registrar,
                   registered: str | None = None) -> HTMLResponse:
     household = None
     if registered:
-        household = audited(app_of(request).engine, who, "web: view household",
-                            lambda conn: queries.household(conn, registered), registered)
+        try:
+            household = reads.household(app_of(request).engine, who, registered)
+        except ReadRefused as refused:  # registered at another post's gathering point
+            raise web_refusal(refused, N_("error.not_found")) from None
     return _form(request, registered=household)
 
 
