@@ -103,7 +103,7 @@ def scope_of(conn: Connection, principal: Principal) -> Scope | None:
     return Scope(boarding_here, ABOARD, post)
 
 
-def _action(principal: Principal, action: str) -> str:
+def audit_action(principal: Principal, action: str) -> str:
     """The audit row's action; a read through the web UI says so."""
     return f"web: {action}" if principal.device_id == WEB else action
 
@@ -144,7 +144,7 @@ def list_persons(engine: Engine, principal: Principal, *, status: str | None = N
         rows = _persons(conn, scope_of(conn, principal), *where, limit=limit, offset=offset)
         return shape_all("person", principal.role, rows)
 
-    return audited(engine, principal, _action(principal, "list persons"), read, lambda rows: (
+    return audited(engine, principal, audit_action(principal, "list persons"), read, lambda rows: (
         f"status={status} vehicle={vehicle_id} household={household_id} offset={offset} "
         f"returned={len(rows)}"))
 
@@ -156,7 +156,7 @@ def person(engine: Engine, principal: Principal, person_id: str) -> dict[str, An
         found = _persons(conn, scope_of(conn, principal), persons.c.person_id == person_id)
         return shape("person", principal.role, found[0]) if found else None
 
-    found = audited(engine, principal, _action(principal, "view person"), read, person_id)
+    found = audited(engine, principal, audit_action(principal, "view person"), read, person_id)
     if found is None:
         raise ReadRefused(404, f"person {person_id} is not known", "person_id")
     return found
@@ -178,7 +178,8 @@ def household(engine: Engine, principal: Principal, household_id: str) -> dict[s
         return shape("household", principal.role, {
             **row._mapping, "members": shape_all("person", principal.role, members)})
 
-    found = audited(engine, principal, _action(principal, "view household"), read, household_id)
+    found = audited(engine, principal, audit_action(principal, "view household"), read,
+                    household_id)
     if found is None:
         raise ReadRefused(404, f"household {household_id} is not known", "household_id")
     return found
@@ -198,7 +199,7 @@ def boarding_queue(ledger: Ledger, principal: Principal, gathering_point_id: str
         entries = ledger.read(lambda state: boarding.queue(state, gathering_point_id))
         return shape_all("queue_entry", principal.role, [queue_entry(h) for h in entries[:limit]])
 
-    return audited(ledger.engine, principal, _action(principal, "boarding queue"), read,
+    return audited(ledger.engine, principal, audit_action(principal, "boarding queue"), read,
                     lambda rows: f"gathering_point={gathering_point_id} returned={len(rows)}")
 
 
@@ -224,7 +225,7 @@ def manifest(engine: Engine, principal: Principal, vehicle_id: str) -> dict[str,
             found["persons"] = [p for p in found["persons"] if p["status"] in scope.statuses]
         return shaped_manifest(principal.role, found)
 
-    found = audited(engine, principal, _action(principal, "view manifest"), read, vehicle_id)
+    found = audited(engine, principal, audit_action(principal, "view manifest"), read, vehicle_id)
     if found is None:
         raise ReadRefused(404, f"vehicle {vehicle_id} is not known", "vehicle_id")
     return found
@@ -251,7 +252,7 @@ def alerts(engine: Engine, principal: Principal, status: str | None) -> list[dic
             found = [a for a in found if a["vehicle_id"] in scope.vehicle_ids]
         return shape_all("alert", principal.role, found)
 
-    return audited(engine, principal, _action(principal, "list alerts"), read,
+    return audited(engine, principal, audit_action(principal, "list alerts"), read,
                     lambda rows: f"status={status} returned={len(rows)}")
 
 
@@ -285,7 +286,7 @@ def alerts_overview(engine: Engine, principal: Principal, unaccounted_shown: int
                 "people": {p["person_id"]: shape("person", principal.role, p)
                            for p in named + missing}}
 
-    return audited(engine, principal, _action(principal, "view alerts"), read,
+    return audited(engine, principal, audit_action(principal, "view alerts"), read,
                    lambda view: f"open={len(view['open_alerts'])} "
                    f"unaccounted_shown={len(view['missing'])}")
 
@@ -299,7 +300,7 @@ def unaccounted(engine: Engine, principal: Principal) -> dict[str, Any]:
                     conn, None, persons.c.status == Status.UNACCOUNTED)),
                 "alerts": shape_all("alert", principal.role, queries.list_alerts(conn, "open"))}
 
-    return audited(engine, principal, _action(principal, "list unaccounted"), read,
+    return audited(engine, principal, audit_action(principal, "list unaccounted"), read,
                     lambda found: f"returned={len(found['persons'])}")
 
 
@@ -311,13 +312,13 @@ def incidents(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
     def read(conn: Connection) -> list[dict[str, Any]]:
         return shape_all("incident", principal.role, queries.list_incidents(conn))
 
-    return audited(engine, principal, _action(principal, "list incidents"), read, _personal(
+    return audited(engine, principal, audit_action(principal, "list incidents"), read, _personal(
         principal, lambda rows: f"returned={len(rows)}"))
 
 
 def conflicts(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
     _role_may("conflict", principal)
-    return audited(engine, principal, _action(principal, "list conflicts"),
+    return audited(engine, principal, audit_action(principal, "list conflicts"),
                     lambda conn: shape_all("conflict", principal.role,
                                            queries.list_conflicts(conn)),
                     lambda rows: f"returned={len(rows)}")
@@ -325,7 +326,7 @@ def conflicts(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
 
 def rejects(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
     _role_may("reject", principal)
-    return audited(engine, principal, _action(principal, "list rejects"),
+    return audited(engine, principal, audit_action(principal, "list rejects"),
                     lambda conn: shape_all("reject", principal.role, queries.list_rejects(conn)),
                     lambda rows: f"returned={len(rows)}")
 
