@@ -213,3 +213,177 @@ def test_the_table_keeps_whereabouts_and_free_text_from_those_without_them(kind:
             assert seen.exact == {Role.ADMIN, Role.COORDINATOR, Role.TRACING_OFFICER}, name
         if name in staff_only:
             assert Role.PARTNER not in seen.exact | seen.suppressed, (kind, name)
+
+
+# --- the matrix: every GET route of the app × every role, against the table --------------
+
+def _walk(routes: list[Any]) -> list[Any]:
+    """The app's routes, with those of included routers."""
+    found = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        found += _walk(inner.routes) if inner is not None else [route]
+    return found
+
+
+def _records(shape_of: str, body: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The records of each kind an answer holds, by how the route answers."""
+    def each(kind: str, rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        return [(kind, row) for row in rows]
+
+    if shape_of in ("person", "operation_counts", "household"):
+        if shape_of == "person":
+            return [("person", body)]
+        if shape_of == "household":
+            return [("household", body), *each("person", body["members"])]
+        return [("operation", body["operation"]), ("counts", body["counts"])]
+    if shape_of == "manifest":
+        return [("manifest", body), ("vehicle", body["vehicle"]), ("convoy", body["convoy"]),
+                *each("person", body["persons"]), *each("passage", body["passages"])]
+    if shape_of == "convoy":
+        return [*each("convoy", body), *(r for c in body for r in each("convoy_vehicle",
+                                                                       c["vehicles"]))]
+    if shape_of == "persons":
+        return each("person", body)
+    if shape_of == "unaccounted":
+        return [*each("person", body["persons"]), *each("alert", body["alerts"])]
+    if shape_of == "scope":
+        return [*each("person", body["persons"]), *each("household", body["households"]),
+                *each("queue_entry", body["queue"] or []),
+                *(r for v in body["vehicles"] for r in [("vehicle", v["vehicle"]),
+                                                        *each("passage", v["passages"])]),
+                *(("convoy", v["convoy"]) for v in body["vehicles"] if v["convoy"])]
+    return each(shape_of, body)
+
+
+def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
+                              dict[str, frozenset[Role]]]:
+    from corridor.domain.permissions import (
+        HANDLES_REQUESTS,
+        MAY_RECORD,
+        PULLS_LEDGER,
+        PULLS_SCOPE,
+        SEARCHES,
+    )
+    from corridor.domain.visibility import READS
+
+    everyone = frozenset(Role)
+    reviewers = frozenset(r for r in Role if "DuplicateReviewed" in MAY_RECORD[r])
+    registrars = frozenset(r for r in Role if "HouseholdRegistered" in MAY_RECORD[r])
+    api = {  # path: (roles allowed, the shape of the answer's records or None: no names)
+        "/api/sync/pull": (PULLS_LEDGER, None), "/api/sync/scope": (PULLS_SCOPE, "scope"),
+        "/api/operation": (everyone, "operation_counts"), "/api/locations": (everyone, None),
+        "/api/parties": (everyone, None), "/api/convoys": (READS["convoy"], "convoy"),
+        "/api/households/{household_id}": (READS["household"], "household"),
+        "/api/persons": (READS["person"], "persons"),
+        "/api/persons/{person_id}": (READS["person"], "person"),
+        "/api/boarding-queue": (READS["queue_entry"], "queue_entry"),
+        "/api/vehicles/{vehicle_id}/manifest": (READS["manifest"], "manifest"),
+        "/api/alerts": (READS["alert"], "alert"),
+        "/api/unaccounted": (READS["unaccounted"], "unaccounted"),
+        "/api/incidents": (READS["incident"], "incident"),
+        "/api/conflicts": (READS["conflict"], "conflict"),
+        "/api/rejects": (READS["reject"], "reject"),
+        # The tracing desk's own reads (docs/tracing.md): role checks only here.
+        "/api/tracing/requests": (HANDLES_REQUESTS, None),
+        "/api/tracing/requests/{request_id}": (HANDLES_REQUESTS, None),
+        "/api/duplicates": (reviewers, None),
+    }
+    web = {"/": everyone, "/convoys": everyone, "/incidents": everyone, "/register": registrars,
+           "/vehicles/{vehicle_id}/manifest": READS["manifest"], "/alerts": READS["alert"],
+           "/tracing": SEARCHES, "/tracing/requests": HANDLES_REQUESTS,
+           "/tracing/requests/{request_id}": HANDLES_REQUESTS, "/duplicates": reviewers}
+    return api, web
+
+
+NOT_DATA = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login"}
+
+
+def _signed_in(app: Any, username: str) -> TestClient:
+    import re
+
+    client = TestClient(app, raise_server_exceptions=False)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert csrf is not None
+    signed = client.post("/login", data={"username": username, "password": PASSWORD,
+                                         "csrf": csrf.group(1)}, follow_redirects=False)
+    assert signed.status_code == 303, username
+    return client
+
+
+def test_every_get_route_answers_every_role_as_the_table_says(tmp_path) -> None:
+    """SQLite: 7 roles × every GET route and page (the key cells run on PostgreSQL in the
+    tests above)."""
+    from conftest import Api
+
+    from corridor.api.app import create_app
+    from corridor.domain.visibility import FIELDS as TABLE
+    from corridor.storage.database import connect, initialise
+
+    engine = connect(str(tmp_path / "matrix.db"))
+    initialise(engine)
+    app = create_app(engine, secret="matrix")
+    api = Api(app, engine)
+    people = operation(api)
+    coordinator = api.as_("coordinator")
+    ok(coordinator.post("/api/incidents", json={
+        "type": "medical", "occurred_at": "2016-12-15T10:00:00+02:00", "killed": 1,
+        "reported_by": "Dr Hamza", "description": "Bushra fainted"}), 201)
+    names = {"A": ["Amal", "Asma"], "B": ["Bushra"], "C": ["Celine", "Carim"], "D": ["Dima"]}
+    posts = {Role.REGISTRAR: "gp", Role.CHECKPOINT_MONITOR: "cp1", Role.RECEPTION: "rc"}
+    # Names each role must never be given: partners none; a field post, none outside its task.
+    unseen = {Role.PARTNER: sum(names.values(), []),
+              Role.REGISTRAR: names["C"] + names["D"],
+              Role.CHECKPOINT_MONITOR: names["B"] + names["C"] + names["D"],
+              Role.RECEPTION: names["B"] + names["C"] + names["D"]}
+    household_id = ok(coordinator.get(f"/api/persons/{people['A'][0]}"))["household_id"]
+    ids = {"person_id": people["A"][0], "household_id": household_id, "vehicle_id": "bus1",
+           "request_id": "no-such-request"}
+    api_routes, web_routes = _matrix_routes()
+
+    declared = set(api_routes) | set(web_routes) | NOT_DATA
+    gets = {r.path for r in _walk(app.routes) if "GET" in (getattr(r, "methods", None) or ())}
+    assert gets - declared == set(), "declare who may read these routes in this test"
+
+    cells = 0
+    for role in Role:
+        name = "m-" + role.replace("_", "-")
+        add_user(engine, name, role, PASSWORD, posts.get(role))
+        bearer = TestClient(app, raise_server_exceptions=False)
+        bearer.headers["Authorization"] = "Bearer " + issue_token(engine, name, "matrix")
+        browser = _signed_in(app, name)
+        for template, (allowed, shape_of) in api_routes.items():
+            path = template.format(**ids)
+            answer = bearer.get(path)
+            cells += 1
+            if role not in allowed:
+                assert answer.status_code == 403, (role, path, answer.status_code)
+                continue
+            if "{request_id}" in template:
+                assert answer.status_code == 404, (role, path)
+                continue
+            assert answer.status_code == 200, (role, path, answer.text)
+            assert not [n for n in unseen.get(role, []) if n in answer.text], (role, path)
+            for kind, record in _records(shape_of, answer.json()) if shape_of else []:
+                may = {f for f, seen in TABLE[kind].items()
+                       if role in seen.exact | seen.suppressed}
+                assert set(record) <= may, (role, path, kind, set(record) - may)
+                for field in set(record) & {f for f, s in TABLE[kind].items()
+                                            if role in s.suppressed}:
+                    value = record[field]
+                    values = value.values() if isinstance(value, dict) else [value]
+                    flat = [v for x in values for v in (x.values() if isinstance(x, dict)
+                                                        else [x])]
+                    assert all(v == "<5" or v % 5 == 0 for v in flat), (role, path, field)
+        for template, allowed in web_routes.items():
+            path = template.format(**ids)
+            page = browser.get(path, follow_redirects=False)
+            cells += 1
+            if role not in allowed:
+                assert page.status_code == 403, (role, path, page.status_code)
+                continue
+            expected = 404 if "{request_id}" in template else 200
+            assert page.status_code == expected, (role, path, page.status_code)
+            assert not [n for n in unseen.get(role, []) if n in page.text], (role, path)
+    assert cells == len(Role) * (len(api_routes) + len(web_routes))
+    engine.dispose()

@@ -306,11 +306,17 @@ def unaccounted(engine: Engine, principal: Principal) -> dict[str, Any]:
 
 def incidents(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
     """The incident log; its free text (who reported, what happened) may name people, so
-    a staff read is audited, and partners get neither it nor small casualty counts."""
+    a staff read is audited, a field post reads those at its post or on its vehicles,
+    and partners get neither the text nor small casualty counts."""
     _role_may("incident", principal)
 
     def read(conn: Connection) -> list[dict[str, Any]]:
-        return shape_all("incident", principal.role, queries.list_incidents(conn))
+        scope = scope_of(conn, principal)
+        found = queries.list_incidents(conn)
+        if scope is not None:
+            found = [i for i in found if i["vehicle_id"] in scope.vehicle_ids
+                     or (i["location_id"] is not None and i["location_id"] == principal.post_id)]
+        return shape_all("incident", principal.role, found)
 
     return audited(engine, principal, audit_action(principal, "list incidents"), read, _personal(
         principal, lambda rows: f"returned={len(rows)}"))
