@@ -58,15 +58,14 @@ def _counts(*fields: str) -> dict[str, Seen]:
 
 _IDENTITY = ("person_id", "household_id", "position", "given_name", "father_name",
              "family_name", "sex", "birth_year", "birth_year_estimated", "needs", "consent",
-             "destination_id", "registered_at")
+             "destination_id", "registered_at",
+             "token")  # the household's boarding token, on every manifest
 _WHEREABOUTS = ("status", "vehicle_id", "location_id", "removal_reason", "removed_by",
                 "status_at", "merged_into")
 
 # kind → field → who sees it. The kinds are what the read services return.
 FIELDS: dict[str, dict[str, Seen]] = {
-    "person": {**_all(STAFF, *_IDENTITY), **_all(WHEREABOUTS, *_WHEREABOUTS),
-               # The boarding token: the registrar boards by it, reception asks for it.
-               **_all(WHEREABOUTS | {Role.REGISTRAR, Role.RECEPTION}, "token")},
+    "person": {**_all(STAFF, *_IDENTITY), **_all(WHEREABOUTS, *_WHEREABOUTS)},
     "household": {**_all(WHEREABOUTS | {Role.REGISTRAR}, "household_id", "gathering_point_id",
                          "token", "registered_at", "members"),
                   **_all(WHEREABOUTS, "device_id")},
