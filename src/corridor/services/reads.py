@@ -38,8 +38,6 @@ WEB = "web"  # the device id of a web UI session (web.page.principal)
 # Convoys a checkpoint still expects: not arrived, returned or aborted.
 EN_ROUTE = frozenset({ConvoyState.PLANNED, ConvoyState.DEPARTED, ConvoyState.HELD,
                       ConvoyState.TURNED_BACK})
-# Reception checks people in after the vehicle arrived, so an arrived convoy stays.
-HEADING_IN = EN_ROUTE - {ConvoyState.TURNED_BACK} | {ConvoyState.ARRIVED}
 # Who a field post sees on a vehicle: those aboard, and at reception whoever is still
 # to be checked in. Removed or arrived people have left its task.
 ABOARD = frozenset({Status.ON_VEHICLE})
@@ -96,8 +94,15 @@ def scope_of(conn: Connection, principal: Principal) -> Scope | None:
     if principal.role == Role.CHECKPOINT_MONITOR:
         return Scope(_vehicles(conn, EN_ROUTE, lambda r: post in r.checkpoint_ids), ABOARD)
     if principal.role == Role.RECEPTION:
-        return Scope(_vehicles(conn, HEADING_IN, lambda r: r.destination_id == post),
-                     TO_CHECK_IN)
+        heading = _vehicles(conn, EN_ROUTE - {ConvoyState.TURNED_BACK},
+                            lambda r: r.destination_id == post)
+        # Arrived: only while someone on it is still to be checked in.
+        arrived = _vehicles(conn, frozenset({ConvoyState.ARRIVED}),
+                            lambda r: r.destination_id == post)
+        waited_for = set(conn.execute(select(persons.c.vehicle_id).where(
+            persons.c.vehicle_id.in_(sorted(arrived)), persons.c.status == Status.UNACCOUNTED,
+            queries.COUNTED)).scalars())
+        return Scope(heading | (arrived & waited_for), TO_CHECK_IN)
     boarding_here = _vehicles(conn, frozenset({ConvoyState.PLANNED}),
                               lambda r: r.origin_id == post)
     return Scope(boarding_here, ABOARD, post)

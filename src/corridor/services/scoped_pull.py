@@ -12,9 +12,9 @@ read through the API — and every answer with names in it is audited.
 It is a delta by cursor. Every projection row of the people, households, vehicles
 and convoys carries the ledger seq of the pass that wrote it (`changed_seq`), so
 "changed since" is an indexed query. An answer holds:
-- `vehicles`: every vehicle in scope, whole, with the ids of the people on it (they
-  are few and carry no names: sending them whole keeps a device's manifests right
-  whatever happened to them);
+- `vehicle_ids`: every vehicle in scope (the device drops the others), and
+  `vehicles`: those changed since the cursor — the vehicle, its convoy, its
+  headcounts, or anyone on or off it — each whole, with the ids of the people on it;
 - `persons` and `households`: only those changed since the cursor, or come into
   scope since (their vehicle entered it);
 - `queue`: the registrar's whole boarding queue when anything in it may have changed,
@@ -81,9 +81,11 @@ def _sources(conn: Connection, principal: Principal) -> list[str]:
                    if post in row.checkpoint_ids or row.destination_id == post})
 
 
-def _vehicles(conn: Connection, role: Role, scope: Scope) -> list[dict[str, Any]]:
-    """Every vehicle in scope: the vehicle, its convoy, its headcounts and who is on it."""
-    ids = sorted(scope.vehicle_ids)
+def _vehicles(conn: Connection, role: Role, scope: Scope,
+              sent: frozenset[str]) -> list[dict[str, Any]]:
+    """The vehicles `sent`, each whole: the vehicle, its convoy, its headcounts and who of
+    the scope is on it."""
+    ids = sorted(sent)
     aboard: dict[str, list[str]] = {}
     for person_id, vehicle_id in conn.execute(
             select(persons.c.person_id, persons.c.vehicle_id)
@@ -130,17 +132,23 @@ def _pull(conn: Connection, ledger: Ledger, principal: Principal,
     fresh = or_(persons.c.changed_seq > since, persons.c.vehicle_id.in_(sorted(entered)))
     delta = queries.with_needs(conn, queries.dicts(conn, queries.PERSON_ROW.where(
         queries.COUNTED, scope.persons(), fresh).order_by(*queries.PERSON_ORDER)))
+    gone = _gone(conn, principal, scope, since, changed_vehicles) if since else []
+    # A vehicle is sent whole when it, its convoy or anyone on or off it changed; a
+    # registrar's few boarding vehicles always (a person who got off is waiting again,
+    # still in scope, so nothing else would say they left the vehicle).
+    sent = scope.vehicle_ids if since == 0 or role == Role.REGISTRAR else scope.vehicle_ids & (
+        changed_vehicles | {p["vehicle_id"] for p in delta} | {g.vehicle_id for g in gone})
     answer: dict[str, Any] = {
         "epoch": epoch_of(conn), "cursor": cursor_of(projected, principal),
         "full": since == 0, "post": principal.post_id,
-        "vehicles": _vehicles(conn, role, scope),
+        "vehicle_ids": sorted(scope.vehicle_ids),
+        "vehicles": _vehicles(conn, role, scope, sent),
         "persons": shape_all("person", role, delta), "households": [], "queue": None,
-        "gone": {"persons": [], "households": []}}
-    gone = _gone(conn, principal, scope, since, changed_vehicles) if since else {}
-    answer["gone"]["persons"] = sorted(gone)
+        "gone": {"persons": sorted(g.person_id for g in gone), "households": []}}
     if role == Role.REGISTRAR and scope.gathering_point_id:
         here = households.c.gathering_point_id == scope.gathering_point_id
-        touched = {p["household_id"] for p in delta} | set(gone.values()) | set(conn.execute(
+        touched = {p["household_id"] for p in delta} | {g.household_id for g in gone} | set(
+            conn.execute(
             select(households.c.household_id).where(here, households.c.changed_seq > since)
         ).scalars())
         waiting = set(conn.execute(select(persons.c.household_id).join(
@@ -150,7 +158,7 @@ def _pull(conn: Connection, ledger: Ledger, principal: Principal,
         answer["households"] = shape_all("household", role, queries.dicts(conn, select(
             households).where(households.c.household_id.in_(sorted(waiting)))
             .order_by(households.c.registered_at, households.c.household_id)))
-        answer["gone"]["households"] = sorted(touched - waiting)
+        answer["gone"]["households"] = sorted(touched - waiting) if since else []
         if since == 0 or touched or gone:
             point = scope.gathering_point_id
             entries = ledger.read(lambda state: boarding.queue(state, point))
@@ -159,18 +167,18 @@ def _pull(conn: Connection, ledger: Ledger, principal: Principal,
 
 
 def _gone(conn: Connection, principal: Principal, scope: Scope, since: int,
-          changed_vehicles: set[str]) -> dict[str, str]:
+          changed_vehicles: set[str]) -> list[Any]:
     """People who left the scope since the cursor, with their households: changed since,
     from a gathering point whose people come through this post, or on a vehicle that
     left the scope, and not in scope now."""
     left = sorted(changed_vehicles - scope.vehicle_ids)
-    query = (select(persons.c.person_id, persons.c.household_id)
+    query = (select(persons.c.person_id, persons.c.household_id, persons.c.vehicle_id)
              .join(households, households.c.household_id == persons.c.household_id)
              .where(or_(persons.c.changed_seq > since, persons.c.vehicle_id.in_(left)),
                     households.c.gathering_point_id.in_(_sources(conn, principal)),
                     ~(queries.COUNTED & scope.persons()))
              )
-    return dict(conn.execute(query).tuples().all())
+    return list(conn.execute(query))
 
 
 def pull(engine: Engine, ledger: Ledger, principal: Principal,
