@@ -97,11 +97,6 @@ FIELDS: dict[str, dict[str, Seen]] = {
                      "waiting"),
     "reject": _all(COORDINATES, "id", "event_id", "received_at", "pushed_by", "reason",
                    "body"),
-    "tracing_request": _all(WHEREABOUTS | {Role.RECEPTION}, "request_id", "name", "sex",
-                            "born", "tolerance", "origin", "father_name", "household_names",
-                            "requester_name", "relationship", "contact", "consent", "note",
-                            "filed_at", "filed_by", "status", "outcome", "found_person_id",
-                            "closed_at", "closed_by", "closing_note", "news"),
     "operation": _all(EVERYONE, "name", "description", "illustrative", "opened_at"),
     "counts": _counts("registered", "households", "by_status", "by_need", "open_alerts"),
 }

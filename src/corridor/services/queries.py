@@ -80,31 +80,9 @@ PERSON_ROW = select(persons, households.c.token).outerjoin(
     households, households.c.household_id == persons.c.household_id)
 
 
-def list_persons(conn: Connection, *, status: str | None = None, vehicle_id: str | None = None,
-                 household_id: str | None = None, limit: int = 100,
-                 offset: int = 0) -> list[dict[str, Any]]:
-    query = PERSON_ROW.where(COUNTED)
-    if status:
-        query = query.where(persons.c.status == status)
-    if vehicle_id:
-        query = query.where(persons.c.vehicle_id == vehicle_id)
-    if household_id:
-        query = query.where(persons.c.household_id == household_id)
-    query = query.order_by(*PERSON_ORDER).limit(limit).offset(offset)
-    return with_needs(conn, dicts(conn, query))
-
-
 def person(conn: Connection, person_id: str) -> dict[str, Any] | None:
     rows = dicts(conn, PERSON_ROW.where(persons.c.person_id == person_id))
     return with_needs(conn, rows)[0] if rows else None
-
-
-def household(conn: Connection, household_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(households).where(households.c.household_id == household_id)
-                       ).first()
-    if row is None:
-        return None
-    return {**row._mapping, "members": list_persons(conn, household_id=household_id, limit=100)}
 
 
 def places(conn: Connection, kind: str | None = None) -> list[dict[str, Any]]:
@@ -132,7 +110,7 @@ def manifest(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
                               persons.c.status != Status.WAITING)
     people = with_needs(conn, dicts(conn, aboard.order_by(*PERSON_ORDER)))
     passed = dicts(conn, select(passages).where(passages.c.vehicle_id == vehicle_id)
-                    .order_by(passages.c.passed_at))
+                   .order_by(passages.c.passed_at))
     return {"vehicle": found, "convoy": dict(convoy._mapping) if convoy else None,
             "persons": people, "passages": passed,
             "on_board": sum(p["status"] == Status.ON_VEHICLE for p in people)}

@@ -76,12 +76,6 @@ def web_refusal(refused: ReadRefused, not_found: str) -> WebError:
     return WebError(403, N_("error.forbidden"))
 
 
-def sees_persons(who: SignedIn) -> Principal:
-    if who.role not in SEES_PERSONS:
-        raise WebError(403, N_("error.forbidden"))
-    return who
-
-
 def may(who: Principal | None, *event_types: str) -> bool:
     return who is not None and all(t in MAY_RECORD[who.role] for t in event_types)
 
@@ -97,7 +91,6 @@ def records(*event_types: str) -> Any:
     return Depends(check)
 
 
-SeesPersons = Annotated[Principal, Depends(sees_persons)]
 
 
 def csrf_token(request: Request) -> str:
