@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from corridor.api.context import Corridor, corridor
 from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, SEES_PERSONS
+from corridor.domain.visibility import may_read
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
 from corridor.services.ledger import Principal
@@ -125,7 +126,7 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     if who is None:
         return []
     items = [("/", N_("nav.dashboard")), ("/convoys", N_("nav.convoys"))]
-    if who.role in SEES_PERSONS:
+    if may_read("alert", who.role):
         items.append(("/alerts", N_("nav.alerts")))
     if may(who, "HouseholdRegistered"):
         items.append(("/register", N_("nav.register")))

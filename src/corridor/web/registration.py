@@ -9,6 +9,7 @@ cannot register the family twice.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -26,7 +27,7 @@ from corridor.services.ledger import Principal, Refused
 from corridor.services.reads import ReadRefused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
-from corridor.web.page import Posted, app_of, records, render, web_refusal
+from corridor.web.page import Posted, app_of, records, render
 
 router = APIRouter(include_in_schema=False)
 MEMBER_FIELDS = ("given_name", "father_name", "family_name", "sex", "birth_year", "age",
@@ -134,10 +135,10 @@ def register_form(request: Request, who: Registrar,
                   registered: str | None = None) -> HTMLResponse:
     household = None
     if registered:
-        try:
+        # A household registered at another post's gathering point is recorded, but not
+        # this account's to read back: the form alone, then.
+        with suppress(ReadRefused):
             household = reads.household(app_of(request).engine, who, registered)
-        except ReadRefused as refused:  # registered at another post's gathering point
-            raise web_refusal(refused, N_("error.not_found")) from None
     return _form(request, registered=household)
 
 
