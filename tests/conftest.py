@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from web_server import Site, serve
 
-from corridor.api.app import create_app
+from corridor.server import create_app
 from corridor.services.access import add_user, issue_token
 from corridor.storage.database import connect, initialise
 

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
-from corridor.api.app import create_app
 from corridor.cli import app
 from corridor.domain.vocabulary import Role
+from corridor.server import create_app
 from corridor.services.ledger import Ledger, Principal
 from corridor.storage.schema import rejects
 

@@ -14,7 +14,7 @@ from operation_setup import ok, register, set_up
 from sqlalchemy import Engine, func, select
 from web_server import serve
 
-from corridor.api.app import create_app
+from corridor.server import create_app
 from corridor.services.access import add_user, issue_token
 from corridor.storage.schema import audit_log
 

@@ -10,7 +10,7 @@ from events_factory import Device, fact, household, setup_events
 
 from corridor.domain.events import PAYLOADS, ConvoyPlanned, HouseholdRegistered
 from corridor.domain.movement import FILED
-from corridor.domain.state import HANDLERS, OperationState
+from corridor.domain.state import HANDLERS, Objection, OperationState
 
 
 class Fold:
@@ -81,7 +81,8 @@ def test_a_convoy_waits_for_its_vehicles_and_a_command_may_not_double_book_one(
     operation("VehicleRegistered", vehicle_id="bus9", kind="bus", label="9", capacity=4)
     assert operation.verdict(plan) is None and "c2" in operation.state.convoys
     again = ConvoyPlanned(convoy_id="c3", label="C3", route_id="r1", vehicle_ids=["bus1"])
-    assert operation.state.command_refusal(again) == "vehicle bus1 is still in convoy c1"
+    assert operation.state.command_refusal(again) == Objection(
+        "vehicle_ids", "vehicle bus1 is still in convoy c1", clash=True)
 
 
 def test_a_household_names_its_problems_until_a_late_place_puts_them_right(fold: Fold) -> None:
@@ -100,7 +101,37 @@ def test_a_checkpoint_as_gathering_point_is_kept_but_refused_as_a_command(fold: 
     assert fold.verdict(registered) == ("gp is a checkpoint, not a gathering point", True, False)
     command = HouseholdRegistered(household_id="h2", gathering_point_id="gp",
                                   members=[{"person_id": "x", "given_name": "X"}])
-    assert fold.state.command_refusal(command) == "gp is a checkpoint, not a gathering point"
+    assert fold.state.command_refusal(command) == Objection(
+        "gathering_point_id", "gp is a checkpoint, not a gathering point")
+
+
+def test_a_destination_must_be_a_reception_or_hospital_whichever_way_it_arrives(
+        fold: Fold) -> None:
+    fold("LocationAdded", location_id="gp", kind="gathering_point", name="GP", latitude=36,
+         longitude=37)
+    member = {"person_id": "h1-0", "given_name": "A", "destination_id": "cp"}
+    registered = fold("HouseholdRegistered", household_id="h1", gathering_point_id="gp",
+                      members=[member])
+    assert fold.verdict(registered) == ("destination cp is not known", True, True)
+    fold("LocationAdded", location_id="cp", kind="checkpoint", name="CP", latitude=36,
+         longitude=37)
+    assert fold.verdict(registered) == ("cp is a checkpoint, not a reception or hospital",
+                                        True, False)
+    command = HouseholdRegistered(household_id="h2", gathering_point_id="gp", members=[
+        {"person_id": "new", "given_name": "B"}, {**member, "person_id": "other"}])
+    assert fold.state.command_refusal(command) == Objection(
+        "members.1.destination_id", "cp is a checkpoint, not a reception or hospital")
+
+
+def test_a_command_may_not_register_a_person_already_registered(fold: Fold) -> None:
+    fold("LocationAdded", location_id="gp", kind="gathering_point", name="GP", latitude=36,
+         longitude=37)
+    fold("HouseholdRegistered", household_id="h1", gathering_point_id="gp",
+         members=[{"person_id": "p1", "given_name": "A"}])
+    again = HouseholdRegistered(household_id="h2", gathering_point_id="gp",
+                                members=[{"person_id": "p1", "given_name": "A"}])
+    assert fold.state.command_refusal(again) == Objection(
+        "members.0.person_id", "person p1 is already registered", clash=True)
 
 
 def test_members_and_tokens_wait_for_their_household_and_refuse_a_clash(

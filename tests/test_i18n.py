@@ -20,8 +20,8 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from web_server import PASSWORD, Site
 
-from corridor.api.app import create_app
 from corridor.domain import vocabulary
+from corridor.server import create_app
 from corridor.storage.database import connect, initialise
 from corridor.web import overview, tracing
 from corridor.web.i18n import DIRECTION, Translator, po_path, translations

@@ -201,7 +201,7 @@ def test_each_kind_of_row_problem_is_reported(ledger: Ledger, engine: Engine,
     by_line = {(e.line, e.field): e.message for e in report.errors}
     assert by_line[(4, "household")] == "a duplicate row: the same person as line 2"
     assert by_line[(6, "gathering_point_id")] == "cp1 is a checkpoint, not a gathering point"
-    assert by_line[(7, "destination_id")] == "cp1 is not a known reception or hospital"
+    assert by_line[(7, "destination_id")] == "cp1 is a checkpoint, not a reception or hospital"
     assert by_line[(10, "column 13")].startswith("the row has more cells than the header")
     assert person_count(engine) == 0
 
@@ -231,7 +231,7 @@ def test_a_token_already_issued_is_refused(ledger: Ledger, engine: Engine,
 
     report = import_households(ledger, COORDINATOR, path)
 
-    assert report.errors == [RowError(2, "token", f"token F-9 is already issued to household "
+    assert report.errors == [RowError(2, "token", f"token F-9 already belongs to household "
                                                   f"{existing}")]
     assert person_count(engine) == 1
 

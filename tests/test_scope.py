@@ -292,7 +292,8 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
     web = {"/": everyone, "/convoys": everyone, "/incidents": everyone, "/register": registrars,
            "/vehicles/{vehicle_id}/manifest": READS["manifest"], "/alerts": READS["alert"],
            "/tracing": SEARCHES, "/tracing/requests": HANDLES_REQUESTS,
-           "/tracing/requests/{request_id}": HANDLES_REQUESTS, "/duplicates": reviewers}
+           "/tracing/requests/{request_id}": HANDLES_REQUESTS, "/duplicates": reviewers,
+           "/admin/users": frozenset({Role.ADMIN})}
     return api, web
 
 
@@ -316,8 +317,8 @@ def test_every_get_route_answers_every_role_as_the_table_says(tmp_path) -> None:
     tests above)."""
     from conftest import Api
 
-    from corridor.api.app import create_app
     from corridor.domain.visibility import FIELDS as TABLE
+    from corridor.server import create_app
     from corridor.storage.database import connect, initialise
 
     engine = connect(str(tmp_path / "matrix.db"))

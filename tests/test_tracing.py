@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from operation_setup import ok, set_up
 from sqlalchemy import select
 
-from corridor.services.tracing import SearchLimiter
+from corridor.services.limits import Limit
 from corridor.storage.projection_store import snapshot
 from corridor.storage.schema import audit_log
 
@@ -143,7 +145,7 @@ def test_every_search_is_audited_rate_limited_and_refused_to_partners(api, app) 
     assert len(rows) == 1 and rows[0].username == "tracing-officer"
     assert "Omar Nasser" in rows[0].subject and "family asking at reception" in rows[0].subject
 
-    app.state.tracing.limiter = SearchLimiter(limit=2, window=60)
+    app.state.corridor.tracing.limit = Limit("few searches", 2, timedelta(seconds=60))
     search(tracer, "Omar")
     search(tracer, "Omar")
     refused = tracer.post("/api/tracing/search", json={"name": "Omar", "reason": "again"})

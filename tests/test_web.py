@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, sign_in
 
-from corridor.api.app import create_app
+from corridor.server import create_app
 from corridor.storage.database import connect, initialise
 from corridor.storage.schema import persons
 from corridor.web import overview

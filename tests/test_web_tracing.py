@@ -8,6 +8,7 @@ where it is missing, unless CORRIDOR_REQUIRE_BROWSER=1 (as CI sets it).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 from web_server import Site, journey, open_operation, sign_in
 
-from corridor.services.tracing import SearchLimiter
+from corridor.services.limits import Limit
 from corridor.storage.schema import audit_log
 
 GREEN, RED = "rgb(27, 94, 32)", "rgb(176, 0, 32)"  # --ok and --alert
@@ -217,7 +218,7 @@ def test_every_search_is_audited_and_too_many_are_refused_with_the_wait(
     assert "Omar Khalil" in audited[0] and "brother asking at the gate" in audited[0]
     assert "Layla" in audited[1] and "aunt asking by phone" in audited[1]
 
-    site.app.state.tracing.limiter = SearchLimiter(limit=1, window=60)
+    site.app.state.corridor.tracing.limit = Limit("few searches", 1, timedelta(seconds=60))
     search(page, "Nour", "third search")
     with page.expect_response(lambda r: r.url.endswith("/tracing") and
                               r.request.method == "POST") as answer:

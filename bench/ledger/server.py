@@ -17,7 +17,7 @@ import uvicorn
 
 from bench.ledger.proc import current_mib, peak_mib
 from bench.ledger.targets import Target
-from corridor.api.app import create_app
+from corridor.server import create_app
 
 
 def main() -> None:

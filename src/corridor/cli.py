@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -22,12 +23,23 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from corridor import config
 from corridor.domain.vocabulary import Role
-from corridor.services.access import AccessError, add_user, issue_token, set_password, set_post
+from corridor.services.access import (
+    AccessError,
+    add_user,
+    deactivate,
+    issue_token,
+    list_tokens,
+    revoke_tokens,
+    set_password,
+    set_post,
+    set_role,
+)
 from corridor.services.ledger import Ledger, Principal, Refused, verify
 from corridor.storage.database import DatabaseError, connect, initialise, is_initialised
 from corridor.storage.schema import events, users
@@ -132,7 +144,7 @@ def serve(database: Database = config.DEFAULT_DATABASE,
 def run_server(engine: Engine, database: str, host: str, port: int) -> None:
     import uvicorn
 
-    from corridor.api.app import create_app
+    from corridor.server import create_app
 
     data_dir = Path(database).resolve().parent if "://" not in database else Path.cwd()
     application = create_app(engine, config.session_secret(data_dir))
@@ -390,11 +402,68 @@ def user_post(username: str, location: str = typer.Argument(..., help="Location 
 @user_app.command("token")
 @one_line_errors
 def user_token(username: str, device: str = typer.Option(..., help="The device it is for."),
+               days: float | None = typer.Option(
+                   None, min=0.01, help="Days until it expires (default CORRIDOR_TOKEN_DAYS: 30)."),
                database: Database = config.DEFAULT_DATABASE) -> None:
     """Issue an API token for one device; it is shown once."""
+    lifetime = timedelta(days=days) if days is not None else None
+    console.print(issue_token(open_database(database), username, device, lifetime))
+
+
+@user_app.command("tokens")
+@one_line_errors
+def user_tokens(username: str, database: Database = config.DEFAULT_DATABASE) -> None:
+    """List an account's tokens that are not revoked: never the tokens themselves."""
+    found = list_tokens(open_database(database), username)
+    if not found:
+        console.print(f"{username} has no tokens")
+        return
+    table = Table("id", "label", "created (UTC)", "last used", "expires")
+    for token in found:
+        expires = f"{token.expires_at:%Y-%m-%d %H:%M}" + (" (expired)" if token.expired else "")
+        table.add_row(token.id, escape(token.label), f"{token.created_at:%Y-%m-%d %H:%M}",
+                      f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never",
+                      expires)
+    console.print(table)
+
+
+@user_app.command("revoke")
+@one_line_errors
+def user_revoke(username: str,
+                token_id: str | None = typer.Argument(None, help="The id `user tokens` lists."),
+                every: bool = typer.Option(False, "--all", help="Revoke all of them."),
+                database: Database = config.DEFAULT_DATABASE) -> None:
+    """Revoke one of an account's tokens, or all of them with --all."""
+    if (token_id is None) == (not every):
+        raise Failure("name one token id or give --all")
+    count = revoke_tokens(open_database(database), username, token_id)
+    console.print(f"Revoked {count} token{'s' if count != 1 else ''} of {username}")
+
+
+@user_app.command("password")
+@one_line_errors
+def user_password(username: str, database: Database = config.DEFAULT_DATABASE) -> None:
+    """Set a new password (asked for, or read from CORRIDOR_PASSWORD); the account's
+    sessions end and its tokens are revoked."""
     engine = open_database(database)
-    with engine.connect() as conn:
-        if conn.execute(select(users.c.username).where(users.c.username == username)).first() \
-                is None:
-            raise Failure(f"user {username} does not exist")
-    console.print(issue_token(engine, username, device))
+    password = os.environ.get("CORRIDOR_PASSWORD") or typer.prompt(
+        "New password", hide_input=True, confirmation_prompt=True)
+    set_password(engine, username, password)
+    console.print(f"Password changed for {username}; its sessions and tokens have ended")
+
+
+@user_app.command("role")
+@one_line_errors
+def user_role(username: str, role: Role = typer.Argument(..., help="The new role."),
+              database: Database = config.DEFAULT_DATABASE) -> None:
+    """Change an account's role; its sessions end and its tokens are revoked."""
+    set_role(open_database(database), username, role)
+    console.print(f"{username} is now {role}; its sessions and tokens have ended")
+
+
+@user_app.command("deactivate")
+@one_line_errors
+def user_deactivate(username: str, database: Database = config.DEFAULT_DATABASE) -> None:
+    """Deactivate an account; its sessions end and its tokens are revoked."""
+    deactivate(open_database(database), username)
+    console.print(f"{username} is deactivated; its sessions and tokens have ended")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_DATABASE = "corridor.db"
@@ -26,6 +27,37 @@ def session_secret(data_dir: Path | None = None) -> str:
     path.write_text(secret)
     path.chmod(0o600)
     return secret
+
+
+def _duration(name: str, default: float, unit: str) -> timedelta:
+    """A positive number of `unit`s from the environment, else the default. A value that
+    is not one is refused at once rather than silently replaced."""
+    text = os.environ.get(name)
+    if text is None:
+        return timedelta(**{unit: default})
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number of {unit}, not {text!r}")
+    return timedelta(**{unit: value})
+
+
+def session_idle() -> timedelta:
+    """A web session unused this long is over (CORRIDOR_SESSION_IDLE_MINUTES, 30)."""
+    return _duration("CORRIDOR_SESSION_IDLE_MINUTES", 30, "minutes")
+
+
+def session_lifetime() -> timedelta:
+    """A web session is over this long after sign-in, however busy
+    (CORRIDOR_SESSION_HOURS, 12: a working day)."""
+    return _duration("CORRIDOR_SESSION_HOURS", 12, "hours")
+
+
+def token_lifetime() -> timedelta:
+    """An API token expires this long after it was issued (CORRIDOR_TOKEN_DAYS, 30)."""
+    return _duration("CORRIDOR_TOKEN_DAYS", 30, "days")
 
 
 def tune_gc() -> None:

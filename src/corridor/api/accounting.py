@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
 
-from corridor.api.commands import may_record, new_id, record
-from corridor.api.context import Corridor, corridor, reads
+from corridor.api.commands import may_record
+from corridor.api.context import corridor, ledger_of, reads
 from corridor.domain import events as ev
-from corridor.domain.vocabulary import IncidentType
 from corridor.services import reads as read
-from corridor.services.ledger import Principal
+from corridor.services.app import Corridor
+from corridor.services.commands import accounting
+from corridor.services.ledger import Ledger, Principal
 
 router = APIRouter(prefix="/api", tags=["accounting"])
 
@@ -25,15 +26,11 @@ def list_alerts(status: Literal["open", "resolved", "all"] = "open",
     return read.alerts(app.engine, principal, None if status == "all" else status)
 
 
-class ResolveIn(BaseModel):
-    note: ev.Text
-
-
 @router.post("/alerts/{alert_id}/resolution")
-def resolve_alert(alert_id: ev.AlertId, body: ResolveIn,
+def resolve_alert(alert_id: ev.AlertId, body: accounting.ResolveIn,
                   principal: Principal = may_record("AlertResolved"),
-                  app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.AlertResolved(alert_id=alert_id, note=body.note))
+                  ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(accounting.resolve_alert(ledger, principal, alert_id, body))
 
 
 @router.get("/unaccounted")
@@ -50,25 +47,11 @@ def list_incidents(principal: Principal = reads("incident"),
     return read.incidents(app.engine, principal)
 
 
-class IncidentIn(BaseModel):
-    incident_id: ev.Id | None = None
-    type: IncidentType
-    occurred_at: ev.Moment
-    location_id: ev.Id | None = None
-    convoy_id: ev.Id | None = None
-    vehicle_id: ev.Id | None = None
-    killed: ev.Count = 0
-    injured: ev.Count = 0
-    reported_by: ev.Name
-    description: ev.Text = ""
-
-
 @router.post("/incidents", status_code=201)
-def report_incident(body: IncidentIn, principal: Principal = may_record("IncidentReported"),
-                    app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    incident = ev.IncidentReported(**{**body.model_dump(),
-                                      "incident_id": body.incident_id or new_id()})
-    return {**record(app, principal, incident), "incident_id": incident.incident_id}
+def report_incident(body: accounting.IncidentIn,
+                    principal: Principal = may_record("IncidentReported"),
+                    ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(accounting.report_incident(ledger, principal, body))
 
 
 @router.get("/conflicts")

@@ -2,67 +2,55 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
 
 from corridor.api.problems import Problem
 from corridor.domain.visibility import READS
 from corridor.domain.vocabulary import Role
-from corridor.services.access import principal_for_session, principal_for_token
+from corridor.services.access import resolve
+from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Ledger, Principal
+from corridor.services.tracing import Tracing
 
 _bearer = HTTPBearer(auto_error=False)
-log = logging.getLogger("corridor")
-
-
-@dataclass(frozen=True, slots=True)
-class Corridor:
-    engine: Engine
-    ledger: Ledger
 
 
 def corridor(request: Request) -> Corridor:
-    """For everything that reads or decides: the projections caught up first. A read
-    never depends on that succeeding: were the fold ever to fail (a fault in our code,
-    or the database going away mid-way), the error is logged and the reader gets the
-    projections as last written; a command then refuses, since it folds anew."""
-    app: Corridor = request.app.state.corridor
-    try:
-        app.ledger.ensure_projected()
-    except Exception:
-        log.exception("catching the projections up failed; serving them as last written")
-    return app
+    """For everything that reads: the projections caught up first (`caught_up`)."""
+    return caught_up(request.app.state.corridor)
 
 
-def ledger_only(request: Request) -> Corridor:
-    """For sync, which works on the ledger alone: no projection catch-up."""
-    return request.app.state.corridor  # type: ignore[no-any-return]
+def ledger_of(request: Request) -> Ledger:
+    """For commands and sync, which work on the ledger: a command folds anew, and a
+    push only appends."""
+    return request.app.state.corridor.ledger  # type: ignore[no-any-return]
+
+
+def tracing_of(request: Request) -> Tracing:
+    return request.app.state.corridor.tracing  # type: ignore[no-any-return]
 
 
 def current_principal(request: Request,
                       credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
                       ) -> Principal:
-    """A bearer token (API, devices) or the web UI's signed session cookie."""
+    """A bearer token (API, devices) or the web UI's session cookie, resolved as the
+    account is now (`access.resolve`, the web UI's resolver too)."""
     app: Corridor = request.app.state.corridor
     if credentials is not None:
-        principal = principal_for_token(app.engine, credentials.credentials)
+        principal = resolve(app.engine, token=credentials.credentials)
         if principal is None:
-            raise Problem(401, "Unauthorised", "the token is unknown or revoked")
+            raise Problem(401, "Unauthorised", "the token is unknown, expired or revoked")
         return principal
     session = request.scope.get("session") or {}
-    if "username" in session:
-        # The account as it is now: a deactivated user or a changed role takes effect
-        # on the next request, not when the session cookie expires.
-        principal = principal_for_session(app.engine, session["username"])
+    if "sid" in session:
+        principal = resolve(app.engine, session_id=session["sid"])
         if principal is None:
             session.clear()
-            raise Problem(401, "Unauthorised", "this account is no longer active")
+            raise Problem(401, "Unauthorised", "this session has ended: sign in again")
         return principal
     raise Problem(401, "Unauthorised", "sign in or send a bearer token")
 

@@ -2,87 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
 
-from corridor.api.commands import may_record, record
-from corridor.api.context import Corridor, corridor, reads
-from corridor.domain import boarding
+from corridor.api.commands import may_record
+from corridor.api.context import corridor, ledger_of, reads
 from corridor.domain import events as ev
-from corridor.domain.state import OperationState
 from corridor.services import reads as read
-from corridor.services.ledger import Principal
+from corridor.services.app import Corridor
+from corridor.services.commands import movement as moves
+from corridor.services.ledger import Ledger, Principal
 
 router = APIRouter(prefix="/api", tags=["movement"])
 
 
-class BoardIn(BaseModel):
-    """Board named people, or a household by its token."""
-
-    model_config = ConfigDict(extra="forbid")
-    person_ids: list[ev.Id] = Field(default=[], max_length=200)
-    token: ev.Token | None = None
-    override_reason: ev.Text = Field(
-        "", description="why a household is split or the capacity exceeded")
-
-
 @router.post("/vehicles/{vehicle_id}/boarding")
-def board(vehicle_id: ev.Id, body: BoardIn, principal: Principal = may_record("PersonBoarded"),
-          app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    def decide(state: OperationState) -> list[ev.Payload]:
-        people = list(body.person_ids)
-        if body.token:
-            people += boarding.household_by_token(state, body.token)
-        return list(boarding.board(state, vehicle_id, people, body.override_reason))
-
-    return record(app, principal, decide)
+def board(vehicle_id: ev.Id, body: moves.BoardIn,
+          principal: Principal = may_record("PersonBoarded"),
+          ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.board(ledger, principal, vehicle_id, body))
 
 
 @router.post("/vehicles/{vehicle_id}/fill")
 def fill(vehicle_id: ev.Id, principal: Principal = may_record("PersonBoarded"),
-         app: Corridor = Depends(corridor)) -> dict[str, Any]:
+         ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
     """Fill the free seats from the boarding queue, whole households, priority first."""
-    return record(app, principal, lambda state: list(boarding.fill(state, vehicle_id)))
-
-
-class DisembarkIn(BaseModel):
-    person_id: ev.Id
-    reason: ev.Text = ""
+    return asdict(moves.fill(ledger, principal, vehicle_id))
 
 
 @router.post("/vehicles/{vehicle_id}/disembarking")
-def disembark(vehicle_id: ev.Id, body: DisembarkIn,
+def disembark(vehicle_id: ev.Id, body: moves.DisembarkIn,
               principal: Principal = may_record("PersonDisembarked"),
-              app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.PersonDisembarked(vehicle_id=vehicle_id,
-                                                       **body.model_dump()))
-
-
-class HeadcountIn(BaseModel):
-    checkpoint_id: ev.Id
-    headcount: ev.Count
+              ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.disembark(ledger, principal, vehicle_id, body))
 
 
 @router.post("/vehicles/{vehicle_id}/passages")
-def pass_checkpoint(vehicle_id: ev.Id, body: HeadcountIn,
+def pass_checkpoint(vehicle_id: ev.Id, body: moves.HeadcountIn,
                     principal: Principal = may_record("CheckpointPassed"),
-                    app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.CheckpointPassed(vehicle_id=vehicle_id,
-                                                      **body.model_dump()))
-
-
-class ArrivalIn(BaseModel):
-    location_id: ev.Id
+                    ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.pass_checkpoint(ledger, principal, vehicle_id, body))
 
 
 @router.post("/vehicles/{vehicle_id}/arrival")
-def arrive(vehicle_id: ev.Id, body: ArrivalIn,
+def arrive(vehicle_id: ev.Id, body: moves.PlaceIn,
            principal: Principal = may_record("VehicleArrived"),
-           app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.VehicleArrived(vehicle_id=vehicle_id,
-                                                    location_id=body.location_id))
+           ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.arrive(ledger, principal, vehicle_id, body))
 
 
 @router.get("/vehicles/{vehicle_id}/manifest")
@@ -92,47 +60,40 @@ def manifest(vehicle_id: str, principal: Principal = reads("manifest"),
     return read.manifest(app.engine, principal, vehicle_id)
 
 
-class ReasonIn(BaseModel):
-    reason: ev.Text = Field(min_length=1)
-    location_id: ev.Id | None = None
-
-
-class NoteIn(BaseModel):
-    note: ev.Text = ""
-
-
 @router.post("/convoys/{convoy_id}/departure")
 def depart(convoy_id: ev.Id, principal: Principal = may_record("ConvoyDeparted"),
-           app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.ConvoyDeparted(convoy_id=convoy_id))
+           ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.depart(ledger, principal, convoy_id))
 
 
 @router.post("/convoys/{convoy_id}/hold")
-def hold(convoy_id: ev.Id, body: ReasonIn, principal: Principal = may_record("ConvoyHeld"),
-         app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.ConvoyHeld(convoy_id=convoy_id, **body.model_dump()))
+def hold(convoy_id: ev.Id, body: moves.ReasonIn, principal: Principal = may_record("ConvoyHeld"),
+         ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.hold(ledger, principal, convoy_id, body))
 
 
 @router.post("/convoys/{convoy_id}/release")
-def release(convoy_id: ev.Id, body: NoteIn, principal: Principal = may_record("ConvoyReleased"),
-            app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.ConvoyReleased(convoy_id=convoy_id, note=body.note))
+def release(convoy_id: ev.Id, body: moves.NoteIn,
+            principal: Principal = may_record("ConvoyReleased"),
+            ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.release(ledger, principal, convoy_id, body))
 
 
 @router.post("/convoys/{convoy_id}/turn-back")
-def turn_back(convoy_id: ev.Id, body: ReasonIn,
+def turn_back(convoy_id: ev.Id, body: moves.ReasonIn,
               principal: Principal = may_record("ConvoyTurnedBack"),
-              app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.ConvoyTurnedBack(convoy_id=convoy_id, **body.model_dump()))
+              ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.turn_back(ledger, principal, convoy_id, body))
 
 
 @router.post("/convoys/{convoy_id}/return")
 def returned(convoy_id: ev.Id, principal: Principal = may_record("ConvoyReturned"),
-             app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.ConvoyReturned(convoy_id=convoy_id))
+             ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.return_convoy(ledger, principal, convoy_id))
 
 
 @router.post("/convoys/{convoy_id}/abort")
-def abort(convoy_id: ev.Id, body: ReasonIn, principal: Principal = may_record("ConvoyAborted"),
-          app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.ConvoyAborted(convoy_id=convoy_id, reason=body.reason))
+def abort(convoy_id: ev.Id, body: moves.ReasonIn,
+          principal: Principal = may_record("ConvoyAborted"),
+          ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.abort(ledger, principal, convoy_id, body))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from corridor.api.commands import may_record, record
-from corridor.api.context import Corridor, corridor, current_principal
+from corridor.api.commands import may_record
+from corridor.api.context import corridor, current_principal, ledger_of
 from corridor.domain import events as ev
 from corridor.services import queries
 from corridor.services import reads as read
-from corridor.services.ledger import Principal
+from corridor.services.app import Corridor
+from corridor.services.commands import setup
+from corridor.services.ledger import Ledger, Principal
 
 router = APIRouter(prefix="/api", tags=["operation"])
 
@@ -25,8 +28,8 @@ def get_operation(principal: Principal = Depends(current_principal),
 
 @router.post("/operation", status_code=201)
 def open_operation(body: ev.OperationOpened, principal: Principal = may_record("OperationOpened"),
-                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, body)
+                   ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(setup.open_operation(ledger, principal, body))
 
 
 @router.get("/locations")
@@ -38,8 +41,8 @@ def list_locations(kind: str | None = None, _: Principal = Depends(current_princ
 
 @router.post("/locations", status_code=201)
 def add_location(body: ev.LocationAdded, principal: Principal = may_record("LocationAdded"),
-                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, body)
+                 ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(setup.add_location(ledger, principal, body))
 
 
 @router.get("/parties")
@@ -51,21 +54,21 @@ def list_parties(_: Principal = Depends(current_principal),
 
 @router.post("/parties", status_code=201)
 def add_party(body: ev.PartyRegistered, principal: Principal = may_record("PartyRegistered"),
-              app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, body)
+              ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(setup.add_party(ledger, principal, body))
 
 
 @router.post("/routes", status_code=201)
 def define_route(body: ev.RouteDefined, principal: Principal = may_record("RouteDefined"),
-                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, body)
+                 ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(setup.define_route(ledger, principal, body))
 
 
 @router.post("/vehicles", status_code=201)
 def register_vehicle(body: ev.VehicleRegistered,
                      principal: Principal = may_record("VehicleRegistered"),
-                     app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, body)
+                     ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(setup.register_vehicle(ledger, principal, body))
 
 
 @router.get("/convoys")
@@ -77,5 +80,5 @@ def convoy_board(principal: Principal = Depends(current_principal),
 
 @router.post("/convoys", status_code=201)
 def plan_convoy(body: ev.ConvoyPlanned, principal: Principal = may_record("ConvoyPlanned"),
-                app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, body)
+                ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(setup.plan_convoy(ledger, principal, body))

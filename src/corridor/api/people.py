@@ -5,71 +5,31 @@ Every read of personal data here is written to the audit log.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
 
-from corridor.api.commands import may_record, new_id, record
-from corridor.api.context import Corridor, corridor, reads
-from corridor.api.problems import Problem
+from corridor.api.commands import may_record
+from corridor.api.context import corridor, ledger_of, reads
 from corridor.domain import events as ev
-from corridor.domain.vocabulary import RemovalReason, Status
+from corridor.domain.vocabulary import Status
 from corridor.services import reads as read
-from corridor.services.ledger import Principal
+from corridor.services.app import Corridor
+from corridor.services.commands import movement as moves
+from corridor.services.commands import registration
+from corridor.services.commands.registration import HouseholdIn, StayIn
+from corridor.services.ledger import Ledger, Principal
 
 router = APIRouter(prefix="/api", tags=["people"])
 MAX_OFFSET = 2**31  # far past any operation; a bigger one is refused, not a database error
 
 
-class MemberIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    person_id: ev.Id | None = None
-    given_name: ev.Name
-    father_name: ev.Name | None = None
-    family_name: ev.Name | None = None
-    sex: str = "unknown"
-    birth_year: int | None = None
-    age: int | None = None
-    needs: list[str] = []
-    consent: bool = False
-    destination_id: ev.Id | None = None
-
-
-class HouseholdIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    household_id: ev.Id | None = None
-    gathering_point_id: ev.Id
-    token: ev.Token | None = None
-    members: Annotated[list[MemberIn], Field(min_length=1, max_length=60)]
-
-
-def household_event(body: HouseholdIn) -> ev.HouseholdRegistered:
-    """Server-made ids where the client gave none; the event schema checks the rest."""
-    members = [{**m.model_dump(), "person_id": m.person_id or new_id()} for m in body.members]
-    return ev.HouseholdRegistered.model_validate({
-        "household_id": body.household_id or new_id(), "gathering_point_id":
-        body.gathering_point_id, "token": body.token, "members": members})
-
-
 @router.post("/households", status_code=201)
 def register_household(body: HouseholdIn,
                        principal: Principal = may_record("HouseholdRegistered"),
-                       app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    event = household_event(body)
-
-    def decide(state: Any) -> list[ev.Payload]:
-        if event.gathering_point_id not in state.locations:
-            raise Problem(422, "Invalid request",
-                          f"gathering point {event.gathering_point_id} is not known",
-                          "gathering_point_id")
-        if event.token and event.token in state.tokens:
-            raise Problem(409, "Token in use", f"token {event.token} is already issued", "token")
-        return [event]
-
-    result = record(app, principal, decide)
-    return {**result, "household_id": event.household_id,
-            "person_ids": [m.person_id for m in event.members]}
+                       ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(registration.register_household(ledger, principal, body))
 
 
 @router.get("/households/{household_id}")
@@ -96,43 +56,25 @@ def get_person(person_id: str, principal: Principal = reads("person"),
     return read.person(app.engine, principal, person_id)
 
 
-class StayIn(BaseModel):
-    note: ev.Text = ""
-
-
 @router.post("/persons/{person_id}/stay")
 def chose_to_stay(person_id: ev.Id, body: StayIn,
                   principal: Principal = may_record("PersonStayed"),
-                  app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.PersonStayed(person_id=person_id, note=body.note))
-
-
-class RemovalIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    checkpoint_id: ev.Id
-    reason: RemovalReason
-    vehicle_id: ev.Id | None = None
-    removed_by: ev.Text = ""
-    note: ev.Text = ""
+                  ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(registration.stay(ledger, principal, person_id, body))
 
 
 @router.post("/persons/{person_id}/removal")
-def removed_at_checkpoint(person_id: ev.Id, body: RemovalIn,
+def removed_at_checkpoint(person_id: ev.Id, body: moves.RemovalIn,
                           principal: Principal = may_record("PersonRemoved"),
-                          app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.PersonRemoved(person_id=person_id, **body.model_dump()))
-
-
-class CheckInIn(BaseModel):
-    location_id: ev.Id
+                          ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.remove(ledger, principal, person_id, body))
 
 
 @router.post("/persons/{person_id}/check-in")
-def check_in(person_id: ev.Id, body: CheckInIn,
+def check_in(person_id: ev.Id, body: moves.PlaceIn,
              principal: Principal = may_record("PersonCheckedIn"),
-             app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    return record(app, principal, ev.PersonCheckedIn(person_id=person_id,
-                                                     location_id=body.location_id))
+             ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    return asdict(moves.check_in(ledger, principal, person_id, body))
 
 
 @router.get("/boarding-queue")

@@ -12,13 +12,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.domain.boarding import BoardingRefused
-from corridor.services.access import AccessError
+from corridor.services.access import AccessError, HashingBusy
 from corridor.services.ledger import Refused
+from corridor.services.limits import RateLimited
 from corridor.services.reads import ReadRefused
-from corridor.services.tracing import RateLimited
 
 log = logging.getLogger("corridor")
 MEDIA_TYPE = "application/problem+json"
@@ -46,8 +47,10 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def install(app: FastAPI) -> None:
+    # A request's own fields, and a fact a use case made from them: one answer.
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    @app.exception_handler(ValidationError)
+    async def invalid(_: Request, exc: RequestValidationError | ValidationError) -> JSONResponse:
         errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "message": "invalid request"}
         return problem_response(422, "Invalid request", f"{first['field']}: {first['message']}",
@@ -78,7 +81,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RateLimited)
     async def limited(_: Request, exc: RateLimited) -> JSONResponse:
-        response = problem_response(429, "Too many searches", str(exc))
+        response = problem_response(429, "Too many requests", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(HashingBusy)
+    async def busy(_: Request, exc: HashingBusy) -> JSONResponse:
+        response = problem_response(503, "Busy", "the server is checking too many passwords "
+                                    "at once: try again in a moment")
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 

@@ -19,12 +19,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from corridor.api.context import Corridor, corridor, ledger_only, require
+from corridor.api.context import corridor, ledger_of, require
 from corridor.api.problems import Problem
 from corridor.domain.permissions import PULLS_LEDGER, PULLS_SCOPE, SYNCS
 from corridor.services import scoped_pull
 from corridor.services.access import record_read
-from corridor.services.ledger import MAX_BATCH, Principal
+from corridor.services.app import Corridor
+from corridor.services.ledger import MAX_BATCH, Ledger, Principal
 from corridor.services.scoped_pull import MAX_CURSOR
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
@@ -99,7 +100,7 @@ def _events(body: bytes) -> list[Any]:
 @router.post("/push", response_model=PushOut, openapi_extra={"requestBody": {
     "required": True, "content": {"application/json": {"schema": PushBody.model_json_schema()}}}})
 async def push(request: Request, principal: Principal = Depends(require(*SYNCS)),
-               app: Corridor = Depends(ledger_only)) -> Response:
+               ledger: Ledger = Depends(ledger_of)) -> Response:
     # The body is parsed here in one pass: every event is validated on its own by the
     # ledger (one receipt each), so a model over the whole list would only parse the
     # batch a second time.
@@ -108,7 +109,7 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
     except ClientDisconnect:  # the phone lost its network mid-upload: it will retry
         raise Problem(400, "Incomplete request", "body: the client hung up before it was "
                       "sent", "body") from None
-    result = await run_in_threadpool(app.ledger.push, events, principal)
+    result = await run_in_threadpool(ledger.push, events, principal)
     return _json({
         "epoch": result.epoch, "head_seq": result.head_seq,
         "receipts": [{"id": r.id, "status": r.status, "seq": r.seq, "reason": r.reason}
@@ -118,12 +119,12 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
 @router.get("/pull", response_model=PullOut)
 def pull(since: int = Query(0, ge=0, le=MAX_CURSOR), limit: int = Query(1000, ge=1, le=5000),
          principal: Principal = Depends(require(*PULLS_LEDGER)),
-         app: Corridor = Depends(ledger_only)) -> Response:
+         ledger: Ledger = Depends(ledger_of)) -> Response:
     """The whole ledger, every name in it: for administrators and replication. Field
     devices pull their post's scope (`/api/sync/scope`)."""
-    epoch, head_seq, events = app.ledger.pull(since, limit)
+    epoch, head_seq, events = ledger.pull(since, limit)
     if events:
-        record_read(app.engine, principal, "ledger pull",
+        record_read(ledger.engine, principal, "ledger pull",
                     f"seq {events[0].seq}–{events[-1].seq}: {len(events)} events")
     return _json({"epoch": epoch, "head_seq": head_seq, "events": [
         {"seq": e.seq, "id": e.id, "type": e.type, "payload": orjson.loads(e.payload),

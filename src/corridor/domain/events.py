@@ -83,6 +83,7 @@ class Bounded:
 
 Text = Annotated[str, Bounded(2000)]
 Name = Annotated[str, Bounded(120, min_length=1)]
+Note = Annotated[str, Bounded(2000, min_length=1)]  # free text that must be given
 
 # Device clocks and reported times: anything outside this window is a wrong clock, and
 # near the ends of the calendar a conversion to UTC overflows.
@@ -306,7 +307,7 @@ AlertId = Annotated[str, StringConstraints(min_length=1, max_length=ALERT_ID_LEN
 
 class AlertResolved(Payload):
     alert_id: AlertId
-    note: Annotated[str, Bounded(2000, min_length=1)]
+    note: Note
 
 
 # --- Tracing and duplicates -----------------------------------------------------------

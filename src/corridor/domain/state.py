@@ -58,6 +58,17 @@ __all__ = ["FINISHED", "MOVING", "Fact", "OperationState", "Person"]
 
 
 @dataclass(frozen=True, slots=True)
+class Objection:
+    """Why a command may not record a fact: the field at fault (as the command's input
+    names it, e.g. `members.2.destination_id`) and whether it clashes with something
+    already recorded (a token in use) rather than naming what is not there."""
+
+    field: str | None
+    reason: str
+    clash: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Wait:
     """A handler's answer for a fact that names something not recorded yet."""
 
@@ -102,7 +113,9 @@ class OperationState:
         self.tokens: dict[str, str] = {}
         self.members: dict[str, list[str]] = defaultdict(list)
         self.parked: dict[str, list[Fact]] = defaultdict(list)  # "kind:key" -> waiting facts
-        self.household_problems: dict[str, tuple[Fact, list[str]]] = {}
+        # household -> (its registration, the clashes found when it was applied, the
+        # destinations it named): judged again when a place it names is recorded.
+        self.household_problems: dict[str, tuple[Fact, list[str], tuple[str, ...]]] = {}
         self.parked_households: dict[str, set[str]] = defaultdict(set)  # place -> households
         self.merges: dict[str, Fact] = {}  # merged person -> the decision that merged it
         # Facts a field device may record but a command may not (a removal of someone
@@ -160,19 +173,21 @@ class OperationState:
         if self.seq == fact.seq:
             self.seq -= 1  # the fact was never recorded
 
-    def command_refusal(self, payload: ev.Payload) -> str | None:
+    def command_refusal(self, payload: ev.Payload) -> Objection | None:
         """Why a command may not record this now, for facts that create a record (which
         `retract` could not undo): checked before they are applied."""
         if isinstance(payload, ev.ConvoyPlanned):
-            return self.plan_refusal(payload)
+            reason = self.plan_refusal(payload)
+            return Objection("vehicle_ids", reason, clash=True) if reason else None
         if isinstance(payload, ev.HouseholdRegistered):
-            return self.gathering_point_problem(payload.gathering_point_id)
+            return next(iter(self.registration_problems(payload)), None)
         if isinstance(payload, ev.PersonDisembarked):
             # A field record judges against the departure's time, with clock drift
             # allowed; a decision taken now knows the vehicle has left.
             vehicle = self.vehicles.get(payload.vehicle_id)
             if vehicle is not None and self.vehicle_convoy_state(vehicle) in MOVING:
-                return f"vehicle {payload.vehicle_id} has departed"
+                return Objection("vehicle_id", f"vehicle {payload.vehicle_id} has departed",
+                                 clash=True)
         return None
 
     def unreadable(self, seq: int, event_id: str, event_type: str, why: str) -> None:
@@ -328,8 +343,8 @@ class OperationState:
 
     def _register(self, f: Fact, household_id: str, d: ev.PersonDetails,
                   gathering_point_id: str) -> str | None:
-        if d.person_id in self.persons:
-            return f"person {d.person_id} is already registered"
+        if clash := self.person_problem(d.person_id):
+            return clash
         birth_year = d.birth_year
         if d.age is not None:
             birth_year = f.recorded_at.year - d.age
@@ -346,6 +361,10 @@ class OperationState:
         self._recorded("person", d.person_id)
         return None
 
+    # The rules a registration must meet, each stated once: the fold keeps a fact that
+    # breaks one as a conflict, a command is refused (`registration_problems`), and the
+    # importer reports it by line.
+
     def gathering_point_problem(self, location_id: str) -> str | None:
         place = self.locations.get(location_id)
         if place is None:
@@ -354,13 +373,50 @@ class OperationState:
             return f"{location_id} is a {place.kind}, not a gathering point"
         return None
 
+    def destination_problem(self, location_id: str) -> str | None:
+        place = self.locations.get(location_id)
+        if place is None:
+            return f"destination {location_id} is not known"
+        if place.kind not in ARRIVAL_KINDS:
+            return f"{location_id} is a {place.kind}, not a reception or hospital"
+        return None
+
+    def token_problem(self, token: str, household_id: str) -> str | None:
+        owner = self.tokens.get(token)
+        if owner is not None and owner != household_id:
+            return f"token {token} already belongs to household {owner}"
+        return None
+
+    def person_problem(self, person_id: str) -> str | None:
+        if person_id in self.persons:
+            return f"person {person_id} is already registered"
+        return None
+
+    def registration_problems(self, p: ev.HouseholdRegistered) -> list[Objection]:
+        """Everything that keeps a registration from being recorded as it stands."""
+        found = []
+        if p.household_id in self.households:
+            found.append(Objection("household_id", f"household {p.household_id} is "
+                                   "already recorded", clash=True))
+        if place := self.gathering_point_problem(p.gathering_point_id):
+            found.append(Objection("gathering_point_id", place))
+        if p.token is not None and (clash := self.token_problem(p.token, p.household_id)):
+            found.append(Objection("token", clash, clash=True))
+        for i, member in enumerate(p.members):
+            if clash := self.person_problem(member.person_id):
+                found.append(Objection(f"members.{i}.person_id", clash, clash=True))
+            if member.destination_id and (
+                    place := self.destination_problem(member.destination_id)):
+                found.append(Objection(f"members.{i}.destination_id", place))
+        return found
+
     def _on_HouseholdRegistered(self, f: Fact, p: ev.HouseholdRegistered) -> Outcome:
         if clash := self._exists("households", p.household_id, "household"):
             return clash
         problems = []
         token = p.token
-        if token is not None and token in self.tokens:
-            problems.append(f"token {token} already belongs to household {self.tokens[token]}")
+        if token is not None and (taken := self.token_problem(token, p.household_id)):
+            problems.append(taken)
             token = None
         self.households[p.household_id] = Household(
             p.household_id, p.gathering_point_id, token, f.recorded_at, f.device_id)
@@ -370,25 +426,31 @@ class OperationState:
         for member in p.members:
             if refused := self._register(f, p.household_id, member, p.gathering_point_id):
                 problems.append(refused)
-        # Kept to judge the registration again when its place arrives; without its
-        # payload, whose members are in `persons` (it was half the state's memory).
-        self.household_problems[p.household_id] = (replace(f, payload=NO_PAYLOAD), problems)
+        # Kept to judge the registration again when a place it names arrives; without
+        # its payload, whose members are in `persons` (it was half the state's memory).
+        destinations = tuple(dict.fromkeys(m.destination_id for m in p.members
+                                           if m.destination_id))
+        self.household_problems[p.household_id] = (replace(f, payload=NO_PAYLOAD), problems,
+                                                   destinations)
         self._recorded("household", p.household_id)
         self._judge_household(p.household_id)
         return Judged
 
     def _judge_household(self, household_id: str) -> None:
-        """A registration is applied whatever its gathering point; the conflict says
+        """A registration is applied whatever the places it names; the conflict says
         what is wrong with it, and goes once a late LocationAdded puts it right."""
-        fact, problems = self.household_problems[household_id]
+        fact, problems, destinations = self.household_problems[household_id]
         gathering_point = self.households[household_id].gathering_point_id
-        place_problem = self.gathering_point_problem(gathering_point)
-        reasons = problems + ([place_problem] if place_problem else [])
-        waiting = gathering_point not in self.locations
-        if waiting:
-            self.parked_households[gathering_point].add(household_id)
+        place_problems = [problem for problem in (
+            self.gathering_point_problem(gathering_point),
+            *(self.destination_problem(d) for d in destinations)) if problem]
+        unknown = [place for place in (gathering_point, *destinations)
+                   if place not in self.locations]
+        for place in unknown:
+            self.parked_households[place].add(household_id)
+        reasons = problems + place_problems
         self.judge(fact, "; ".join(reasons) if reasons else None, applied=True,
-                   waiting=waiting, strict=place_problem is not None and not waiting)
+                   waiting=bool(unknown), strict=bool(place_problems) and not unknown)
 
     def _on_PersonRegistered(self, f: Fact, p: ev.PersonRegistered) -> Outcome:
         household = self.households.get(p.household_id)

@@ -266,8 +266,9 @@ class Ledger:
                 if event_type not in MAY_RECORD[principal.role]:
                     raise Refused(f"the {principal.role} role may not record {event_type}",
                                   status=403, clean=not new)
-                if reason := state.command_refusal(payload):
-                    raise Refused(reason, clean=not new)
+                if objection := state.command_refusal(payload):
+                    raise Refused(objection.reason, objection.field,
+                                  409 if objection.clash else 422, clean=not new)
                 event = EventIn(id=str(uuid.uuid4()), type=event_type, payload={},
                                 device_id=principal.device_id, author=principal.username,
                                 recorded_at=now)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from corridor.domain.vocabulary import Need, Status
 from corridor.storage.schema import (
     alerts,
     conflicts,
     convoys,
+    duplicate_reviews,
     households,
     incidents,
     locations,
@@ -165,3 +166,30 @@ def list_conflicts(conn: Connection) -> list[dict[str, Any]]:
 
 def list_rejects(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
     return dicts(conn, select(rejects).order_by(rejects.c.id.desc()).limit(limit))
+
+
+_NAME_FIELDS = ("person_id", "given_name", "father_name", "family_name", "sex", "birth_year",
+                "status")
+
+
+def merged_pairs(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """Records merged into another (`persons.merged_into`), most recent merge first, each
+    with the record it was merged into."""
+    kept = persons.alias("kept")
+    review = duplicate_reviews
+    query = (select(*(persons.c[f].label(f"merged_{f}") for f in _NAME_FIELDS),
+                    *(kept.c[f].label(f"kept_{f}") for f in _NAME_FIELDS),
+                    review.c.decided_at, review.c.decided_by)
+             .join(kept, kept.c.person_id == persons.c.merged_into)
+             .outerjoin(review, and_(review.c.person_id == persons.c.merged_into,
+                                     review.c.other_id == persons.c.person_id))
+             .where(persons.c.merged_into.is_not(None))
+             .order_by(review.c.decided_at.desc().nulls_last(), persons.c.person_id)
+             .limit(limit))
+    pairs = []
+    for row in conn.execute(query):
+        m = row._mapping
+        pairs.append({"merged": {f: m[f"merged_{f}"] for f in _NAME_FIELDS},
+                      "kept": {f: m[f"kept_{f}"] for f in _NAME_FIELDS},
+                      "decided_at": m["decided_at"], "decided_by": m["decided_by"]})
+    return pairs

@@ -200,12 +200,13 @@ def boarding_queue(ledger: Ledger, principal: Principal, gathering_point_id: str
                               "point", "gathering_point_id")
         gathering_point_id = principal.post_id or ""
 
-    def read(_: Connection) -> list[dict[str, Any]]:
-        entries = ledger.read(lambda state: boarding.queue(state, gathering_point_id))
-        return shape_all("queue_entry", principal.role, [queue_entry(h) for h in entries[:limit]])
-
-    return audited(ledger.engine, principal, audit_action(principal, "boarding queue"), read,
-                    lambda rows: f"gathering_point={gathering_point_id} returned={len(rows)}")
+    # Read from the folded state before the audit opens a connection: never wait for the
+    # ledger's lock while holding one.
+    entries = ledger.read(lambda state: boarding.queue(state, gathering_point_id))
+    rows = shape_all("queue_entry", principal.role, [queue_entry(h) for h in entries[:limit]])
+    return audited(ledger.engine, principal, audit_action(principal, "boarding queue"),
+                   lambda _: rows,
+                   lambda _: f"gathering_point={gathering_point_id} returned={len(rows)}")
 
 
 def queue_entry(entry: boarding.QueuedHousehold) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def _changed_vehicles(conn: Connection, since: int) -> set[str]:
     return set(conn.execute(query).scalars())
 
 
-def _pull(conn: Connection, ledger: Ledger, principal: Principal,
+def _pull(conn: Connection, queue: list[dict[str, Any]] | None, principal: Principal,
           cursor: str | None) -> dict[str, Any]:
     role = principal.role
     since = since_of(cursor, principal)
@@ -160,9 +160,7 @@ def _pull(conn: Connection, ledger: Ledger, principal: Principal,
             .order_by(households.c.registered_at, households.c.household_id)))
         answer["gone"]["households"] = sorted(touched - waiting) if since else []
         if since == 0 or touched or gone:
-            point = scope.gathering_point_id
-            entries = ledger.read(lambda state: boarding.queue(state, point))
-            answer["queue"] = shape_all("queue_entry", role, [queue_entry(e) for e in entries])
+            answer["queue"] = queue
     return answer
 
 
@@ -185,8 +183,15 @@ def pull(engine: Engine, ledger: Ledger, principal: Principal,
          cursor: str | None) -> dict[str, Any]:
     """A field device's scope, or what changed in it since `cursor`; audited whenever
     it carries anyone's name."""
+    queue = None
+    if principal.role == Role.REGISTRAR and principal.post_id:
+        # From the folded state, before a connection is opened: never wait for the
+        # ledger's lock while holding one.
+        point = principal.post_id
+        entries = ledger.read(lambda state: boarding.queue(state, point))
+        queue = shape_all("queue_entry", principal.role, [queue_entry(e) for e in entries])
     return audited(engine, principal, audit_action(principal, "scoped pull"),
-                   lambda conn: _pull(conn, ledger, principal, cursor),
+                   lambda conn: _pull(conn, queue, principal, cursor),
                    lambda answer: (f"since={cursor or 0} persons={len(answer['persons'])} "
                                    f"households={len(answer['households'])}")
                    if answer["persons"] or answer["households"] else None)

@@ -2,7 +2,8 @@
 
 Searching for a person is reading personal data about someone who may be in danger,
 so every search and every view of a match is written to the audit log with the
-reason given, searches are rate limited per user, and partners never get results.
+reason given, searches are rate limited per user (in the database, so across
+processes), and partners never get results.
 Where a person is now (status, vehicle, place) is shown only to roles in
 `SEES_WHEREABOUTS`.
 
@@ -15,11 +16,10 @@ checked in, and a rebuild has nothing to reproduce.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +34,7 @@ from corridor.matching.names import key, tokens
 from corridor.matching.records import Match, PersonRecord, Query, pair_score
 from corridor.services.access import record_read
 from corridor.services.ledger import Ledger, Principal
+from corridor.services.limits import Limit, take
 
 # A request's candidates: matches at or above this score, at most this many. Scores
 # weigh evidence, so a request naming only a given name and a year cannot score high
@@ -43,35 +44,10 @@ CANDIDATE_LIMIT = 20
 # Duplicate pairs at or above this score go to the review queue.
 DUPLICATE_SCORE = 0.8
 MAX_BLOCK = 200
-# Searches a user may make per window: enough for a busy tracing desk, too few
-# to page through a registry.
-SEARCHES_PER_WINDOW = 60
-WINDOW_SECONDS = 60.0
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many searches: try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
-class SearchLimiter:
-    """A sliding window of searches per user, in this process."""
-
-    def __init__(self, limit: int = SEARCHES_PER_WINDOW, window: float = WINDOW_SECONDS) -> None:
-        self.limit, self.window = limit, window
-        self._times: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, username: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            times = self._times[username]
-            while times and now - times[0] > self.window:
-                times.popleft()
-            if len(times) >= self.limit:
-                raise RateLimited(int(self.window - (now - times[0])) + 1)
-            times.append(now)
+# Searches a user may make per window — a search, filing a tracing request and viewing
+# one's candidates each count, as each gives names: enough for a busy tracing desk, too
+# few to page through a registry. Kept in the database, so shared by every process.
+SEARCH_LIMIT = Limit("searches", 60, timedelta(seconds=60))
 
 
 def record_of(state: OperationState, person: Person) -> PersonRecord:
@@ -131,8 +107,13 @@ class Tracing:
     def __init__(self, engine: Engine, ledger: Ledger) -> None:
         self.engine, self.ledger = engine, ledger
         self.keeper = NameIndexKeeper()
-        self.limiter = SearchLimiter()
+        self.limit = SEARCH_LIMIT
         self.duplicates = DuplicateFinder()
+
+    def count_search(self, principal: Principal) -> None:
+        """Count one way of getting names against the user's limit (RateLimited when
+        it is spent): a search, filing a tracing request, viewing its candidates."""
+        take(self.engine, self.limit, principal.username)
 
     def _found(self, state: OperationState, matches: Iterable[Match],
                whereabouts: bool) -> list[Found]:
@@ -142,7 +123,7 @@ class Tracing:
     def search(self, principal: Principal, query: Query, reason: str,
                limit: int = 10) -> list[Found]:
         """Ranked matches for a query; audited with the reason, rate limited."""
-        self.limiter.check(principal.username)
+        self.count_search(principal)
         whereabouts = principal.role in SEES_WHEREABOUTS
         found = self.ledger.read(lambda state: self._found(
             state, self.keeper.index(state).search(query, limit), whereabouts))
@@ -161,7 +142,9 @@ class Tracing:
 
     def request_view(self, principal: Principal, request_id: str) -> dict[str, Any] | None:
         """A request with its candidates now, each with the review it has had and
-        whether the person arrived or was registered after the request was filed."""
+        whether the person arrived or was registered after the request was filed.
+        Rate limited like a search."""
+        self.count_search(principal)
         whereabouts = principal.role in SEES_WHEREABOUTS
 
         def look(state: OperationState) -> dict[str, Any] | None:

@@ -63,6 +63,17 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 @contextmanager
+def immediate(engine: Engine) -> Iterator[Connection]:
+    """A short transaction outside the ledger that asks for SQLite's write lock up front
+    (BEGIN IMMEDIATE), so it waits its turn (busy timeout) and never has to upgrade a
+    read lock. The ledger's own lock (`writing`) is not taken."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(corridor_writer=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction that holds the ledger's write lock until it commits or rolls back."""
     with engine.connect() as conn:

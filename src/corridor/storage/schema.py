@@ -4,7 +4,8 @@
   to, append-only;
 - projections: the operation's current state, derived from the ledger and
   rebuilt from it at will (`corridor rebuild`), never edited by hand;
-- access (`users`, `api_tokens`, `audit_log`): who may do what, and who read what.
+- access (`users`, `sessions`, `api_tokens`, `audit_log`, `limit_hits`): who may do
+  what, for how long, who read what, and how often they may try.
 
 Schema changes go through Alembic (`storage/migrations`); this module is what the
 migrations are checked against.
@@ -309,7 +310,21 @@ api_tokens = Table(
     Column("label", String(120), nullable=False),  # e.g. the device it was issued to
     Column("created_at", UTC_TIME, nullable=False),
     Column("revoked", Boolean, nullable=False),
+    Column("expires_at", UTC_TIME, nullable=False),
+    Column("last_used_at", UTC_TIME),  # written at most once a minute (access.TOUCH_EVERY)
 )
+Index("ix_api_tokens_username", api_tokens.c.username)
+
+# Web sessions: the signed cookie carries a random id; only its SHA-256 is kept here,
+# so deleting the row ends the session wherever a copy of the cookie is.
+sessions = Table(
+    "sessions", metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("username", String(ID), ForeignKey("users.username"), nullable=False),
+    Column("created_at", UTC_TIME, nullable=False),  # absolute expiry counts from here
+    Column("last_seen_at", UTC_TIME, nullable=False),  # idle expiry counts from here
+)
+Index("ix_sessions_username", sessions.c.username)
 
 audit_log = Table(
     "audit_log", metadata,
@@ -320,3 +335,13 @@ audit_log = Table(
     Column("subject", Text, nullable=False),
 )
 Index("ix_audit_log_username_at", audit_log.c.username, audit_log.c.at)
+
+# One row per counted attempt (a search, a failed login), shared by every server
+# process; `services/limits.py` counts them and deletes those past their window.
+limit_hits = Table(
+    "limit_hits", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False),  # e.g. "names:amal", "login-address:10.0.0.7"
+    Column("at", UTC_TIME, nullable=False),
+)
+Index("ix_limit_hits_key_at", limit_hits.c.key, limit_hits.c.at)

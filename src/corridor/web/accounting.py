@@ -9,12 +9,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from corridor.api.commands import new_id, record
-from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES
 from corridor.domain.visibility import may_read
 from corridor.domain.vocabulary import IncidentType, Role
 from corridor.services import queries, reads
+from corridor.services.commands import accounting
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
@@ -65,13 +64,12 @@ def resolve(request: Request, form: Posted,
         raise WebError(403, N_("error.forbidden"))
     alert_id, note = text(form, "alert_id"), text(form, "note")
     try:
-        resolution = ev.AlertResolved(alert_id=alert_id, note=note)
+        accounting.resolve_alert(app_of(request).ledger, who, alert_id,
+                                 accounting.ResolveIn(note=note))
     except ValidationError as exc:
         on_note = all(e["loc"][0] == "note" for e in exc.errors())
         key = N_("error.note_required") if on_note else N_("error.invalid")
         return _alerts_page(request, who, 422, {alert_id: key}, {alert_id: note})
-    try:
-        record(app_of(request), who, resolution)
     except Refused as refused:
         return _alerts_page(request, who, refused.status, {alert_id: N_("error.refused")},
                             {alert_id: note})
@@ -112,7 +110,7 @@ def incidents(request: Request, who: SignedIn) -> HTMLResponse:
 def _incident(values: dict[str, str]) -> dict[str, Any]:
     """The form's strings as IncidentReported fields; the time is entered in UTC."""
     data: dict[str, Any] = {k: v or None for k, v in values.items()}
-    data.update(incident_id=new_id(), killed=values["killed"] or 0,
+    data.update(killed=values["killed"] or 0,
                 injured=values["injured"] or 0, description=values["description"])
     try:
         occurred = datetime.fromisoformat(values["occurred_at"])
@@ -127,12 +125,11 @@ def report_incident(request: Request, form: Posted,
                     who: Reporter) -> Response:
     values = {k: text(form, k) for k in INCIDENT_FIELDS}
     try:
-        incident = ev.IncidentReported.model_validate(_incident(values))
+        accounting.report_incident(app_of(request).ledger, who,
+                                   accounting.IncidentIn.model_validate(_incident(values)))
     except ValidationError as exc:
         errors = {str(e["loc"][0]): error_key(e) for e in exc.errors()}
         return _incidents_page(request, who, 422, values, errors)
-    try:
-        record(app_of(request), who, incident)
     except Refused:
         return _incidents_page(request, who, 409, values, {"type": N_("error.refused")})
     return RedirectResponse("/incidents", status_code=303)

@@ -1,4 +1,9 @@
-"""Signing in and out of the web UI."""
+"""Signing in and out of the web UI.
+
+A sign-in starts a server-side session (`access.start_session`); the signed cookie
+carries only its id, the CSRF token and the language. Logout ends the session on the
+server, so a copy of the cookie is worth nothing after it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from corridor.services.access import authenticate
+from corridor.services.access import HashingBusy, end_session, start_session
+from corridor.services.limits import RateLimited
+from corridor.services.signin import sign_in
 from corridor.web.forms import text
 from corridor.web.i18n import N_
-from corridor.web.page import Posted, app_of, principal, render
+from corridor.web.page import Posted, app_of, forget, principal, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,7 +26,16 @@ router = APIRouter(include_in_schema=False)
 def login_form(request: Request) -> Response:
     if principal(request) is not None:
         return RedirectResponse("/", status_code=303)
-    return render(request, "login.html", operation=None, error=None, username="")
+    return render(request, "login.html", operation=None, error=None, username="", wait=None)
+
+
+def _refused(request: Request, status: int, error: str | None, username: str,
+             wait: int | None = None) -> Response:
+    response = render(request, "login.html", status, operation=None, error=error,
+                      username=username, wait=wait)
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -27,24 +43,26 @@ def login(request: Request, form: Posted) -> Response:
     username = text(form, "username")
     password = form.get("password")
     password = password if isinstance(password, str) else ""
-    who = authenticate(app_of(request).engine, username, password) if username else None
+    engine = app_of(request).engine
+    address = request.client.host if request.client else "unknown"
+    try:
+        who = sign_in(engine, username, password, address) if username else None
+    except RateLimited as limited:
+        return _refused(request, 429, None, username, limited.retry_after)
+    except HashingBusy as busy:
+        return _refused(request, 503, N_("login.busy"), username, busy.retry_after)
     if who is None:
-        return render(request, "login.html", 401, operation=None, error=N_("login.wrong"),
-                      username=username)
+        return _refused(request, 401, N_("login.wrong"), username)
     # A fresh session (and CSRF token) at sign-in; only the language choice carries over.
-    lang = request.session.get("lang")
-    request.session.clear()
-    request.session.update(username=who.username, role=str(who.role), post=who.post_id,
+    forget(request)
+    request.session.update(sid=start_session(engine, who.username),
                            csrf=secrets.token_urlsafe(32))
-    if lang:
-        request.session["lang"] = lang
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, _: Posted) -> Response:
-    lang = request.session.get("lang")
-    request.session.clear()
-    if lang:
-        request.session["lang"] = lang
+    if "sid" in request.session:
+        end_session(app_of(request).engine, request.session["sid"])
+    forget(request)
     return RedirectResponse("/login", status_code=303)

@@ -18,11 +18,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
-from corridor.api.context import Corridor, corridor
 from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, SEES_PERSONS
 from corridor.domain.visibility import may_read
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
+from corridor.services.access import resolve
+from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Principal
 from corridor.services.reads import ReadRefused
 from corridor.web.i18n import N_, Translator, language
@@ -53,10 +54,26 @@ class WebError(Exception):
 
 
 def principal(request: Request) -> Principal | None:
+    """Who is signed in, as the account is now (`access.resolve`, the API's resolver
+    too), worked out once per request. An ended or expired session is forgotten."""
+    if "principal" in request.scope:
+        return request.scope["principal"]  # type: ignore[no-any-return]
     session = request.scope.get("session") or {}
-    if "username" not in session:
-        return None
-    return Principal(session["username"], Role(session["role"]), "web", session.get("post"))
+    who = None
+    if "sid" in session:
+        who = resolve(request.app.state.corridor.engine, session_id=session["sid"])
+        if who is None:
+            forget(request)
+    request.scope["principal"] = who
+    return who
+
+
+def forget(request: Request) -> None:
+    """Empty the session cookie but for the language chosen."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
 
 
 def signed_in(request: Request) -> Principal:
@@ -118,7 +135,8 @@ Posted = Annotated[FormData, Depends(posted)]
 
 
 def app_of(request: Request) -> Corridor:
-    return corridor(request)
+    """The running Corridor, its projections caught up (`caught_up`)."""
+    return caught_up(request.app.state.corridor)
 
 
 def navigation(who: Principal | None) -> list[tuple[str, str]]:
@@ -137,6 +155,8 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     if may(who, "DuplicateReviewed"):
         items.append(("/duplicates", N_("nav.duplicates")))
     items.append(("/incidents", N_("nav.incidents")))
+    if who.role == Role.ADMIN:
+        items.append(("/admin/users", N_("nav.admin")))
     return items
 
 

@@ -17,12 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from corridor.api.commands import record
-from corridor.api.people import HouseholdIn, household_event
-from corridor.domain import events as ev
-from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
 from corridor.services import queries, reads
+from corridor.services.commands.registration import HouseholdIn, register_household
 from corridor.services.ledger import Principal, Refused
 from corridor.services.reads import ReadRefused
 from corridor.web.forms import error_key, text
@@ -38,14 +35,9 @@ Registrar = Annotated[Principal, records("HouseholdRegistered")]
 # Field-specific messages where the generic one would not say what to type.
 FIELD_KEYS = {"birth_year": N_("error.birth_year"), "age": N_("error.age"),
               "token": N_("error.token")}
-
-
-class FieldRefused(Refused):
-    """The record refuses the form because of one field (an unknown place, a token in use)."""
-
-    def __init__(self, field: str, key: str) -> None:
-        super().__init__(key, field, status=422)
-        self.key = key
+# What the record's refusal of a field (registration_problems) says on the form.
+REFUSAL_KEYS = {"gathering_point_id": N_("error.choice"), "destination_id": N_("error.choice"),
+                "token": N_("error.token_in_use")}
 
 
 def blank_row() -> dict[str, Any]:
@@ -98,20 +90,14 @@ def _errors(exc: ValidationError, kept: list[int]) -> dict[str, str]:
     return errors
 
 
-def _decide(event: ev.HouseholdRegistered, kept: list[int]) -> Any:
-    def decide(state: OperationState) -> list[ev.Payload]:
-        place = state.locations.get(event.gathering_point_id)
-        if place is None or place.kind != LocationKind.GATHERING_POINT:
-            raise FieldRefused("gathering_point_id", N_("error.choice"))
-        if event.token and event.token in state.tokens:
-            raise FieldRefused("token", N_("error.token_in_use"))
-        for i, member in enumerate(event.members):
-            to = state.locations.get(member.destination_id or "")
-            if member.destination_id and (to is None or to.kind not in ARRIVAL_KINDS):
-                raise FieldRefused(f"m{kept[i]}.destination_id", N_("error.choice"))
-        return [event]
-
-    return decide
+def _refused(refused: Refused, kept: list[int]) -> dict[str, str]:
+    """The record's refusal as the form's error: `members.1.destination_id` is the
+    second kept row's destination."""
+    field = refused.field or "form"
+    parts = field.split(".")
+    if parts[0] == "members" and len(parts) == 3:
+        field = f"m{kept[int(parts[1])]}.{parts[2]}"
+    return {field: REFUSAL_KEYS.get(parts[-1], N_("error.refused"))}
 
 
 def _form(request: Request, status: int = 200, rows: list[dict[str, Any]] | None = None,
@@ -152,16 +138,14 @@ def register(request: Request, form: Posted,
         return _form(request, rows=rows, values=values)
     kept = [i for i, row in enumerate(rows) if not _blank(row)] or [0]
     try:
-        event = household_event(HouseholdIn.model_validate({
+        household = HouseholdIn.model_validate({
             "gathering_point_id": values["gathering_point_id"] or None,
             "token": values["token"] or None,
-            "members": [_member(rows[i]) for i in kept]}))
-        record(app_of(request), who, _decide(event, kept))
+            "members": [_member(rows[i]) for i in kept]})
+        registered = register_household(app_of(request).ledger, who, household)
     except ValidationError as exc:
         return _form(request, 422, rows, values, _errors(exc, kept))
-    except FieldRefused as refused:
-        return _form(request, refused.status, rows, values, {str(refused.field): refused.key})
-    except Refused:
-        return _form(request, 409, rows, values, {"form": N_("error.refused")})
-    request.session["gathering_point_id"] = event.gathering_point_id
-    return RedirectResponse(f"/register?registered={event.household_id}", status_code=303)
+    except Refused as refused:
+        return _form(request, refused.status, rows, values, _refused(refused, kept))
+    request.session["gathering_point_id"] = household.gathering_point_id
+    return RedirectResponse(f"/register?registered={registered.household_id}", status_code=303)

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corridor.web import accounting, auth, manifest, overview, registration, tracing
+from corridor.web import accounting, admin, auth, manifest, overview, registration, tracing
 from corridor.web.i18n import N_
 from corridor.web.page import HERE, SignInRequired, WebError, render
 
@@ -38,7 +38,7 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, accounting, tracing):
+    for module in (auth, overview, registration, manifest, accounting, tracing, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

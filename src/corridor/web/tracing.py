@@ -1,10 +1,10 @@
 """Finding people in the web UI: tracing search, tracing requests and the duplicate queue.
 
-The pages follow the JSON API's rules by calling the same code: searching is for
-`SEARCHES` roles and goes through `Tracing.search` (audited with its reason, rate
-limited), where a person is now is shown only to `SEES_WHEREABOUTS` roles, requests
-are for `HANDLES_REQUESTS` roles and need the requester's consent, and a "same"
-decision keeps the record that has moved (the API's own `decide`).
+The pages follow the JSON API's rules by calling the same use cases
+(`services.commands.tracing`): searching is for `SEARCHES` roles and is audited with
+its reason and rate limited, where a person is now is shown only to
+`SEES_WHEREABOUTS` roles, requests are for `HANDLES_REQUESTS` roles and need the
+requester's consent, and a "same" decision keeps the record that has moved.
 
 Searches are POSTed, not sent as a query string, so the names typed never land in a
 URL: not in the browser history of a shared phone, not in a proxy's log. Every page
@@ -18,18 +18,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from corridor.api import tracing as api
 from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES, SEES_WHEREABOUTS
 from corridor.domain.vocabulary import LocationKind, Sex
-from corridor.matching.records import Query
 from corridor.services import queries
 from corridor.services.access import audited, record_read
+from corridor.services.commands import tracing as desk
 from corridor.services.ledger import Principal, Refused
-from corridor.services.tracing import RateLimited, Tracing
-from corridor.storage.schema import duplicate_reviews, persons
+from corridor.services.limits import RateLimited
+from corridor.services.tracing import Tracing
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
 from corridor.web.page import Posted, SignedIn, WebError, app_of, may, records, render
@@ -38,7 +37,6 @@ router = APIRouter(include_in_schema=False)
 
 RESULTS = 10  # people a search shows
 QUEUE_SHOWN = 50  # duplicate pairs a page shows
-MERGED_SHOWN = 20  # most recent merges shown, each with its Unmerge button
 MAX_HOUSEHOLD_NAMES = 20
 SOUGHT_FIELDS = ("name", "sex", "born", "tolerance", "origin", "father_name")
 SEARCH_FIELDS = (*SOUGHT_FIELDS, "reason")
@@ -47,6 +45,8 @@ REQUEST_FIELDS = (*SOUGHT_FIELDS, "household_names", "requester_name", "relation
 # Field-specific messages where the generic one would not say what to type.
 FIELD_KEYS = {"born": N_("error.birth_year"), "tolerance": N_("error.tolerance"),
               "reason": N_("error.reason")}
+# What the record's refusal of a field says on the form.
+REFUSAL_KEYS = {"consent": N_("error.consent"), "origin": N_("error.choice")}
 OUTCOMES = ("found", "not_found", "withdrawn", "referred")
 DECISIONS = ("confirmed", "rejected", "unsure")
 SEXES = (Sex.FEMALE, Sex.MALE)
@@ -74,7 +74,7 @@ Unmerger = Annotated[Principal, records("PersonsUnmerged")]
 
 
 def service(request: Request) -> Tracing:
-    return request.app.state.tracing  # type: ignore[no-any-return]
+    return app_of(request).tracing
 
 
 def _sought(values: dict[str, Any]) -> dict[str, Any]:
@@ -124,12 +124,6 @@ def _page(request: Request, who: Principal, template: str, status: int = 200,
         **context)
 
 
-def _origin_known(request: Request, origin: str) -> bool:
-    with app_of(request).engine.connect() as conn:
-        return any(p["location_id"] == origin
-                   for p in queries.places(conn, LocationKind.GATHERING_POINT))
-
-
 # --- search ------------------------------------------------------------------------------
 
 
@@ -154,16 +148,12 @@ def search_form(request: Request, who: Searcher) -> HTMLResponse:
 def search(request: Request, form: Posted, who: Searcher) -> HTMLResponse:
     values = {f: text(form, f) for f in SEARCH_FIELDS}
     try:
-        body = api.SearchIn.model_validate({**_sought(values), "reason": values["reason"],
-                                            "limit": RESULTS})
+        found = desk.search(service(request), who, desk.SearchIn.model_validate({
+            **_sought(values), "reason": values["reason"], "limit": RESULTS}))
     except ValidationError as exc:
         return _search_page(request, who, 422, values, _errors(exc))
-    if body.origin and not _origin_known(request, body.origin):
+    except Refused:  # the only reference a search names: where the person came from
         return _search_page(request, who, 422, values, {"origin": N_("error.choice")})
-    query = Query(body.name, body.sex, body.born, body.tolerance, body.origin,
-                  body.father_name, tuple(body.household_names))
-    try:
-        found = service(request).search(who, query, body.reason, body.limit)
     except RateLimited as limited:
         return _search_page(request, who, 429, values, wait=limited.retry_after)
     results = [_with_match(f.person, f.match.score, f.match.agreed, f.match.disagreed)
@@ -180,12 +170,16 @@ def _blank_request() -> dict[str, Any]:
 
 def _requests_page(request: Request, who: Principal, status: int = 200,
                    values: dict[str, Any] | None = None,
-                   errors: dict[str, str] | None = None) -> HTMLResponse:
+                   errors: dict[str, str] | None = None,
+                   wait: int | None = None) -> HTMLResponse:
     rows = service(request).open_requests()
     record_read(app_of(request).engine, who, "web: list tracing requests", f"open: {len(rows)}")
-    return _page(request, who, "tracing_requests.html", status, open_requests=rows,
-                 values=values or _blank_request(), errors=errors or {},
-                 may_file=may(who, "TracingRequestFiled"))
+    response = _page(request, who, "tracing_requests.html", status, open_requests=rows,
+                     values=values or _blank_request(), errors=errors or {}, wait=wait,
+                     may_file=may(who, "TracingRequestFiled"))
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @router.get("/tracing/requests", response_class=HTMLResponse)
@@ -201,33 +195,33 @@ def _household_names(value: str) -> list[str]:
 def file_request(request: Request, form: Posted, who: Filer) -> Response:
     values: dict[str, Any] = {f: text(form, f) for f in REQUEST_FIELDS}
     values["consent"] = form.get("consent") == "yes"
-    errors: dict[str, str] = {}
-    body = None
     try:
-        body = api.RequestIn.model_validate({
+        filed = desk.file_request(service(request), who, desk.RequestIn.model_validate({
             "sought": {**_sought(values),
                        "household_names": _household_names(values["household_names"])},
             **{f: values[f] for f in ("requester_name", "relationship", "contact", "note")},
-            "consent": values["consent"]})
+            "consent": values["consent"]}))
     except ValidationError as exc:
         errors = _errors(exc)
-    if not values["consent"]:
-        errors["consent"] = N_("error.consent")
-    if body is not None and body.sought.origin and not _origin_known(request, body.sought.origin):
-        errors["origin"] = N_("error.choice")
-    if errors or body is None:
+        if not values["consent"]:  # said at once, with the fields to correct
+            errors["consent"] = N_("error.consent")
         return _requests_page(request, who, 422, values, errors)
-    try:
-        filed = api.file_request(body, principal=who, app=app_of(request))
-    except Refused:
-        return _requests_page(request, who, 409, values, {"form": N_("error.refused")})
-    return RedirectResponse(f"/tracing/requests/{filed['request_id']}?filed=1", status_code=303)
+    except Refused as refused:
+        key = REFUSAL_KEYS.get(refused.field or "", N_("error.refused"))
+        return _requests_page(request, who, refused.status, values,
+                              {refused.field if refused.field in REFUSAL_KEYS else "form": key})
+    except RateLimited as limited:
+        return _requests_page(request, who, 429, values, wait=limited.retry_after)
+    return RedirectResponse(f"/tracing/requests/{filed.request_id}?filed=1", status_code=303)
 
 
 def _request_page(request: Request, who: Principal, request_id: str, status: int = 200,
                   errors: dict[str, str] | None = None,
                   notes: dict[str, str] | None = None) -> HTMLResponse:
-    view = service(request).request_view(who, request_id)
+    try:
+        view = service(request).request_view(who, request_id)
+    except RateLimited:
+        raise WebError(429, N_("error.rate_limited")) from None
     if view is None:
         raise WebError(404, N_("error.no_request"))
     sought, candidates = view["request"], view["candidates"]
@@ -261,9 +255,9 @@ def review_candidate(request_id: str, request: Request, form: Posted,
                      who: CandidateReviewer) -> Response:
     person_id, note = text(form, "person_id"), text(form, "note")
     try:
-        body = api.ReviewIn.model_validate({"person_id": person_id, "note": note,
-                                            "decision": text(form, "decision")})
-        api.review_candidate(request_id, body, principal=who, app=app_of(request))
+        review = desk.ReviewIn.model_validate({"person_id": person_id, "note": note,
+                                               "decision": text(form, "decision")})
+        desk.review_candidate(app_of(request).ledger, who, request_id, review)
     except ValidationError:
         return _request_page(request, who, request_id, 422, {person_id: N_("error.invalid")},
                              {person_id: note})
@@ -283,10 +277,10 @@ def close_request(request_id: str, request: Request, form: Posted, who: Closer) 
         errors["found_person"] = N_("error.found_person")
     if not errors:
         try:
-            body = api.ClosureIn.model_validate({
+            closure = desk.ClosureIn.model_validate({
                 "outcome": outcome, "note": note,
                 "person_id": person_id if outcome == "found" else None})
-            api.close_request(request_id, body, principal=who, app=app_of(request))
+            desk.close_request(app_of(request).ledger, who, request_id, closure)
             return RedirectResponse(f"/tracing/requests/{request_id}", status_code=303)
         except ValidationError:
             errors["close"] = N_("error.invalid")
@@ -298,38 +292,12 @@ def close_request(request_id: str, request: Request, form: Posted, who: Closer) 
 
 # --- duplicates --------------------------------------------------------------------------
 
-_NAME_FIELDS = ("person_id", "given_name", "father_name", "family_name", "sex", "birth_year",
-                "status")
-
-
-def merged_pairs(conn: Connection, limit: int = MERGED_SHOWN) -> list[dict[str, Any]]:
-    """Records merged into another (`persons.merged_into`), most recent merge first, each
-    with the record it was merged into."""
-    kept = persons.alias("kept")
-    review = duplicate_reviews
-    query = (select(*(persons.c[f].label(f"merged_{f}") for f in _NAME_FIELDS),
-                    *(kept.c[f].label(f"kept_{f}") for f in _NAME_FIELDS),
-                    review.c.decided_at, review.c.decided_by)
-             .join(kept, kept.c.person_id == persons.c.merged_into)
-             .outerjoin(review, and_(review.c.person_id == persons.c.merged_into,
-                                     review.c.other_id == persons.c.person_id))
-             .where(persons.c.merged_into.is_not(None))
-             .order_by(review.c.decided_at.desc().nulls_last(), persons.c.person_id)
-             .limit(limit))
-    pairs = []
-    for row in conn.execute(query):
-        m = row._mapping
-        pairs.append({"merged": {f: m[f"merged_{f}"] for f in _NAME_FIELDS},
-                      "kept": {f: m[f"kept_{f}"] for f in _NAME_FIELDS},
-                      "decided_at": m["decided_at"], "decided_by": m["decided_by"]})
-    return pairs
-
-
 def _duplicates_page(request: Request, who: Principal, status: int = 200,
                      errors: dict[str, str] | None = None,
                      notes: dict[str, str] | None = None) -> HTMLResponse:
     queue = service(request).duplicate_queue(who, QUEUE_SHOWN)
-    merged = audited(app_of(request).engine, who, "web: view merged records", merged_pairs,
+    merged = audited(app_of(request).engine, who, "web: view merged records",
+                     queries.merged_pairs,
                      lambda merged: ", ".join(f"{p['merged']['person_id']}>"
                                               f"{p['kept']['person_id']}" for p in merged) or None)
     for pair in queue:
@@ -359,17 +327,17 @@ def decide(request: Request, form: Posted, who: DuplicateReviewer) -> Response:
     person_id, other_id, note = _pair(form)
     key = f"{person_id}:{other_id}"
     try:
-        body = api.DecisionIn.model_validate({"person_id": person_id, "other_id": other_id,
-                                              "decision": text(form, "decision"),
-                                              "note": note})
-        result = api.decide(body, principal=who, app=app_of(request))
+        decision = desk.DecisionIn.model_validate({"person_id": person_id,
+                                                   "other_id": other_id, "note": note,
+                                                   "decision": text(form, "decision")})
+        decided = desk.decide_duplicate(app_of(request).ledger, who, decision)
     except ValidationError:
         return _duplicates_page(request, who, 422, {key: N_("error.invalid")}, {key: note})
     except Refused as refused:
         return _duplicates_page(request, who, refused.status, {key: N_("error.refused")},
                                 {key: note})
-    if body.decision == "same":
-        return RedirectResponse(f"/duplicates?merged={result['merged_id']}#merged",
+    if decided.merged_id is not None:
+        return RedirectResponse(f"/duplicates?merged={decided.merged_id}#merged",
                                 status_code=303)
     return RedirectResponse("/duplicates", status_code=303)
 
@@ -379,8 +347,8 @@ def unmerge(request: Request, form: Posted, who: Unmerger) -> Response:
     person_id, other_id, note = _pair(form)
     key = f"unmerge:{other_id}"
     try:
-        body = api.UnmergeIn(person_id=person_id, other_id=other_id, note=note)
-        api.unmerge(body, principal=who, app=app_of(request))
+        pair = desk.UnmergeIn(person_id=person_id, other_id=other_id, note=note)
+        desk.unmerge(app_of(request).ledger, who, pair)
     except ValidationError:
         return _duplicates_page(request, who, 422, {key: N_("error.invalid")}, {key: note})
     except Refused as refused:

@@ -43,7 +43,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from corridor.domain import events as ev
 from corridor.domain.state import OperationState
-from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind
 from corridor.services.importing.formats import MAX_COLUMNS, ImportFailed
 
 MAX_ROWS = 200_000
@@ -308,28 +307,20 @@ def _person_key(person: ev.PersonDetails) -> tuple[Any, ...]:
 
 
 def reference_errors(state: OperationState, households: list[Household]) -> list[RowError]:
-    """What the households name that the record does not hold, or holds otherwise."""
+    """What the households name that the record does not hold, or holds otherwise: the
+    record's own rules (`registration_problems`), each put on the line that gave the
+    field. A field the list left out, or already reported wrong, is not judged again."""
     errors = []
     for household in households:
-        if "gathering_point_id" in household.given:
-            point_id, line = household.given["gathering_point_id"]
-            place = state.locations.get(point_id)
-            if place is None:
-                errors.append(RowError(line, "gathering_point_id",
-                                       f"gathering point {point_id} is not known"))
-            elif place.kind != LocationKind.GATHERING_POINT:
-                errors.append(RowError(line, "gathering_point_id",
-                                       f"{point_id} is a {place.kind}, not a gathering point"))
-        if "token" in household.given:
-            token, line = household.given["token"]
-            if token in state.tokens:
-                errors.append(RowError(line, "token", f"token {token} is already issued to "
-                                                      f"household {state.tokens[token]}"))
-        for line, person in household.members:
-            if person.destination_id is None:
-                continue
-            place = state.locations.get(person.destination_id)
-            if place is None or place.kind not in ARRIVAL_KINDS:
-                errors.append(RowError(line, "destination_id", f"{person.destination_id} is "
-                                       "not a known reception or hospital"))
+        registration = ev.HouseholdRegistered.model_construct(
+            household_id="", gathering_point_id=household.gathering_point_id or "",
+            token=household.given.get("token", (None, 0))[0],
+            members=[person for _, person in household.members])
+        for problem in state.registration_problems(registration):
+            field = problem.field or ""
+            if field in household.given:
+                errors.append(RowError(household.given[field][1], field, problem.reason))
+            elif field.startswith("members."):
+                _, index, name = field.split(".")
+                errors.append(RowError(household.members[int(index)][0], name, problem.reason))
     return errors

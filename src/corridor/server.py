@@ -1,0 +1,84 @@
+"""The ASGI application: the API and the web UI over one running Corridor.
+
+This is the one module that knows both entrypoints; neither imports the other. It
+holds what lives as long as the server: the ledger's cached state, kept projected in
+the background, and the name index and duplicate queue, warmed up at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from corridor import __version__, config
+from corridor.api.app import BodyLimit
+from corridor.api.app import install as install_api
+from corridor.services.app import Corridor
+from corridor.services.ledger import Ledger
+from corridor.services.tracing import Tracing
+from corridor.web.routes import install as install_web
+
+log = logging.getLogger("corridor")
+PROJECT_EVERY = 1.0  # seconds between background projection passes
+
+
+async def keep_projected(ledger: Ledger) -> None:
+    """While the server runs, write projections once pushes pause, so the first read
+    after a device's large sync does not wait for them — without slowing a sync that
+    is still arriving (a read in the meantime catches them up itself)."""
+    while True:
+        await asyncio.sleep(PROJECT_EVERY)
+        if time.monotonic() - ledger.last_push < PROJECT_EVERY:
+            continue
+        try:
+            await run_in_threadpool(ledger.ensure_projected)
+        except Exception:  # a passing failure (database restarting): try again next time
+            log.exception("background projection failed")
+
+
+def warm_up(tracing: Tracing) -> None:
+    """Fold the state and build the name index and duplicate queue once at start, so
+    the first person to search or review does not wait for them."""
+    try:
+        tracing.ledger.ensure_projected()
+        tracing.ledger.read(lambda state: (tracing.keeper.index(state),
+                                           tracing.duplicates.pairs(state)))
+    except Exception:
+        log.exception("warming up failed; the first request will do it")
+        return
+    # What is built now lives as long as the server: keep it out of the collector's
+    # scans (reference counting still frees it), which keeps search latency flat.
+    gc.collect()
+    gc.freeze()
+
+
+def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> FastAPI:
+    config.tune_gc()  # however the app is served, it holds the state in memory
+    corridor = Corridor.open(engine, ledger)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm = asyncio.create_task(run_in_threadpool(warm_up, corridor.tracing))
+        task = asyncio.create_task(keep_projected(corridor.ledger))
+        yield
+        task.cancel()
+        warm.cancel()
+
+    app = FastAPI(title="Corridor", version=__version__, lifespan=lifespan,
+                  description="The shared, verifiable record of a humanitarian evacuation.")
+    app.state.corridor = corridor
+    install_api(app)
+    install_web(app)
+    app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
+                       max_age=12 * 3600)
+    app.add_middleware(BodyLimit)
+    return app
