@@ -52,7 +52,7 @@ def fact(seq: int, event: dict[str, Any]) -> Fact:
     """An event as the fold sees it once the ledger has given it a sequence number."""
     return Fact(seq, event["id"], event["type"], parse_payload(event["type"], event["payload"]),
                 datetime.fromisoformat(event["recorded_at"]).astimezone(UTC), event["author"],
-                event["device_id"])
+                event["device_id"], event["author"])
 
 
 def fold(events: list[dict[str, Any]]) -> OperationState:

@@ -193,6 +193,31 @@ def test_import_then_export_round_trips_arabic_names(engine, database_url, tmp_p
     assert unknown.exit_code == 1 and "persons" in unknown.output
 
 
+def test_exports_are_private_and_never_follow_a_planted_file(engine, database_url,
+                                                             tmp_path) -> None:
+    fill(engine)
+    out, secret = tmp_path / "persons.csv", tmp_path / "elsewhere.txt"
+    secret.write_text("not yours")
+    # Names an interrupted export could once have used, planted as links to another file.
+    for planted in ("persons.csv.partial", ".persons.csv.partial"):
+        (tmp_path / planted).symlink_to(secret)
+    exported = corridor("export", "persons", "-o", str(out), "--database", database_url)
+    assert exported.exit_code == 0, exported.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and not out.is_symlink()
+    assert secret.read_text() == "not yours"
+    assert "محمد" in out.read_text(encoding="utf-8-sig")
+    out.chmod(0o644)  # an export over an existing, wider file is private again
+    assert corridor("export", "persons", "-o", str(out), "--database", database_url
+                    ).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    failed = corridor("export", "secrets", "-o", str(tmp_path / "x.csv"), "--database",
+                      database_url)
+    assert failed.exit_code == 1
+    left = {p.name for p in tmp_path.iterdir()} - {"persons.csv.partial", ".persons.csv.partial"}
+    assert not any(name.endswith(".partial") for name in left)  # nothing half-written left
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_a_password_prompt_left_unanswered_changes_nothing(engine, database_url) -> None:
     result = runner.invoke(app, ["user", "add", "nadia", "--role", "registrar",
                                  "--database", database_url], input="\n")
@@ -217,7 +242,8 @@ def test_duplicates_batch_writes_the_pairs_with_their_reasons(engine, database_u
     assert result.exit_code == 0, result.output
     assert "1 likely pairs" in result.output
     header, pair = out.read_text(encoding="utf-8-sig").splitlines()
-    assert header == "person_id,other_id,probability,agreed,disagreed"
+    assert header == '"person_id","other_id","probability","agreed","disagreed"'
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert "given_name father_name family_name" in pair
 
 

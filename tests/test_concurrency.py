@@ -65,9 +65,13 @@ def test_concurrent_audited_reads_and_pushes_never_fail(served, engine) -> None:
     failures: list[str] = []
     start = threading.Barrier(THREADS)
 
+    # Signed in one after another: sign-ins are hashed two at a time and a third is
+    # told to come back (tests/test_access.py); what runs at once here is the reading.
+    sessions = [signed_in(url, "coordinator") for _ in range(THREADS)]
+
     def client_loop(worker: int) -> None:
         api = bearer(url, tokens["coordinator"])
-        web = signed_in(url, "coordinator")
+        web = sessions[worker]
         device = Device(f"phone-{worker}")
         requests: list[Callable[[], httpx.Response]] = [
             *(lambda path=path: api.get(path) for path in reads),
@@ -75,7 +79,7 @@ def test_concurrent_audited_reads_and_pushes_never_fail(served, engine) -> None:
             lambda: api.post("/api/sync/push", json={"events": [
                 household(device, f"w{worker}-{n}", 2) for n in range(3)]}),
         ]
-        start.wait()
+        start.wait(timeout=120)
         for _ in range(ROUNDS):
             for request in requests:
                 try:

@@ -129,7 +129,7 @@ def valid(events: list[dict[str, Any]]) -> list[EventIn]:
 def as_fact(seq: int, event: EventIn) -> Fact:
     payload = PAYLOADS[event.type].model_validate(event.payload)
     return Fact(seq, event.id, event.type, payload, event.recorded_at.astimezone(UTC),
-                event.author, event.device_id)
+                event.author, event.device_id, event.author)
 
 
 @settings(max_examples=400, deadline=None)

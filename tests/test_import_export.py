@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -214,14 +215,16 @@ def test_schema_rules_apply_to_rows_as_they_do_to_the_api(ledger: Ledger,
         "H2,gp,,Omar,,,m,1800,,,,",  # before 1900
         "H3,gp,,Hana,,,f,,,wounded;flying,,",  # not a need
         "H4,gp,,Sami,,,m,,,,,",
+        "H5,gp,,Ruba,\u202eiraH,,f,,,,,",  # a direction override in a name
     ])
 
     report = import_households(ledger, COORDINATOR, path)
 
     assert [(e.line, e.field) for e in report.errors] == [(2, "age"), (3, "birth_year"),
-                                                          (4, "needs")]
+                                                          (4, "needs"), (6, "father_name")]
     assert report.errors[0].message == "give birth_year or age, not both"
     assert report.errors[2].message.startswith("'flying':")
+    assert "bidirectional control character U+202E" in report.errors[3].message
 
 
 def test_a_token_already_issued_is_refused(ledger: Ledger, engine: Engine,
@@ -283,6 +286,8 @@ def test_a_failure_while_recording_writes_nothing(ledger: Ledger, engine: Engine
     ("list.csv", b'household,gathering_point_id,given_name\nH1,gp,"Amina\nH2,gp,Omar\n',
      ":2: cannot be read as CSV: unexpected end of data"),
     ("list.csv", b"household,gathering_point_id,given_name\nH1,gp," + b"x" * 200_000,
+     ":2: a line is longer than 65,536 characters"),
+    ("list.csv", b"household,gathering_point_id,given_name\nH1,gp,\"" + b"x\n" * 70_000,
      ":2: cannot be read as CSV: field larger than field limit"),
     ("list.csv", HEADER.encode() + b"\n\n", "no rows below the header"),
     ("list.csv", b"\nH1,gp,Amina\n", "line 1 is empty"),
@@ -363,6 +368,38 @@ def test_formulas_in_names_are_exported_as_text(ledger: Ledger, engine: Engine,
     with engine.connect() as conn:  # the record itself keeps what was typed
         names = conn.execute(select(persons.c.given_name)).scalars().all()
     assert '=HYPERLINK("http://x","y")' in names
+
+
+def test_every_exported_field_is_quoted_so_no_delimiter_splits_out_a_formula(
+        ledger: Ledger, engine: Engine, tmp_path: Path) -> None:
+    import_households(ledger, COORDINATOR, write(tmp_path, [
+        HEADER, 'H1,gp,,"Amina;=1+2",";@SUM(A1)","x,+2",,,,,,']))
+    text, _ = export(engine, "persons")
+    lines = text.removeprefix("\ufeff").splitlines()
+    assert all(line.startswith('"') and line.endswith('"') for line in lines)
+    # A spreadsheet that reads the file with another separator (a semicolon locale,
+    # tabs) still finds no cell that starts a formula.
+    for delimiter in (",", ";", "\t"):
+        for row in csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter):
+            assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+    row = rows_of(text)[0]
+    assert (row["given_name"], row["father_name"], row["family_name"]) == (
+        "Amina;'=1+2", ";'@SUM(A1)", "x,'+2")
+
+
+def test_an_xlsx_whose_cells_hold_too_much_text_is_refused_unread(
+        ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing.formats, "MAX_SHARED_STRINGS", 1000)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["H1", "gp", "", "Amina"])
+    path = tmp_path / "list.xlsx"
+    workbook.save(path)
+    with zipfile.ZipFile(path, "a") as archive:  # as Excel writes cells' text
+        archive.writestr("xl/sharedStrings.xml", "<sst>" + "<si><t>x</t></si>" * 100 + "</sst>")
+    with pytest.raises(ImportFailed, match="more than 0 MB of text"):
+        import_households(ledger, COORDINATOR, path)
 
 
 def test_partners_get_suppressed_counts_and_nothing_personal(ledger: Ledger, engine: Engine,

@@ -259,6 +259,7 @@ def _records(shape_of: str, body: Any) -> list[tuple[str, dict[str, Any]]]:
 def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
                               dict[str, frozenset[Role]]]:
     from corridor.domain.permissions import (
+        COORDINATES,
         HANDLES_REQUESTS,
         MAY_RECORD,
         PULLS_LEDGER,
@@ -284,6 +285,9 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
         "/api/incidents": (READS["incident"], "incident"),
         "/api/conflicts": (READS["conflict"], "conflict"),
         "/api/rejects": (READS["reject"], "reject"),
+        "/api/rejects/not-kept": (COORDINATES, None),
+        # Who looked at a person (docs/audit.md): usernames and actions, no names.
+        "/api/persons/{person_id}/reads": (COORDINATES, None),
         # The tracing desk's own reads (docs/tracing.md): role checks only here.
         "/api/tracing/requests": (HANDLES_REQUESTS, None),
         "/api/tracing/requests/{request_id}": (HANDLES_REQUESTS, None),
@@ -293,7 +297,8 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
            "/vehicles/{vehicle_id}/manifest": READS["manifest"], "/alerts": READS["alert"],
            "/tracing": SEARCHES, "/tracing/requests": HANDLES_REQUESTS,
            "/tracing/requests/{request_id}": HANDLES_REQUESTS, "/duplicates": reviewers,
-           "/admin/users": frozenset({Role.ADMIN})}
+           "/admin/users": frozenset({Role.ADMIN}), "/admin/audit": frozenset({Role.ADMIN}),
+           "/persons/{person_id}/reads": COORDINATES}
     return api, web
 
 

@@ -8,7 +8,8 @@ from events_factory import Device, household, setup_events
 from operation_setup import ok
 from sqlalchemy import func, select
 
-from corridor.services.ledger import Ledger
+from corridor.domain.vocabulary import Role
+from corridor.services.ledger import Ledger, Principal
 from corridor.storage.database import initialise
 from corridor.storage.schema import events, ledger_meta, persons, rejects
 
@@ -55,6 +56,29 @@ def test_different_content_under_a_known_id_is_rejected_and_kept(api, engine) ->
         name = conn.execute(select(persons.c.given_name).where(persons.c.person_id == "h1-0"))
         assert name.scalar_one() == "محمد 0"
     assert kept.event_id == original["id"] and "Someone else" in kept.body
+
+
+def test_rejects_are_kept_up_to_a_cap_per_account_and_device_and_the_rest_counted(
+        api, engine, monkeypatch) -> None:
+    monkeypatch.setenv("CORRIDOR_MAX_REJECTS", "3")
+    ledger = Ledger(engine)
+    assert ledger.max_rejects == 3
+    phone, tablet = Principal("registrar", Role.REGISTRAR, "phone-1"), Principal(
+        "registrar", Role.REGISTRAR, "tablet-2")
+    garbage = [{"id": f"not-a-uuid-{n}", "type": "Nonsense"} for n in range(5)]
+    receipts = ledger.push(garbage, phone).receipts
+    assert [r.status for r in receipts] == ["rejected"] * 5  # refused all the same
+    ledger.push(garbage[:2], phone)
+    ledger.push(garbage[:2], tablet)  # another device of the same account has its own
+    with engine.connect() as conn:
+        kept = conn.execute(select(rejects.c.device_id, rejects.c.event_id, rejects.c.body)
+                            .order_by(rejects.c.id)).all()
+    assert [row.device_id for row in kept] == ["phone-1"] * 3 + ["tablet-2"] * 2
+    assert '"not-a-uuid-0"' in kept[0].body and '"not-a-uuid-2"' in kept[2].body
+    shown = ok(api.as_("coordinator").get("/api/rejects/not-kept"))
+    assert [(r["pushed_by"], r["device_id"], r["count"]) for r in shown] == [
+        ("registrar", "phone-1", 4)]
+    assert api.as_("registrar").get("/api/rejects/not-kept").status_code == 403
 
 
 def test_malformed_and_hostile_events_are_rejected_with_reasons_and_kept(api, engine) -> None:

@@ -40,6 +40,7 @@ from corridor.services.access import (
     set_post,
     set_role,
 )
+from corridor.services.files import private_file
 from corridor.services.ledger import Ledger, Principal, Refused, verify
 from corridor.storage.database import DatabaseError, connect, initialise, is_initialised
 from corridor.storage.schema import events, users
@@ -224,10 +225,8 @@ def export(what: str = typer.Argument(..., help="persons, counts, vehicles, conv
     if out is None:
         rows = export_csv(engine, what, sys.stdout, cli_principal())
     else:
-        partial = out.with_name(out.name + ".partial")
-        with partial.open("w", encoding="utf-8", newline="") as handle:
+        with private_file(out, encoding="utf-8", newline="") as handle:
             rows = export_csv(engine, what, handle, cli_principal())
-        partial.replace(out)  # never leave a half-written export under the real name
         console.print(f"Wrote {rows:,} rows to {out}")
 
 
@@ -246,13 +245,20 @@ def rebuild(database: Database = config.DEFAULT_DATABASE) -> None:
 @app.command("verify")
 @one_line_errors
 def verify_(database: Database = config.DEFAULT_DATABASE) -> None:
-    """Check the ledger's hash chain; name the first broken link."""
-    result = verify(open_database(database))
+    """Check the ledger's and the audit log's hash chains; name the first broken link."""
+    from corridor.services.audit import verify_audit
+
+    engine = open_database(database)
+    result = verify(engine)
     if result.broken is not None or result.reason:
         where = (f"seq {result.broken.seq} (event {result.broken.id}, {result.broken.type})"
                  if result.broken else "the ledger head")
         raise Failure(f"chain broken at {where}: {result.reason}")
-    console.print(f"Ledger intact: {result.checked:,} events, every hash checks")
+    audit = verify_audit(engine)
+    if not audit.intact:
+        raise Failure(f"audit log broken at row {audit.broken}: {audit.reason}")
+    console.print(f"Ledger intact: {result.checked:,} events, every hash checks; "
+                  f"audit log intact: {audit.checked:,} reads recorded")
 
 
 @app.command()
@@ -263,11 +269,9 @@ def backup(file: Path, database: Database = config.DEFAULT_DATABASE) -> None:
     from corridor.services import backup as backups
 
     engine = open_database(database)
-    partial = file.with_name(file.name + ".partial")
-    with (backups.private(partial) as handle,
+    with (private_file(file, "wb") as handle,
           progress_bar("Backing up", event_count(engine)) as step):
-        count = backups.backup(engine, handle, step)
-    partial.replace(file)
+        count = backups.backup(engine, handle, cli_principal(), step)
     console.print(f"Backed up {count:,} events to {file}")
 
 
@@ -338,7 +342,6 @@ def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whol
     ledger = Ledger(engine)
     if batch:
         from corridor.matching.extras import require
-        from corridor.services.tracing import record_of
 
         # Before the imports that need them, and before the whole operation is read.
         if splink:
@@ -354,8 +357,8 @@ def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whol
 
             find = functools.partial(find_pairs, workers=os.cpu_count() or 1)
             method = "Corridor's scorer"
-        records = ledger.read(lambda state: [record_of(state, p) for p in state.persons.values()
-                                             if p.merged_into is None])
+        records = Tracing(engine, ledger).everyone(cli_principal(),
+                                                   f"duplicates --batch ({method})")
         started = time.perf_counter()
         pairs = find(records)
         rows = [(p.a, p.b, f"{p.probability:.3f}", " ".join(p.agreed), " ".join(p.disagreed))
@@ -370,8 +373,8 @@ def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whol
         header = ("person_id", "other_id", "score", "agreed", "disagreed")
         console.print(f"{len(rows):,} pairs waiting for review")
     if out is not None:
-        with out.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+        with private_file(out, encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
             writer.writerow(header)
             writer.writerows(rows)
         console.print(f"Wrote them to {out}")

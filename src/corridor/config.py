@@ -15,6 +15,38 @@ def database_url() -> str:
     return os.environ.get("CORRIDOR_DATABASE", DEFAULT_DATABASE)
 
 
+def secure_cookies() -> str:
+    """When cookies are sent with `Secure` (CORRIDOR_SECURE_COOKIES): `auto` (the
+    default) when the request came over https — directly, or through a proxy on this
+    host that says so in X-Forwarded-Proto (uvicorn trusts it from FORWARDED_ALLOW_IPS,
+    127.0.0.1 by default) —, `on` always, `off` never (plain http on a closed
+    network)."""
+    value = os.environ.get("CORRIDOR_SECURE_COOKIES", "auto").strip().lower()
+    if value not in ("auto", "on", "off"):
+        raise ValueError(f"CORRIDOR_SECURE_COOKIES must be auto, on or off, not {value!r}")
+    return value
+
+
+def public_docs() -> bool:
+    """Whether /docs and /openapi.json are open to anyone (CORRIDOR_PUBLIC_DOCS=1); by
+    default only to a signed-in user or a bearer token, since the document maps
+    every way into the record."""
+    return os.environ.get("CORRIDOR_PUBLIC_DOCS", "").strip().lower() in ("1", "on", "true")
+
+
+DEFAULT_MAX_REJECTS = 10_000
+
+
+def max_rejects() -> int:
+    """How many rejected events are kept for review per account and device
+    (CORRIDOR_MAX_REJECTS); beyond it they are refused all the same and only counted,
+    so a device that sends nothing but garbage cannot fill the disk."""
+    value = os.environ.get("CORRIDOR_MAX_REJECTS", str(DEFAULT_MAX_REJECTS)).strip()
+    if not value.isdigit():
+        raise ValueError(f"CORRIDOR_MAX_REJECTS must be a whole number, not {value!r}")
+    return int(value)
+
+
 def session_secret(data_dir: Path | None = None) -> str:
     """The key that signs web sessions: from the environment, or made once and kept in
     a file beside the database so sessions survive a restart."""
@@ -24,8 +56,11 @@ def session_secret(data_dir: Path | None = None) -> str:
     if path.exists():
         return path.read_text().strip()
     secret = secrets.token_urlsafe(32)
-    path.write_text(secret)
-    path.chmod(0o600)
+    # Created exclusively and private from the start: never readable by others, not
+    # even for a moment, and never written through a link planted under its name.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
     return secret
 
 

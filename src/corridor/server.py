@@ -22,6 +22,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from corridor import __version__, config
 from corridor.api.app import BodyLimit
 from corridor.api.app import install as install_api
+from corridor.api.csrf import CookieWritesNeedProof
+from corridor.headers import SecurityHeaders
 from corridor.services.app import Corridor
 from corridor.services.ledger import Ledger
 from corridor.services.tracing import Tracing
@@ -74,11 +76,16 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
         warm.cancel()
 
     app = FastAPI(title="Corridor", version=__version__, lifespan=lifespan,
-                  description="The shared, verifiable record of a humanitarian evacuation.")
+                  description="The shared, verifiable record of a humanitarian evacuation.",
+                  docs_url=None, redoc_url=None, openapi_url=None)  # api/docs.py serves them
     app.state.corridor = corridor
     install_api(app)
     install_web(app)
+    # Outermost last: the CSRF check reads the session; the headers are on every answer,
+    # the session's cookie and a refused body's included.
+    app.add_middleware(CookieWritesNeedProof)
     app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
                        max_age=12 * 3600)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, secure_cookies=config.secure_cookies())
     return app

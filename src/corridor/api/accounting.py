@@ -8,8 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 
 from corridor.api.commands import may_record
-from corridor.api.context import corridor, ledger_of, reads
+from corridor.api.context import corridor, ledger_of, reads, require
 from corridor.domain import events as ev
+from corridor.domain.permissions import COORDINATES
+from corridor.services import queries
 from corridor.services import reads as read
 from corridor.services.app import Corridor
 from corridor.services.commands import accounting
@@ -66,3 +68,12 @@ def list_rejects(principal: Principal = reads("reject"),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Events refused at the door, kept exactly as they arrived."""
     return read.rejects(app.engine, principal)
+
+
+@router.get("/rejects/not-kept")
+def rejects_not_kept(_: Principal = Depends(require(*COORDINATES)),
+                     app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
+    """Per account and device that reached the cap on kept rejects (CORRIDOR_MAX_REJECTS):
+    how many more were refused and not kept, and when the last arrived."""
+    with app.engine.connect() as conn:
+        return queries.list_rejects_not_kept(conn)

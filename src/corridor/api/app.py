@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from corridor.api import accounting, movement, operation, people, problems, sync, tracing
+from corridor.api import (
+    accounting,
+    docs,
+    movement,
+    openapi,
+    operation,
+    people,
+    problems,
+    sync,
+    tracing,
+)
 from corridor.api.context import corridor
 from corridor.api.problems import Problem
 from corridor.services.access import issue_token
@@ -48,14 +58,18 @@ class BodyLimit:
 
 
 class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     username: str = Field(max_length=64)
     password: str = Field(max_length=1000)
     device: str = Field("api", max_length=120, description="the device this token is for")
 
 
 def install(app: FastAPI) -> None:
-    """The API's resources and its problem+json errors."""
+    """The API's resources, its problem+json errors, and its documentation (the app
+    is made with docs_url, redoc_url and openapi_url None: docs.py serves them)."""
     problems.install(app)
+    openapi.install(app)
+    docs.install(app)
     for module in (sync, operation, people, movement, accounting, tracing):
         app.include_router(module.router)
 

@@ -11,9 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from corridor.api.commands import may_record
-from corridor.api.context import corridor, ledger_of, reads
+from corridor.api.context import corridor, ledger_of, reads, require
 from corridor.domain import events as ev
+from corridor.domain.permissions import COORDINATES
 from corridor.domain.vocabulary import Status
+from corridor.services import audit
 from corridor.services import reads as read
 from corridor.services.app import Corridor
 from corridor.services.commands import movement as moves
@@ -22,7 +24,6 @@ from corridor.services.commands.registration import HouseholdIn, StayIn
 from corridor.services.ledger import Ledger, Principal
 
 router = APIRouter(prefix="/api", tags=["people"])
-MAX_OFFSET = 2**31  # far past any operation; a bigger one is refused, not a database error
 
 
 @router.post("/households", status_code=201)
@@ -41,7 +42,7 @@ def get_household(household_id: str, principal: Principal = reads("household"),
 @router.get("/persons")
 def list_persons(status: Status | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                 offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                 offset: int = Query(0, ge=0, le=ev.MAX_POSITION),
                  principal: Principal = reads("person"),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Everyone for the roles that see whereabouts; a field account, the people of its
@@ -54,6 +55,19 @@ def list_persons(status: Status | None = None, vehicle_id: str | None = None,
 def get_person(person_id: str, principal: Principal = reads("person"),
                app: Corridor = Depends(corridor)) -> dict[str, Any]:
     return read.person(app.engine, principal, person_id)
+
+
+@router.get("/persons/{person_id}/reads")
+def person_reads(person_id: str, limit: int = Query(audit.PAGE, ge=1, le=500),
+                 offset: int = Query(0, ge=0, le=2**31),
+                 principal: Principal = Depends(require(*COORDINATES)),
+                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    """Who looked at this person: every recorded read that showed them, newest first
+    (reads of the whole registry, such as a backup, included)."""
+    total, rows = audit.who_looked_at(app.engine, principal, person_id, offset, limit)
+    return {"person_id": person_id, "total": total, "reads": [
+        {"id": r.id, "at": r.at, "username": r.username, "action": r.action, "why": r.why,
+         "everyone": r.everyone} for r in rows]}
 
 
 @router.post("/persons/{person_id}/stay")

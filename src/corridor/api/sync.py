@@ -15,23 +15,24 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from corridor.api.context import corridor, ledger_of, require
 from corridor.api.problems import Problem
+from corridor.domain import events as ev
 from corridor.domain.permissions import PULLS_LEDGER, PULLS_SCOPE, SYNCS
 from corridor.services import scoped_pull
-from corridor.services.access import record_read
 from corridor.services.app import Corridor
+from corridor.services.audit import record_read
 from corridor.services.ledger import MAX_BATCH, Ledger, Principal
-from corridor.services.scoped_pull import MAX_CURSOR
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
 
 
 class PushBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # as `_events` checks: the schema says so
     events: list[Any] = Field(max_length=MAX_BATCH, description="events as recorded on the device")
 
 
@@ -89,6 +90,9 @@ def _events(body: bytes) -> list[Any]:
         except (ValueError, RecursionError) as exc:
             raise Problem(422, "Invalid request", f"body: not JSON ({exc})", "body") from None
     events = parsed.get("events") if isinstance(parsed, dict) else None
+    if isinstance(parsed, dict) and (unknown := sorted(set(parsed) - {"events"})):
+        field = ev.quoted(str(unknown[0]))
+        raise Problem(422, "Invalid request", f"{field}: extra inputs are not permitted", field)
     if not isinstance(events, list):
         raise Problem(422, "Invalid request", "events: a list of events is required", "events")
     if len(events) > MAX_BATCH:
@@ -117,7 +121,7 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
 
 
 @router.get("/pull", response_model=PullOut)
-def pull(since: int = Query(0, ge=0, le=MAX_CURSOR), limit: int = Query(1000, ge=1, le=5000),
+def pull(since: int = Query(0, ge=0, le=ev.MAX_POSITION), limit: int = Query(1000, ge=1, le=5000),
          principal: Principal = Depends(require(*PULLS_LEDGER)),
          ledger: Ledger = Depends(ledger_of)) -> Response:
     """The whole ledger, every name in it: for administrators and replication. Field
@@ -125,7 +129,8 @@ def pull(since: int = Query(0, ge=0, le=MAX_CURSOR), limit: int = Query(1000, ge
     epoch, head_seq, events = ledger.pull(since, limit)
     if events:
         record_read(ledger.engine, principal, "ledger pull",
-                    f"seq {events[0].seq}–{events[-1].seq}: {len(events)} events")
+                    f"seq {events[0].seq}–{events[-1].seq}: {len(events)} events",
+                    everyone=True)
     return _json({"epoch": epoch, "head_seq": head_seq, "events": [
         {"seq": e.seq, "id": e.id, "type": e.type, "payload": orjson.loads(e.payload),
          "device_id": e.device_id, "author": e.author, "recorded_at": e.recorded_at,

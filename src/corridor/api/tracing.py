@@ -12,8 +12,8 @@ from corridor.api.context import corridor, ledger_of, require, tracing_of
 from corridor.api.problems import Problem
 from corridor.domain import events as ev
 from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES
-from corridor.services.access import record_read
 from corridor.services.app import Corridor
+from corridor.services.audit import record_read
 from corridor.services.commands import tracing as desk
 from corridor.services.ledger import Ledger, Principal
 from corridor.services.tracing import Found, Tracing

@@ -134,6 +134,7 @@ class Alert:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     resolution: str | None = None
+    resolved_pushed_by: str | None = None  # the account that pushed the resolution
 
 
 @dataclass(slots=True)
@@ -148,7 +149,8 @@ class Incident:
     injured: int
     reported_by: str
     description: str
-    recorded_by: str
+    recorded_by: str  # the device's author
+    pushed_by: str  # the account that pushed it, attested by the server
 
 
 @dataclass(slots=True)
@@ -222,8 +224,9 @@ class Fact:
     type: str
     payload: ev.Payload
     recorded_at: datetime
-    author: str
+    author: str  # who the device says recorded it
     device_id: str
+    pushed_by: str  # the account the server took it from: attested, not claimed
 
     @property
     def order(self) -> tuple[datetime, str, int]:

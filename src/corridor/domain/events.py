@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticKnownError, core_schema
+from pydantic_core import CoreSchema, PydanticCustomError, PydanticKnownError, core_schema
 
 from corridor.domain.vocabulary import (
     IncidentType,
@@ -42,6 +42,16 @@ from corridor.domain.vocabulary import (
 # Unicode categories Cc (NUL breaks PostgreSQL text) and Cs (a lone surrogate is not
 # UTF-8: it cannot be hashed or stored; stdlib JSON lets "\ud800" through).
 _REFUSED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidirectional controls, refused in names: embeddings and overrides (U+202A-202E) and
+# isolates (U+2066-2069) reorder what follows, so a name can display as another; the
+# marks (U+200E, U+200F, U+061C) are invisible and make two names that look the same
+# different strings, which defeats duplicate detection and search. A name never needs
+# them: its own letters give its direction. Free text keeps them (a note mixing
+# Arabic and numbers may).
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The validation context of a payload read back from the ledger: one stored before a
+# rule was added (a name with a bidi control) is still read, never lost to the fold.
+STORED = "stored"
 
 
 def _normal(text: str) -> str:
@@ -61,9 +71,14 @@ class Bounded:
 
     max_length: int
     min_length: int = 0
+    name: bool = False  # a name: bidirectional controls refused as well
 
-    def check(self, text: str) -> str:
+    def check(self, text: str, info: core_schema.ValidationInfo) -> str:
         text = _normal(text)
+        if self.name and not (info.context or {}).get(STORED) and (found := _BIDI.search(text)):
+            raise PydanticCustomError(
+                "bidi_control", "a name may not hold the bidirectional control character "
+                "{character}", {"character": f"U+{ord(found.group()):04X}"})
         if len(text) > self.max_length:
             raise PydanticKnownError("string_too_long", {"max_length": self.max_length})
         if len(text) < self.min_length:
@@ -72,7 +87,7 @@ class Bounded:
 
     def __get_pydantic_core_schema__(self, source: Any,
                                      handler: GetCoreSchemaHandler) -> CoreSchema:
-        return core_schema.no_info_after_validator_function(self.check, handler(source))
+        return core_schema.with_info_after_validator_function(self.check, handler(source))
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
@@ -82,8 +97,10 @@ class Bounded:
 
 
 Text = Annotated[str, Bounded(2000)]
-Name = Annotated[str, Bounded(120, min_length=1)]
 Note = Annotated[str, Bounded(2000, min_length=1)]  # free text that must be given
+Name = Annotated[str, Bounded(120, min_length=1, name=True)]
+# A ledger seq or a row offset: at most what a 64-bit database integer holds.
+MAX_POSITION = 2**63 - 1
 
 # Device clocks and reported times: anything outside this window is a wrong clock, and
 # near the ends of the calendar a conversion to UTC overflows.

@@ -730,6 +730,7 @@ class Movements:
             if n == 0:
                 alert.status, alert.resolved_at = "resolved", f.recorded_at
                 alert.resolved_by, alert.resolution = f.author, said(f).note
+                alert.resolved_pushed_by = f.pushed_by
                 self.state.judge(f, None)
             else:
                 self.state.judge(f, f"alert {alert.alert_id} was already resolved by "

@@ -405,6 +405,9 @@ class OperationState:
         for i, member in enumerate(p.members):
             if clash := self.person_problem(member.person_id):
                 found.append(Objection(f"members.{i}.person_id", clash, clash=True))
+            elif member.person_id in (m.person_id for m in p.members[:i]):
+                found.append(Objection(f"members.{i}.person_id", f"person "
+                                       f"{member.person_id} is given twice", clash=True))
             if member.destination_id and (
                     place := self.destination_problem(member.destination_id)):
                 found.append(Objection(f"members.{i}.destination_id", place))
@@ -485,7 +488,8 @@ class OperationState:
             return clash
         self.incidents[p.incident_id] = Incident(
             p.incident_id, p.type, p.occurred_at.astimezone(UTC), p.location_id, p.convoy_id,
-            p.vehicle_id, p.killed, p.injured, p.reported_by, p.description, f.author)
+            p.vehicle_id, p.killed, p.injured, p.reported_by, p.description, f.author,
+            f.pushed_by)
         self.touch("incidents", p.incident_id)
         return None
 

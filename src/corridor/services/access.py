@@ -1,4 +1,5 @@
-"""Accounts, who is asking, web sessions, API tokens and the audit log of reads.
+"""Accounts, who is asking, web sessions and API tokens (the audit log of reads is
+`services.audit`).
 
 Every request, web or API, is resolved by `resolve`: the account as it is now (active,
 its role), through a web session or an API token that has not expired, ended or been
@@ -20,7 +21,7 @@ import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,7 +38,7 @@ from corridor.domain.vocabulary import Role
 from corridor.services.ledger import Principal
 from corridor.storage.database import immediate
 from corridor.storage.schema import ID as ID_LENGTH
-from corridor.storage.schema import api_tokens, audit_log, sessions, users
+from corridor.storage.schema import api_tokens, sessions, users
 
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
@@ -364,35 +365,3 @@ def device_id(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.:-]", "-", label)[:64] or "api"
 
 
-# --- the audit log -----------------------------------------------------------------------
-
-
-def audited(engine: Engine, principal: Principal, action: str, read: Callable[[Connection], T],
-            subject: str | Callable[[T], str | None]) -> T:
-    """Read personal data, then record the read (`record_read`) before it is returned.
-    Nothing is recorded when the read found nothing (None) or `subject` gives None.
-
-    The read and the audit row are two transactions: one transaction that read and
-    then wrote would have to upgrade its lock, and SQLite refuses that at once
-    (`database is locked`, no busy wait) whenever another writer got in between."""
-    with engine.connect() as conn:
-        found = read(conn)
-    if found is None:
-        return found
-    said = subject(found) if callable(subject) else subject
-    if said is not None:
-        record_read(engine, principal, action, said)
-    return found
-
-
-def record_read(engine: Engine, principal: Principal, action: str, subject: str) -> None:
-    """Record a read of personal data — who, when, what — in a short transaction of its own."""
-    record_event(engine, principal.username, action, subject)
-
-
-def record_event(engine: Engine, username: str, action: str, subject: str) -> None:
-    """Record a security event (a failed sign-in, a lockout) or a read, under the name
-    it concerns, which need not be an account."""
-    with immediate(engine) as conn:
-        conn.execute(insert(audit_log).values(at=_now(), username=username[:64],
-                                              action=action, subject=subject[:2000]))

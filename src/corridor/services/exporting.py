@@ -9,24 +9,29 @@ export's columns are those `domain.visibility` gives the role;
 the personal exports (`persons`, `alerts`, `events`: names, or the ids that lead
 to them) are written to the audit log before the first row goes out.
 
-Text cells starting with = + - @ (or a tab or carriage return) are prefixed with
-a single quote, so a name such as `=HYPERLINK(...)` typed into a phone is shown
-as text and never run as a spreadsheet formula.
+Against formula injection (OWASP's CSV injection advice): text cells starting with
+= + - @ (or a tab or carriage return) are prefixed with a single quote, so a name
+such as `=HYPERLINK(...)` typed into a phone is shown as text and never run as a
+spreadsheet formula; every field is quoted, and a formula character just after a
+comma, semicolon, tab or line break inside a cell gets the same quote, so no reader
+that splits the cell there finds a formula either. (So a spreadsheet export is not a
+byte-exact copy of hostile text; `corridor backup` is the ledger's exact copy.)
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, Select, func, select
 
 from corridor.domain.permissions import SEES_PERSONS
 from corridor.domain.visibility import FIELDS, Seen, shape
 from corridor.services import queries
-from corridor.services.access import record_read
+from corridor.services.audit import record_read
 from corridor.services.ledger import Principal
 from corridor.storage.schema import (
     alerts,
@@ -46,11 +51,16 @@ FOR_PARTNERS = frozenset({"counts"})
 KINDS = {"persons": "person", "vehicles": "vehicle", "convoys": "convoy", "alerts": "alert",
          "incidents": "incident"}
 NOT_SEEN = Seen(frozenset())
+EVERYONE = frozenset({"persons", "events"})  # every person's name is in these
 BATCH = 1000  # rows fetched from the database at a time
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A formula character just after a separator inside a cell: a spreadsheet that splits
+# on that separator (another locale's, or one that mishandles quotes) would start a
+# cell with it. OWASP's CSV-injection advice: neutralise those too.
+_SPLIT_FORMULA = re.compile(r"([,;\t\r\n])([=+\-@])")
 
 
-def export_csv(engine: Engine, what: str, out: TextIO, principal: Principal) -> int:
+def export_csv(engine: Engine, what: str, out: IO[str], principal: Principal) -> int:
     """Write the export `what` to `out` as CSV; returns the number of rows (header
     not counted). Raises ValueError for an unknown export and PermissionError for
     one the principal's role may not have."""
@@ -62,9 +72,10 @@ def export_csv(engine: Engine, what: str, out: TextIO, principal: Principal) -> 
                               f"{', '.join(sorted(FOR_PARTNERS))} only, not {what}")
     if what in PERSONAL:
         # Committed before streaming starts, so an interrupted export is still on record.
-        record_read(engine, principal, f"export {what}", "CSV export of every row")
+        record_read(engine, principal, f"export {what}", "CSV export of every row",
+                    everyone=what in EVERYONE)
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     with engine.connect() as conn:
         if what == "counts":
             header, rows = _counts(conn, principal)
@@ -100,8 +111,10 @@ def _cell(value: Any) -> Any:
         return aware.astimezone(UTC).isoformat()
     if isinstance(value, list):
         value = ";".join(str(item) for item in value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = _SPLIT_FORMULA.sub(r"\1'\2", value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
     return value
 
 

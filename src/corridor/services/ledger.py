@@ -4,7 +4,8 @@ Two ways in, one path:
 - `push`: events recorded on devices (often offline), each acknowledged with a
   receipt: accepted, duplicate (same id, same content: nothing changes) or
   rejected (malformed, not allowed for the sender's role, or a different content
-  under a known id) — rejected events are kept in `rejects`, never dropped.
+  under a known id) — rejected events are kept in `rejects`, up to a cap per
+  account and device (`config.max_rejects`); beyond it they are counted.
 - `execute`: a command from the API or web UI. Its events are checked by the same
   fold; one the fold would refuse is not recorded and the caller gets the reason.
 
@@ -36,8 +37,10 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 
+from corridor import config
 from corridor.domain.events import (
     PAYLOADS,
+    STORED,
     EventIn,
     Payload,
     describe,
@@ -113,11 +116,15 @@ def _checked(raw: Any, event: EventIn, event_id: str, payload: Payload) -> _Chec
         event_id, event.type, payload_json, event.device_id, event.author, recorded_at))
 
 
+_READ_BACK = {STORED: True}
+
+
 def fact_of(row: Any) -> Fact:
     """A Fact from a `ledger_store.fact_rows` row."""
-    seq, event_id, event_type, payload, recorded_at, author, device_id = row
-    return Fact(seq, event_id, event_type, PAYLOADS[event_type].model_validate_json(payload),
-                datetime.fromisoformat(recorded_at), author, device_id)
+    seq, event_id, event_type, payload, recorded_at, author, device_id, pushed_by = row
+    typed = PAYLOADS[event_type].model_validate_json(payload, context=_READ_BACK)
+    return Fact(seq, event_id, event_type, typed, datetime.fromisoformat(recorded_at), author,
+                device_id, pushed_by)
 
 
 def fold_row(state: OperationState, row: Any) -> None:
@@ -134,8 +141,10 @@ def fold_row(state: OperationState, row: Any) -> None:
 
 
 class Ledger:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, max_rejects: int | None = None) -> None:
         self.engine = engine
+        # Rejected events kept per account and device (CORRIDOR_MAX_REJECTS).
+        self.max_rejects = config.max_rejects() if max_rejects is None else max_rejects
         self._lock = threading.Lock()
         self.last_push = 0.0  # time.monotonic() of the last push, for the background projector
         self._state: OperationState | None = None
@@ -220,9 +229,10 @@ class Ledger:
             ledger_store.append(conn, new)
             ledger_store.keep_rejects(conn, [
                 {"event_id": _stored_id(receipt.id), "received_at": received_at,
-                 "pushed_by": principal.username, "reason": receipt.reason, "body": _body(raw)}
+                 "reason": receipt.reason, "body": _body(raw)}
                 for raw, receipt in zip(items, receipts, strict=True)
-                if receipt.status == "rejected"])
+                if receipt.status == "rejected"], principal.username, principal.device_id,
+                self.max_rejects, received_at)
             epoch = epoch_of(conn)
         return PushResult(epoch, seq, receipts)
 
@@ -250,7 +260,7 @@ class Ledger:
             device_id=item.event.device_id, author=item.event.author,
             recorded_at=item.recorded_at, received_at=received_at,
             pushed_by=principal.username, digest=item.digest,
-            chain=chain(previous, item.digest, seq, received_at))
+            chain=chain(previous, item.digest, seq, received_at, principal.username))
 
     def execute(self, principal: Principal,
                 decide: Callable[[OperationState], list[Payload]]) -> list[int]:
@@ -276,7 +286,7 @@ class Ledger:
                 seq += 1
                 stored = self._sequence(item, seq, previous, utc_text(now), principal)
                 fact = Fact(seq, event.id, event_type, payload, now, principal.username,
-                            principal.device_id)
+                            principal.device_id, principal.username)
                 state.apply(fact)
                 state.settle()
                 if reason := state.refusal(fact):
@@ -347,7 +357,7 @@ def verify(engine: Engine) -> Verification:
                 count += 1
                 yield stored
 
-        broken = _first_broken_link(counted())
+        broken = _first_broken_link(counted(), ledger_store.attested_from(conn))
         if broken is not None:
             return Verification(count, *broken)
         head_seq, head_chain = ledger_store.head(conn)

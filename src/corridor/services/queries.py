@@ -17,6 +17,7 @@ from corridor.storage.schema import (
     conflicts,
     convoys,
     duplicate_reviews,
+    events,
     households,
     incidents,
     locations,
@@ -26,6 +27,7 @@ from corridor.storage.schema import (
     person_needs,
     persons,
     rejects,
+    rejects_not_kept,
     routes,
     vehicles,
 )
@@ -151,21 +153,45 @@ def convoy_board(conn: Connection) -> list[dict[str, Any]]:
     return board
 
 
+def attested(rows: list[dict[str, Any]], author: str, pushed_by: str) -> list[dict[str, Any]]:
+    """Flag the rows whose recorder, as the device wrote it (`author`), is not the
+    account that pushed the fact (`pushed_by`, attested by the server): someone
+    recording in another's name, or a shared phone."""
+    for row in rows:
+        row["recorder_mismatch"] = row[pushed_by] is not None and row[author] != row[pushed_by]
+    return rows
+
+
 def list_alerts(conn: Connection, status: str | None = "open") -> list[dict[str, Any]]:
     query = select(alerts).order_by(alerts.c.opened_at.desc(), alerts.c.alert_id)
-    return dicts(conn, query.where(alerts.c.status == status) if status else query)
+    return attested(dicts(conn, query.where(alerts.c.status == status) if status else query),
+                    "resolved_by", "resolved_pushed_by")
 
 
 def list_incidents(conn: Connection) -> list[dict[str, Any]]:
-    return dicts(conn, select(incidents).order_by(incidents.c.occurred_at.desc()))
+    return attested(dicts(conn, select(incidents).order_by(incidents.c.occurred_at.desc())),
+                    "recorded_by", "pushed_by")
 
 
 def list_conflicts(conn: Connection) -> list[dict[str, Any]]:
-    return dicts(conn, select(conflicts).order_by(conflicts.c.seq.desc()))
+    """Conflicts with who recorded each fact: the device's author and the account that
+    pushed it."""
+    query = (select(conflicts, events.c.author.label("recorded_by"), events.c.device_id,
+                    events.c.pushed_by)
+             .outerjoin(events, events.c.seq == conflicts.c.seq)
+             .order_by(conflicts.c.seq.desc()))
+    return attested(dicts(conn, query), "recorded_by", "pushed_by")
 
 
 def list_rejects(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
     return dicts(conn, select(rejects).order_by(rejects.c.id.desc()).limit(limit))
+
+
+def list_rejects_not_kept(conn: Connection) -> list[dict[str, Any]]:
+    """Per account and device over the cap: how many rejects were not kept."""
+    c = rejects_not_kept.c
+    return dicts(conn, select(rejects_not_kept).order_by(c.count.desc(), c.pushed_by,
+                                                          c.device_id))
 
 
 _NAME_FIELDS = ("person_id", "given_name", "father_name", "family_name", "sex", "birth_year",

@@ -29,7 +29,7 @@ from corridor.domain import boarding
 from corridor.domain.visibility import SCOPED, STAFF, may_read, shape, shape_all
 from corridor.domain.vocabulary import ConvoyState, Role, Status
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited, ids
 from corridor.services.ledger import Ledger, Principal
 from corridor.storage.schema import convoys, households, persons, routes, vehicles
 
@@ -151,7 +151,7 @@ def list_persons(engine: Engine, principal: Principal, *, status: str | None = N
 
     return audited(engine, principal, audit_action(principal, "list persons"), read, lambda rows: (
         f"status={status} vehicle={vehicle_id} household={household_id} offset={offset} "
-        f"returned={len(rows)}"))
+        f"returned={len(rows)}"), persons=ids)
 
 
 def person(engine: Engine, principal: Principal, person_id: str) -> dict[str, Any]:
@@ -161,7 +161,8 @@ def person(engine: Engine, principal: Principal, person_id: str) -> dict[str, An
         found = _persons(conn, scope_of(conn, principal), persons.c.person_id == person_id)
         return shape("person", principal.role, found[0]) if found else None
 
-    found = audited(engine, principal, audit_action(principal, "view person"), read, person_id)
+    found = audited(engine, principal, audit_action(principal, "view person"), read, person_id,
+                    persons=lambda _: [person_id])
     if found is None:
         raise ReadRefused(404, f"person {person_id} is not known", "person_id")
     return found
@@ -184,7 +185,7 @@ def household(engine: Engine, principal: Principal, household_id: str) -> dict[s
             **row._mapping, "members": shape_all("person", principal.role, members)})
 
     found = audited(engine, principal, audit_action(principal, "view household"), read,
-                    household_id)
+                    household_id, persons=lambda found: ids(found.get("members", [])))
     if found is None:
         raise ReadRefused(404, f"household {household_id} is not known", "household_id")
     return found
@@ -206,7 +207,8 @@ def boarding_queue(ledger: Ledger, principal: Principal, gathering_point_id: str
     rows = shape_all("queue_entry", principal.role, [queue_entry(h) for h in entries[:limit]])
     return audited(ledger.engine, principal, audit_action(principal, "boarding queue"),
                    lambda _: rows,
-                   lambda _: f"gathering_point={gathering_point_id} returned={len(rows)}")
+                   lambda _: f"gathering_point={gathering_point_id} returned={len(rows)}",
+                   persons=_named_in)
 
 
 def queue_entry(entry: boarding.QueuedHousehold) -> dict[str, Any]:
@@ -231,7 +233,8 @@ def manifest(engine: Engine, principal: Principal, vehicle_id: str) -> dict[str,
             found["persons"] = [p for p in found["persons"] if p["status"] in scope.statuses]
         return shaped_manifest(principal.role, found)
 
-    found = audited(engine, principal, audit_action(principal, "view manifest"), read, vehicle_id)
+    found = audited(engine, principal, audit_action(principal, "view manifest"), read, vehicle_id,
+                    persons=lambda found: ids(found["persons"]))
     if found is None:
         raise ReadRefused(404, f"vehicle {vehicle_id} is not known", "vehicle_id")
     return found
@@ -259,7 +262,7 @@ def alerts(engine: Engine, principal: Principal, status: str | None) -> list[dic
         return shape_all("alert", principal.role, found)
 
     return audited(engine, principal, audit_action(principal, "list alerts"), read,
-                    lambda rows: f"status={status} returned={len(rows)}")
+                    lambda rows: f"status={status} returned={len(rows)}", persons=_named_in)
 
 
 def alerts_overview(engine: Engine, principal: Principal, unaccounted_shown: int,
@@ -294,7 +297,8 @@ def alerts_overview(engine: Engine, principal: Principal, unaccounted_shown: int
 
     return audited(engine, principal, audit_action(principal, "view alerts"), read,
                    lambda view: f"open={len(view['open_alerts'])} "
-                   f"unaccounted_shown={len(view['missing'])}")
+                   f"unaccounted_shown={len(view['missing'])}",
+                   persons=lambda view: list(view["people"]))
 
 
 def unaccounted(engine: Engine, principal: Principal) -> dict[str, Any]:
@@ -307,7 +311,8 @@ def unaccounted(engine: Engine, principal: Principal) -> dict[str, Any]:
                 "alerts": shape_all("alert", principal.role, queries.list_alerts(conn, "open"))}
 
     return audited(engine, principal, audit_action(principal, "list unaccounted"), read,
-                    lambda found: f"returned={len(found['persons'])}")
+                    lambda found: f"returned={len(found['persons'])}",
+                    persons=lambda found: ids(found["persons"]) + _named_in(found["alerts"]))
 
 
 def incidents(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
@@ -361,6 +366,11 @@ def convoy_board(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
     return [shape("convoy", principal.role, {
         **convoy, "vehicles": shape_all("convoy_vehicle", principal.role, convoy["vehicles"])})
         for convoy in board]
+
+
+def _named_in(rows: list[dict[str, Any]]) -> list[str]:
+    """The people alerts or queue entries name by id (when the role sees those ids)."""
+    return [p for row in rows for p in row.get("person_ids", [])]
 
 
 def _personal(principal: Principal,

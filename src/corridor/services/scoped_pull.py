@@ -37,7 +37,7 @@ from corridor.domain import boarding
 from corridor.domain.visibility import shape, shape_all
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
-from corridor.services.access import audited
+from corridor.services.audit import audited, ids
 from corridor.services.ledger import Ledger, Principal
 from corridor.services.reads import (
     ReadRefused,
@@ -194,4 +194,6 @@ def pull(engine: Engine, ledger: Ledger, principal: Principal,
                    lambda conn: _pull(conn, queue, principal, cursor),
                    lambda answer: (f"since={cursor or 0} persons={len(answer['persons'])} "
                                    f"households={len(answer['households'])}")
-                   if answer["persons"] or answer["households"] else None)
+                   if answer["persons"] or answer["households"] else None,
+                   persons=lambda answer: ids(answer["persons"]) + [
+                       p for v in answer["vehicles"] for p in v["person_ids"]])

@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from corridor.services import limits
-from corridor.services.access import authenticate, record_event
+from corridor.services.access import authenticate
+from corridor.services.audit import record_event
 from corridor.services.ledger import Principal
 from corridor.services.limits import Limit, RateLimited, seconds_until
 

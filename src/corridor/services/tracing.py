@@ -32,7 +32,7 @@ from corridor.domain.vocabulary import Status
 from corridor.matching.index import NameIndex
 from corridor.matching.names import key, tokens
 from corridor.matching.records import Match, PersonRecord, Query, pair_score
-from corridor.services.access import record_read
+from corridor.services.audit import record_read
 from corridor.services.ledger import Ledger, Principal
 from corridor.services.limits import Limit, take
 
@@ -129,7 +129,8 @@ class Tracing:
             state, self.keeper.index(state).search(query, limit), whereabouts))
         record_read(self.engine, principal, "trace search",
                     f"{_describe_query(query)}; reason: {reason}; "
-                    f"results: {', '.join(f.match.person_id for f in found) or 'none'}")
+                    f"results: {', '.join(f.match.person_id for f in found) or 'none'}",
+                    why=reason, persons=[f.match.person_id for f in found])
         return found
 
     # --- tracing requests ------------------------------------------------------------------
@@ -164,9 +165,9 @@ class Tracing:
 
         view = self.ledger.read(look)
         if view is not None:
+            shown = [c["person_id"] for c in view["candidates"]]
             record_read(self.engine, principal, "view tracing request", f"{request_id}; "
-                        "candidates: " + (", ".join(c["person_id"] for c in view["candidates"])
-                                          or "none"))
+                        "candidates: " + (", ".join(shown) or "none"), persons=shown)
         return view
 
     def open_requests(self) -> list[dict[str, Any]]:
@@ -209,8 +210,16 @@ class Tracing:
                     for m, first, second in undecided[:limit]]
 
         queue = self.ledger.read(look)
-        record_read(self.engine, principal, "view duplicate queue", f"pairs shown: {len(queue)}")
+        record_read(self.engine, principal, "view duplicate queue", f"pairs shown: {len(queue)}",
+                    persons=[q[side]["person_id"] for q in queue for side in ("person", "other")])
         return queue
+
+    def everyone(self, principal: Principal, why: str) -> list[PersonRecord]:
+        """Every record not merged into another, for a batch duplicate search: a read
+        of the whole registry, recorded as one before it is made."""
+        record_read(self.engine, principal, "read every person", why, why=why, everyone=True)
+        return self.ledger.read(lambda state: [record_of(state, p) for p in
+                                               state.persons.values() if p.merged_into is None])
 
 
 

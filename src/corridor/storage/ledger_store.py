@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, String, any_, bindparam, select, update
+from sqlalchemy import Connection, String, any_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql
 
 from corridor.ledger.chain import StoredEvent
 from corridor.storage.bulk import insert_rows
-from corridor.storage.schema import events, ledger_meta, rejects
+from corridor.storage.schema import events, ledger_meta, rejects, rejects_not_kept
 
 _COLUMNS = [events.c[name] for name in StoredEvent.__dataclass_fields__]
 
@@ -18,6 +18,15 @@ _COLUMNS = [events.c[name] for name in StoredEvent.__dataclass_fields__]
 def head(conn: Connection) -> tuple[int, str]:
     row = conn.execute(select(ledger_meta.c.head_seq, ledger_meta.c.head_chain)).one()
     return int(row.head_seq), str(row.head_chain)
+
+
+def attested_from(conn: Connection) -> int:
+    """The first sequence number whose chain hash covers `pushed_by`."""
+    return int(conn.execute(select(ledger_meta.c.attested_from)).scalar_one())
+
+
+def set_attested_from(conn: Connection, seq: int) -> None:
+    conn.execute(update(ledger_meta).where(ledger_meta.c.id == 1).values(attested_from=seq))
 
 
 def positions(conn: Connection) -> tuple[int, int]:
@@ -60,9 +69,31 @@ def row_dict(event: StoredEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in StoredEvent.__dataclass_fields__}
 
 
-def keep_rejects(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(rejects.insert(), rows)
+def keep_rejects(conn: Connection, rows: list[dict[str, Any]], pushed_by: str, device_id: str,
+                 cap: int, received_at: str) -> int:
+    """Keep the rejects one push from this account and device gave, up to `cap` kept
+    for them in all; count the rest. Returns how many were not kept. The first ones
+    are what a review needs (a broken device repeats itself), and a device that
+    only sends garbage cannot fill the disk."""
+    if not rows:
+        return 0
+    kept = conn.execute(select(func.count()).select_from(rejects).where(
+        rejects.c.pushed_by == pushed_by, rejects.c.device_id == device_id)).scalar_one()
+    room = max(cap - int(kept), 0)
+    if room:
+        conn.execute(rejects.insert(), [{**row, "pushed_by": pushed_by, "device_id": device_id}
+                                        for row in rows[:room]])
+    over = len(rows) - min(room, len(rows))
+    if over:
+        sender = (rejects_not_kept.c.pushed_by == pushed_by,
+                  rejects_not_kept.c.device_id == device_id)
+        counted = conn.execute(update(rejects_not_kept).where(*sender).values(
+            count=rejects_not_kept.c.count + over, last_received_at=received_at))
+        if not counted.rowcount:  # callers hold the write lock: no one else inserts it
+            conn.execute(rejects_not_kept.insert().values(
+                pushed_by=pushed_by, device_id=device_id, count=over,
+                last_received_at=received_at))
+    return over
 
 
 def read(conn: Connection, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
@@ -72,12 +103,12 @@ def read(conn: Connection, after: int = 0, limit: int | None = None) -> Iterator
 
 
 FACT_COLUMNS = [events.c[name] for name in ("seq", "id", "type", "payload", "recorded_at",
-                                             "author", "device_id")]
+                                             "author", "device_id", "pushed_by")]
 
 
 def fact_rows(conn: Connection, after: int = 0) -> Iterator[Any]:
     """Only what the fold needs, for rebuilds and catching up: (seq, id, type,
-    payload, recorded_at, author, device_id)."""
+    payload, recorded_at, author, device_id, pushed_by)."""
     return _pages(conn, FACT_COLUMNS, after, None)
 
 

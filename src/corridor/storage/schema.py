@@ -6,6 +6,8 @@
   rebuilt from it at will (`corridor rebuild`), never edited by hand;
 - access (`users`, `sessions`, `api_tokens`, `audit_log`, `limit_hits`): who may do
   what, for how long, who read what, and how often they may try.
+- access (`users`, `api_tokens`, `audit_meta`, `audit_log`, `audit_subjects`): who may
+  do what, and who read what (a hash chain of its own, like the ledger's).
 
 Schema changes go through Alembic (`storage/migrations`); this module is what the
 migrations are checked against.
@@ -25,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from corridor.domain.events import ALERT_ID_LENGTH
@@ -45,6 +48,9 @@ ledger_meta = Table(
     # How far the projections have been written: pushes append only, and the
     # projections catch up before anything reads them (services.ledger).
     Column("projected_seq", BigInteger, nullable=False, server_default="0"),
+    # The first event whose chain hash covers the account that pushed it (1 for a
+    # ledger begun with that format; the next event for one begun before it).
+    Column("attested_from", BigInteger, nullable=False, server_default="1"),
 )
 
 events = Table(
@@ -70,6 +76,19 @@ rejects = Table(
     Column("pushed_by", String(ID), nullable=False),
     Column("reason", Text, nullable=False),
     Column("body", Text, nullable=False),  # exactly what arrived, for review
+    # The device of the token that pushed it (its account is pushed_by): at most
+    # `config.max_rejects` are kept per account and device, the rest only counted.
+    Column("device_id", String(ID)),
+    Index("ix_rejects_sender", "pushed_by", "device_id"),
+)
+
+# Rejects not kept because their sender had reached the cap: how many, and the last.
+rejects_not_kept = Table(
+    "rejects_not_kept", metadata,
+    Column("pushed_by", String(ID), primary_key=True),
+    Column("device_id", String(ID), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("last_received_at", String(32), nullable=False),
 )
 
 # --- projections ---------------------------------------------------------------------
@@ -212,6 +231,7 @@ alerts = Table(
     Column("resolved_at", UTC_TIME),
     Column("resolved_by", String(ID)),
     Column("resolution", Text),
+    Column("resolved_pushed_by", String(ID)),  # the account that pushed the resolution
 )
 
 incidents = Table(
@@ -226,7 +246,8 @@ incidents = Table(
     Column("injured", Integer, nullable=False),
     Column("reported_by", String(120), nullable=False),
     Column("description", Text, nullable=False),
-    Column("recorded_by", String(ID), nullable=False),
+    Column("recorded_by", String(ID), nullable=False),  # the device's author
+    Column("pushed_by", String(ID), nullable=False),  # the account the server took it from
 )
 
 conflicts = Table(
@@ -326,13 +347,25 @@ sessions = Table(
 )
 Index("ix_sessions_username", sessions.c.username)
 
+# The audit log's head, locked by every writer so its chain has one head; apart from
+# `ledger_meta`, so recording a read never waits for a push.
+audit_meta = Table(
+    "audit_meta", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("head_id", BigInteger, nullable=False),
+    Column("head_chain", String(64), nullable=False),
+)
+
 audit_log = Table(
     "audit_log", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),  # 1, 2, 3…: no gaps
     Column("at", UTC_TIME, nullable=False),
     Column("username", String(ID), nullable=False),
     Column("action", String(60), nullable=False),
     Column("subject", Text, nullable=False),
+    Column("why", Text, nullable=False, server_default=""),
+    Column("everyone", Boolean, nullable=False, server_default=false()),  # the whole registry
+    Column("chain", String(64), nullable=False),
 )
 Index("ix_audit_log_username_at", audit_log.c.username, audit_log.c.at)
 
@@ -345,3 +378,11 @@ limit_hits = Table(
     Column("at", UTC_TIME, nullable=False),
 )
 Index("ix_limit_hits_key_at", limit_hits.c.key, limit_hits.c.at)
+Index("ix_audit_log_everyone", audit_log.c.everyone, audit_log.c.id)
+
+# The people each read showed, so "who looked at this person" is one indexed query.
+audit_subjects = Table(
+    "audit_subjects", metadata,
+    Column("person_id", String(ID), primary_key=True),
+    Column("audit_id", Integer, ForeignKey("audit_log.id"), primary_key=True),
+)

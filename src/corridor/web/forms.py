@@ -27,6 +27,7 @@ ERROR_KEYS = {
     "datetime_parsing": N_("error.time"),
     "datetime_type": N_("error.time"),
     "timezone_aware": N_("error.time"),
+    "bidi_control": N_("error.bidi"),
 }
 
 

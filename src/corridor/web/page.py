@@ -1,9 +1,8 @@
 """What every web page needs: who is signed in, the CSRF token, and rendering.
 
 Pages are rendered on the server with Jinja2 (autoescaped); the only script is a
-print button. Responses carry a strict Content-Security-Policy, so nothing is
-fetched from elsewhere and injected markup cannot run, and `no-store`, so a shared
-phone's cache does not keep the names a page showed.
+print button. Every response carries corridor.headers.HEADERS (a strict
+Content-Security-Policy, `no-store`), added by the app's middleware.
 """
 
 from __future__ import annotations
@@ -18,7 +17,13 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import FormData
 
-from corridor.domain.permissions import HANDLES_REQUESTS, MAY_RECORD, SEARCHES, SEES_PERSONS
+from corridor.domain.permissions import (
+    COORDINATES,
+    HANDLES_REQUESTS,
+    MAY_RECORD,
+    SEARCHES,
+    SEES_PERSONS,
+)
 from corridor.domain.visibility import may_read
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
@@ -31,14 +36,6 @@ from corridor.web.i18n import N_, Translator, language
 HERE = Path(__file__).parent
 TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                               "base-uri 'none'",
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
 
 
 class SignInRequired(Exception):
@@ -157,6 +154,7 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     items.append(("/incidents", N_("nav.incidents")))
     if who.role == Role.ADMIN:
         items.append(("/admin/users", N_("nav.admin")))
+        items.append(("/admin/audit", N_("nav.audit")))
     return items
 
 
@@ -194,5 +192,6 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         t=t, tn=t.plural, user=who, nav=navigation(who), csrf=csrf_token(request),
         path=request.url.path,
         sees_persons=who is not None and who.role in SEES_PERSONS,
+        sees_reads=who is not None and who.role in COORDINATES,
         lang_links={lang: _with_lang(request, lang) for lang in ("en", "ar")}, **context)
-    return HTMLResponse(page, status_code=status, headers=HEADERS)
+    return HTMLResponse(page, status_code=status)

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corridor.web import accounting, admin, auth, manifest, overview, registration, tracing
+from corridor.headers import HEADERS
+from corridor.web import accounting, admin, audit, auth, manifest, overview, registration, tracing
 from corridor.web.i18n import N_
 from corridor.web.page import HERE, SignInRequired, WebError, render
 
@@ -38,7 +39,7 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, accounting, tracing, admin):
+    for module in (auth, overview, registration, manifest, accounting, tracing, admin, audit):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -64,9 +65,13 @@ def install(app: FastAPI) -> None:
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         if _is_api(request):
-            return await _answer(api_unexpected, request, exc)
-        log.exception("unexpected error in the web UI", exc_info=exc)
-        return error_page(request, 500, N_("error.internal"))
+            answer = await _answer(api_unexpected, request, exc)
+        else:
+            log.exception("unexpected error in the web UI", exc_info=exc)
+            answer = error_page(request, 500, N_("error.internal"))
+        # Sent by Starlette's outermost middleware, past the one that adds these.
+        answer.headers.update(HEADERS)
+        return answer
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)

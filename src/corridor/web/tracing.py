@@ -24,7 +24,7 @@ from starlette.datastructures import FormData
 from corridor.domain.permissions import HANDLES_REQUESTS, SEARCHES, SEES_WHEREABOUTS
 from corridor.domain.vocabulary import LocationKind, Sex
 from corridor.services import queries
-from corridor.services.access import audited, record_read
+from corridor.services.audit import audited, record_read
 from corridor.services.commands import tracing as desk
 from corridor.services.ledger import Principal, Refused
 from corridor.services.limits import RateLimited
@@ -233,7 +233,7 @@ def _request_page(request: Request, who: Principal, request_id: str, status: int
         if found is None:  # no longer among the candidates: look the person up
             found = audited(app_of(request).engine, who, "web: view person found",
                             lambda conn: queries.person(conn, found_id),
-                            f"{request_id}: {found_id}")
+                            f"{request_id}: {found_id}", persons=lambda _: [found_id])
     is_open = sought["status"] == "open"
     return _page(request, who, "tracing_request.html", status, candidates,
                  sought=sought, candidates=candidates, found=found,
@@ -299,7 +299,9 @@ def _duplicates_page(request: Request, who: Principal, status: int = 200,
     merged = audited(app_of(request).engine, who, "web: view merged records",
                      queries.merged_pairs,
                      lambda merged: ", ".join(f"{p['merged']['person_id']}>"
-                                              f"{p['kept']['person_id']}" for p in merged) or None)
+                                              f"{p['kept']['person_id']}" for p in merged) or None,
+                     persons=lambda merged: [p[side]["person_id"] for p in merged
+                                             for side in ("merged", "kept")])
     for pair in queue:
         pair["percent"] = round(pair["score"] * 100)
         pair["key"] = f"{pair['person']['person_id']}:{pair['other']['person_id']}"

@@ -2,25 +2,34 @@
 
 A CSV file is UTF-8, with or without a byte-order mark, its fields separated by
 commas or semicolons; an XLSX workbook is read from its first sheet. Either is read
-a row at a time (the CSV module, openpyxl in read-only mode), so memory does not
-grow with the file; sizes are checked before reading, an XLSX's unpacked size too,
-since a small ZIP can unpack to gigabytes. A file that cannot be read, or is not
-one of the two, raises `ImportFailed` with one printable line that says what to do.
+a row at a time (the CSV module over lines of bounded length, openpyxl in read-only
+mode), so memory does not grow with the file; sizes are checked before reading, an
+XLSX's unpacked size too (a small ZIP can unpack to gigabytes) and the text of its
+cells, which openpyxl holds in memory; each cell is bounded by rows.py. A file that
+cannot be read, or is not one of the two, raises `ImportFailed` with one printable
+line that says what to do.
 """
 
 from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import openpyxl
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # an XLSX is a ZIP: refuse zip bombs before opening
 MAX_COLUMNS = 50
+# A CSV line (one record, or one line of a quoted cell that spans lines): 50 columns of
+# the longest cell rows.py accepts, with room for quotes. A line is read at most this
+# long, so a file without line breaks cannot make one string of the whole file.
+MAX_LINE = 64 * 1024
+# openpyxl keeps a workbook's shared strings (the text of its cells) in memory even in
+# read-only mode: 200,000 people's names take a few MB of it.
+MAX_SHARED_STRINGS = 64 * 1024 * 1024
 
 
 class ImportFailed(Exception):
@@ -75,18 +84,28 @@ def _csv_records(path: Path) -> Generator[list[str], None, None]:
         with path.open(encoding="utf-8-sig", newline="") as file:
             # The header names hold neither separator, so its line tells them apart
             # reliably (csv.Sniffer guesses wrong on one-column or quoted files).
-            first = file.readline()
+            first = file.readline(MAX_LINE)
             delimiter = ";" if first.count(";") > first.count(",") else ","
             file.seek(0)
             # strict: an unclosed quote is an error, not a cell swallowing the rest of the file
             line = 1  # of the record being read, as a spreadsheet numbers rows
-            for record in csv.reader(file, delimiter=delimiter, strict=True):
+            lines = _bounded_lines(path, file, lambda: line)
+            for record in csv.reader(lines, delimiter=delimiter, strict=True):
                 yield record
                 line += 1
     except UnicodeDecodeError:
         raise ImportFailed(f"{path}: is not UTF-8 text; save it as CSV UTF-8") from None
     except csv.Error as exc:
         raise ImportFailed(f"{path}:{line}: cannot be read as CSV: {exc}") from None
+
+
+def _bounded_lines(path: Path, file: TextIO, line: Callable[[], int]) -> Iterator[str]:
+    """The file's lines, refusing one longer than MAX_LINE rather than reading it whole."""
+    while text := file.readline(MAX_LINE + 1):
+        if len(text) > MAX_LINE and not text.endswith("\n"):
+            raise ImportFailed(f"{path}:{line()}: a line is longer than {MAX_LINE:,} characters; "
+                               "is this a CSV list?")
+        yield text
 
 
 def _xlsx_rows(path: Path, head: bytes) -> Generator[list[str], None, None]:
@@ -103,6 +122,10 @@ def _xlsx_rows(path: Path, head: bytes) -> Generator[list[str], None, None]:
     if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
         raise ImportFailed(f"{path}: unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; "
                            "split the list")
+    if sum(entry.file_size for entry in entries
+           if entry.filename.lower() == "xl/sharedstrings.xml") > MAX_SHARED_STRINGS:
+        raise ImportFailed(f"{path}: its cells hold more than {MAX_SHARED_STRINGS // 2**20} MB "
+                           "of text; split the list")
     return _xlsx_records(path)
 
 
