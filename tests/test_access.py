@@ -9,14 +9,18 @@ the passing of time would do), not by sleeping.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import PASSWORD
 from fastapi.testclient import TestClient
 from operation_setup import set_up
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
+from web_server import Site, sign_in
 
 from corridor.cli import app as cli
 from corridor.server import create_app
@@ -26,6 +30,19 @@ from corridor.services.limits import Limit
 from corridor.storage.schema import api_tokens, audit_log, limit_hits, sessions
 
 runner = CliRunner()
+
+
+@pytest.fixture
+def browser_context_pair(browser: Browser, site: Site) -> Iterator[tuple[Page, Page, Site]]:
+    """Two people's browsers (separate cookies) on one served site."""
+    contexts = [browser.new_context(base_url=site.url) for _ in range(2)]
+    pages = []
+    for context in contexts:
+        context.set_default_timeout(10_000)
+        pages.append(context.new_page())
+    yield pages[0], pages[1], site
+    for context in contexts:
+        context.close()
 
 
 def browser(app) -> TestClient:
@@ -93,11 +110,11 @@ def test_an_account_change_ends_its_web_sessions_and_tokens_at_once(app, engine,
     api = browser(app)
     assert signed_in(client) and api.get("/api/alerts", headers=token).status_code == 200
     if change == "deactivate":
-        access.deactivate(engine, "amal")
+        access.deactivate(engine, "amal", by="root")
     elif change == "role":
-        access.set_role(engine, "amal", "partner")
+        access.set_role(engine, "amal", "partner", by="root")
     else:
-        access.set_password(engine, "amal", "a new quiet lantern")
+        access.set_password(engine, "amal", "a new quiet lantern", by="root")
     assert client.get("/alerts").headers["location"] == "/login"
     assert client.get("/api/alerts").status_code == 401  # the cookie on the API too
     assert api.get("/api/alerts", headers=token).status_code == 401
@@ -127,7 +144,11 @@ def test_an_idle_session_ends(app, engine, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("CORRIDOR_SESSION_IDLE_MINUTES", "5")
     web_sign_in(client, "amal")
     _age_sessions(engine, last_seen_at=timedelta(minutes=6))
-    assert not signed_in(client)
+    left = browser(app)
+    web_sign_in(left, "amal")  # a new sign-in clears sessions left to expire
+    with engine.connect() as conn:
+        assert len(conn.execute(select(sessions)).all()) == 1
+    assert not signed_in(client) and signed_in(left)
 
 
 def test_no_request_renews_a_session_past_its_lifetime(app, engine) -> None:
@@ -169,12 +190,27 @@ def test_tokens_expire_record_their_use_and_are_revoked(app, engine) -> None:
     assert {t.label: t.expired for t in list_tokens(engine, "amal")} == {"phone 7": True,
                                                                           "tab": False}
 
-    assert access.revoke_tokens(engine, "amal", listed["tab"].id) == 1
+    assert access.revoke_tokens(engine, "amal", listed["tab"].id, by="amal") == 1
     assert client.get("/api/operation", headers={"Authorization": f"Bearer {tablet}"}
                       ).status_code == 401
     assert [t.label for t in list_tokens(engine, "amal")] == ["phone 7"]
     with pytest.raises(AccessError):
-        access.revoke_tokens(engine, "amal", listed["tab"].id)  # already revoked
+        access.revoke_tokens(engine, "amal", listed["tab"].id, by="amal")  # already revoked
+
+
+def test_a_device_signs_itself_out(app, engine) -> None:
+    account(engine, "amal", "registrar")
+    client = browser(app)
+    phone, other = issue_token(engine, "amal", "phone"), issue_token(engine, "amal", "tab")
+    bearer = {"Authorization": f"Bearer {phone}"}
+    assert client.delete("/api/auth/token", headers=bearer).status_code == 204
+    assert client.get("/api/operation", headers=bearer).status_code == 401
+    again = client.delete("/api/auth/token", headers=bearer)
+    assert again.status_code == 401 and again.headers["content-type"] == "application/problem+json"
+    assert client.delete("/api/auth/token").status_code == 401
+    assert client.get("/api/operation", headers={"Authorization": f"Bearer {other}"}
+                      ).status_code == 200
+    assert "account: token signed out" in audit_actions(engine)
 
 
 # --- sign-in throttling --------------------------------------------------------------------
@@ -233,16 +269,32 @@ def test_an_address_guessing_at_many_accounts_is_locked(app, engine) -> None:
     assert refused.status_code == 429 and "address" in refused.json()["detail"]
 
 
-def test_password_checks_are_bounded_and_a_flood_is_answered_busy(app, engine) -> None:
+def test_an_ipv6_client_is_counted_by_its_64() -> None:
+    assert signin._source("2001:db8:1:2:aaaa::1") == signin._source("2001:db8:1:2:bbbb::9") \
+        == "2001:db8:1:2::/64"
+    assert signin._source("10.0.0.7") == "10.0.0.7"
+
+
+def test_password_checks_are_bounded_and_a_flood_is_answered_busy(
+        app, engine, monkeypatch: pytest.MonkeyPatch) -> None:
     account(engine, "amal", "coordinator")
     client = browser(app)
+    monkeypatch.setattr(access, "HASH_WAIT", 0.2)
     taken = [access._hashing.acquire(timeout=5) for _ in range(access.HASH_SLOTS)]
     try:
         assert all(taken)
-        busy = _token_sign_in(client, "amal", PASSWORD)
+        busy = _token_sign_in(client, "amal", PASSWORD)  # waited its turn, in vain
         assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
         page = web_sign_in(browser(app), "amal")
         assert page.status_code == 503 and page.headers["Retry-After"] == "1"
+        queued = [access._queue.acquire(timeout=5) for _ in range(access.HASH_QUEUE)]
+        try:
+            started = time.monotonic()
+            assert _token_sign_in(client, "amal", PASSWORD).status_code == 503
+            assert time.monotonic() - started < 0.2  # the queue is full: no wait at all
+        finally:
+            for _ in queued:
+                access._queue.release()
         assert client.get("/api/operation", headers={
             "Authorization": "Bearer " + issue_token(engine, "amal", "t")}).status_code == 200
     finally:
@@ -261,7 +313,7 @@ def test_common_or_guessable_passwords_are_refused(engine, password: str) -> Non
     assert refused.value.field == "password"
     add_user(engine, "amal", "registrar", PASSWORD)
     with pytest.raises(AccessError, match="too common"):
-        access.set_password(engine, "amal", password)
+        access.set_password(engine, "amal", password, by="amal")
 
 
 # --- the rate limit shared by every process ------------------------------------------------
@@ -388,3 +440,50 @@ def test_the_accounts_page_is_for_admins_and_changes_take_effect(app, engine) ->
     assert refused.status_code == 403
     rows = {a["username"]: a for a in access.accounts(engine)}
     assert (rows["amal"]["role"], rows["omar"]["active"]) == ("partner", False)
+    with engine.connect() as conn:
+        changes = conn.execute(select(audit_log.c.username, audit_log.c.action,
+                                      audit_log.c.subject)
+                               .where(audit_log.c.action.startswith("account:"))
+                               .order_by(audit_log.c.id)).all()
+    assert changes == [("root", "account: role set to partner", "amal"),
+                       ("root", "account: password set", "omar"),
+                       ("root", "account: 1 token(s) revoked", "omar"),
+                       ("root", "account: deactivated", "omar")]
+
+
+def test_an_error_page_still_renders_when_resolving_the_session_fails(
+        app, engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from corridor.web import page
+
+    account(engine, "amal", "coordinator")
+    client = browser(app)
+    web_sign_in(client, "amal")
+
+    def gone(*_: object, **__: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(page, "resolve", gone)
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "There is no such page." in missing.text
+
+
+def test_an_admin_changes_a_role_in_the_browser(browser_context_pair) -> None:
+    admin, coordinator, site = browser_context_pair
+    sign_in(coordinator, "coordinator")
+    sign_in(admin, "admin")
+    admin.click("nav a[href='/admin/users']")
+    row = admin.locator("tr[data-account='coordinator']")
+    expect(row.locator("td[data-sessions]")).to_have_text("1")
+    row.locator("form[data-form='role'] select").select_option("partner")
+    row.locator("form[data-form='role'] button").click()
+    expect(admin.locator("[data-done]")).to_contain_text("coordinator")
+    expect(row.locator("td[data-role]")).to_have_attribute("data-role", "partner")
+    expect(row.locator("td[data-sessions]")).to_have_text("0")
+    coordinator.goto("/alerts")
+    expect(coordinator).to_have_url(re.compile(r"/login$"))
+    row.locator("input[name=password]").fill("password123")
+    row.locator("form[data-form='password'] button").click()
+    expect(admin.locator("tr[data-account='coordinator'] [data-error]")).to_contain_text(
+        "too common")

@@ -298,7 +298,8 @@ def test_bidirectional_controls_in_a_name_are_refused_everywhere(api) -> None:
     # A name stored before the rule is still read back: the fold loses nobody.
     stored = fact_of((1, "6f1c2f7e-8a36-4bb4-9d5e-0c7b6a3f9e11", "HouseholdRegistered",
                       '{"household_id":"h0","gathering_point_id":"gp","members":[{"person_id":'
-                      '"p0","given_name":"\u202eadbA"}]}', "2016-12-15T10:00:00+00:00", "a", "d", "a"))
+                      '"p0","given_name":"\u202eadbA"}]}', "2016-12-15T10:00:00+00:00", "a", "d",
+                      "a"))
     assert stored.payload.members[0].given_name == "\u202eadbA"
     # Arabic and a note mixing scripts are untouched.
     register_arabic = registrar.post("/api/households", json={

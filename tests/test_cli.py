@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from corridor.cli import app
 from corridor.domain.vocabulary import Role
 from corridor.server import create_app
+from corridor.services.access import issue_token
 from corridor.services.ledger import Ledger, Principal
 from corridor.storage.schema import rejects
 
@@ -103,6 +104,7 @@ def test_after_a_restore_device_tokens_still_work_and_re_sent_events_are_duplica
     setup, registered = setup_events(office), [household(phone, "h1", 2)]
     for client, batch in ((coordinator, setup), (registrar, registered)):
         client.post("/api/sync/push", json={"events": batch}).raise_for_status()
+    spare = issue_token(engine, "registrar", "spare phone")  # never used: no last use
     backup = tmp_path / "ledger.jsonl"
     (tmp_path / "ledger.jsonl.partial").touch(mode=0o644)  # left by an interrupted backup
     url = engine.url.render_as_string(hide_password=False)
@@ -125,6 +127,8 @@ def test_after_a_restore_device_tokens_still_work_and_re_sent_events_are_duplica
     signed_in = TestClient(served).post("/api/auth/token", json={
         "username": "registrar", "password": PASSWORD, "device": "phone-3"})
     assert signed_in.status_code == 201  # passwords came back too
+    assert TestClient(served).get("/api/operation", headers={
+        "Authorization": f"Bearer {spare}"}).status_code == 200
 
 
 def test_a_tampered_backup_is_refused_and_writes_nothing(engine, tmp_path) -> None:

@@ -154,6 +154,11 @@ class Driver:
             self.tally.signed_in_again += 1
         for attempt in range(2):
             response = self._send(phone.client, "POST", "/api/auth/token", json=body)
+            for _ in range(3):  # throttled (docs/accounts.md): wait as told, like a phone
+                if response is None or response.status_code not in (429, 503):
+                    break
+                time.sleep(min(float(response.headers.get("Retry-After", "1")), 60))
+                response = self._send(phone.client, "POST", "/api/auth/token", json=body)
             if response is not None and response.status_code == 201:
                 phone.token = response.json()["token"]
                 return True

@@ -181,7 +181,7 @@ def demo(database: Database = "corridor-demo.db",
             exists = conn.execute(select(users.c.username)
                                   .where(users.c.username == username)).first()
         if exists:
-            set_password(engine, username, password)
+            set_password(engine, username, password, by=cli_principal().username)
             set_post(engine, username, post)
         else:
             add_user(engine, username, role, password, post)
@@ -439,7 +439,8 @@ def user_revoke(username: str,
     """Revoke one of an account's tokens, or all of them with --all."""
     if (token_id is None) == (not every):
         raise Failure("name one token id or give --all")
-    count = revoke_tokens(open_database(database), username, token_id)
+    count = revoke_tokens(open_database(database), username, token_id,
+                          by=cli_principal().username)
     console.print(f"Revoked {count} token{'s' if count != 1 else ''} of {username}")
 
 
@@ -451,7 +452,7 @@ def user_password(username: str, database: Database = config.DEFAULT_DATABASE) -
     engine = open_database(database)
     password = os.environ.get("CORRIDOR_PASSWORD") or typer.prompt(
         "New password", hide_input=True, confirmation_prompt=True)
-    set_password(engine, username, password)
+    set_password(engine, username, password, by=cli_principal().username)
     console.print(f"Password changed for {username}; its sessions and tokens have ended")
 
 
@@ -460,7 +461,7 @@ def user_password(username: str, database: Database = config.DEFAULT_DATABASE) -
 def user_role(username: str, role: Role = typer.Argument(..., help="The new role."),
               database: Database = config.DEFAULT_DATABASE) -> None:
     """Change an account's role; its sessions end and its tokens are revoked."""
-    set_role(open_database(database), username, role)
+    set_role(open_database(database), username, role, by=cli_principal().username)
     console.print(f"{username} is now {role}; its sessions and tokens have ended")
 
 
@@ -468,5 +469,5 @@ def user_role(username: str, role: Role = typer.Argument(..., help="The new role
 @one_line_errors
 def user_deactivate(username: str, database: Database = config.DEFAULT_DATABASE) -> None:
     """Deactivate an account; its sessions end and its tokens are revoked."""
-    deactivate(open_database(database), username)
+    deactivate(open_database(database), username, by=cli_principal().username)
     console.print(f"{username} is deactivated; its sessions and tokens have ended")

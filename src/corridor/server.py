@@ -84,8 +84,9 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
     # Outermost last: the CSRF check reads the session; the headers are on every answer,
     # the session's cookie and a refused body's included.
     app.add_middleware(CookieWritesNeedProof)
+    # The cookie lasts as long as a session may; the server's `sessions` table decides.
     app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
-                       max_age=12 * 3600)
+                       max_age=int(config.session_lifetime().total_seconds()))
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, secure_cookies=config.secure_cookies())
     return app

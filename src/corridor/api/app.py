@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,11 +22,12 @@ from corridor.api import (
 )
 from corridor.api.context import corridor
 from corridor.api.problems import Problem
-from corridor.services.access import issue_token
+from corridor.services.access import issue_token, sign_out_token
 from corridor.services.app import Corridor
 from corridor.services.signin import sign_in
 
 MAX_BODY = 8 * 1024 * 1024  # a push of 1000 large events fits well within this
+_bearer = HTTPBearer(auto_error=False)
 
 
 class BodyLimit:
@@ -84,3 +86,11 @@ def install(app: FastAPI) -> None:
             raise Problem(401, "Unauthorised", "unknown user or wrong password", "password")
         return {"token": issue_token(app_.engine, principal.username, body.device),
                 "role": principal.role}
+
+    @app.delete("/api/auth/token", tags=["access"], status_code=204)
+    def sign_out(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                 app_: Corridor = Depends(corridor)) -> None:
+        """Sign a device out: revoke the bearer token this request carries."""
+        if credentials is None or not sign_out_token(app_.engine, credentials.credentials):
+            raise Problem(401, "Unauthorised", "send the bearer token to revoke: this one is "
+                          "unknown, expired or revoked already")

@@ -35,11 +35,13 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Writes that decide nothing on the record: a push answers a receipt per event, and a
 # search is a read sent as a POST (its query holds names, kept out of URLs and logs).
 NOT_COMMANDS = frozenset({"/api/sync/push", "/api/tracing/search"})
-# Answers no dependency shows: a wrong password, the limits on every way of getting
-# named candidates and on signing in (services/limits.py), and too many passwords being
-# checked at once (access.HashingBusy).
+# Answers no dependency shows: a wrong password or a token that cannot be signed out,
+# the limits on every way of getting named candidates and on signing in
+# (services/limits.py), and too many passwords being checked at once
+# (access.HashingBusy).
 EXTRA: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/auth/token"): {401, 429, 503},
+    ("DELETE", "/api/auth/token"): {401},
     ("POST", "/api/tracing/search"): {429},
     ("POST", "/api/tracing/requests"): {429},
     ("GET", "/api/tracing/requests/{request_id}"): {429},

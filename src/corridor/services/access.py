@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,6 +35,7 @@ from zxcvbn import zxcvbn
 
 from corridor import config
 from corridor.domain.vocabulary import Role
+from corridor.services.audit import record_event
 from corridor.services.ledger import Principal
 from corridor.storage.database import immediate
 from corridor.storage.schema import ID as ID_LENGTH
@@ -45,17 +46,19 @@ USERNAME = re.compile(r"^[a-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1000
 GUESSABLE = 2  # zxcvbn scores below this (0: in the top lists, 1: a short variant of one)
-# Two Argon2 computations at a time (128 MiB, the machine's two cores); a sign-in that
-# cannot start one within HASH_WAIT is answered "busy" rather than holding a server
-# thread that reads need.
+# Two Argon2 computations at a time (128 MiB, the machine's two cores). A sign-in waits
+# for one at most HASH_WAIT, and at most HASH_QUEUE sign-ins wait at all: beyond that
+# the answer is "busy" at once, so a flood holds a few server threads, never the ones
+# that reads need.
 HASH_SLOTS = 2
-HASH_WAIT = 0.5
+HASH_QUEUE = 8
+HASH_WAIT = 5.0
 # A session's last activity and a token's last use are written at most this often,
 # not on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 TOKEN_ID = 12  # hex digits of the token's SHA-256 that name it in lists
-T = TypeVar("T")
 _hashing = threading.BoundedSemaphore(HASH_SLOTS)
+_queue = threading.BoundedSemaphore(HASH_QUEUE)
 
 
 class AccessError(ValueError):
@@ -65,15 +68,27 @@ class AccessError(ValueError):
 
 
 class HashingBusy(Exception):
-    """Every hashing slot stayed taken for HASH_WAIT: try again in a moment."""
+    """Too many sign-ins waiting to have their password checked: try again in a moment."""
 
     retry_after = 1
 
 
 @contextmanager
 def _hash_slot(wait: float | None) -> Iterator[None]:
-    if not _hashing.acquire(timeout=wait):
-        raise HashingBusy
+    """A hashing slot. With a `wait` (a sign-in): a place in the queue or HashingBusy at
+    once, then a slot within `wait` or HashingBusy. Without (setting a password, done by
+    an admin): a slot whenever one comes free."""
+    if wait is not None:
+        if not _queue.acquire(blocking=False):
+            raise HashingBusy
+        try:
+            got = _hashing.acquire(timeout=wait)
+        finally:
+            _queue.release()
+        if not got:
+            raise HashingBusy
+    else:
+        _hashing.acquire()
     try:
         yield
     finally:
@@ -153,8 +168,9 @@ def set_post(engine: Engine, username: str, post_id: str | None) -> None:
             raise AccessError("username", f"user {username} does not exist")
 
 
-def _change(engine: Engine, username: str, **values: Any) -> None:
-    """Change an account and end its sessions and tokens in the same transaction."""
+def _change(engine: Engine, username: str, by: str, action: str, **values: Any) -> None:
+    """Change an account and end its sessions and tokens in the same transaction; then
+    audit who did it."""
     with immediate(engine) as conn:
         done = conn.execute(update(users).where(users.c.username == username).values(**values))
         if done.rowcount == 0:
@@ -163,18 +179,20 @@ def _change(engine: Engine, username: str, **values: Any) -> None:
         conn.execute(update(api_tokens).where(api_tokens.c.username == username,
                                               api_tokens.c.revoked.is_(False))
                      .values(revoked=True))
+    record_event(engine, by, action, username)
 
 
-def set_password(engine: Engine, username: str, password: str) -> None:
-    _change(engine, username, password_hash=_password_hash(username, password))
+def set_password(engine: Engine, username: str, password: str, *, by: str) -> None:
+    _change(engine, username, by, "account: password set",
+            password_hash=_password_hash(username, password))
 
 
-def set_role(engine: Engine, username: str, role: str) -> None:
-    _change(engine, username, role=_role(role))
+def set_role(engine: Engine, username: str, role: str, *, by: str) -> None:
+    _change(engine, username, by, f"account: role set to {_role(role)}", role=_role(role))
 
 
-def deactivate(engine: Engine, username: str) -> None:
-    _change(engine, username, active=False)
+def deactivate(engine: Engine, username: str, *, by: str) -> None:
+    _change(engine, username, by, "account: deactivated", active=False)
 
 
 def _check_post(post_id: str | None) -> None:
@@ -280,6 +298,10 @@ def start_session(engine: Engine, username: str) -> str:
     """A new session for a signed-in account: its id, for the signed cookie."""
     session_id, now = secrets.token_urlsafe(32), _now()
     with immediate(engine) as conn:
+        # Sessions left to expire (never resolved again, never logged out) go here.
+        conn.execute(delete(sessions).where(
+            (sessions.c.created_at <= now - config.session_lifetime())
+            | (sessions.c.last_seen_at <= now - config.session_idle())))
         conn.execute(insert(sessions).values(session_hash=_hash_of(session_id),
                                              username=username, created_at=now,
                                              last_seen_at=now))
@@ -342,9 +364,10 @@ def list_tokens(engine: Engine, username: str) -> list[TokenInfo]:
                       _utc(row.expires_at)) for row in rows]
 
 
-def revoke_tokens(engine: Engine, username: str, token_id: str | None = None) -> int:
+def revoke_tokens(engine: Engine, username: str, token_id: str | None = None, *,
+                  by: str) -> int:
     """Revoke one of the account's tokens (by the id `list_tokens` shows) or, without
-    an id, all of them; how many were revoked."""
+    an id, all of them; how many were revoked. Audited as done by `by`."""
     if token_id is not None and not re.fullmatch(f"[0-9a-f]{{{TOKEN_ID}}}", token_id):
         raise AccessError("token", f"a token id is {TOKEN_ID} hex digits, as "
                           "`corridor user tokens` lists them")
@@ -357,7 +380,25 @@ def revoke_tokens(engine: Engine, username: str, token_id: str | None = None) ->
         done = conn.execute(query.values(revoked=True)).rowcount
     if token_id is not None and done == 0:
         raise AccessError("token", f"{username} has no unrevoked token {token_id}")
+    record_event(engine, by, f"account: {done} token(s) revoked", username)
     return done
+
+
+def sign_out_token(engine: Engine, token: str) -> bool:
+    """A device signing out: the token it holds revoked. False when the token was not a
+    live one (unknown, expired or revoked already)."""
+    token_hash, now = _hash_of(token), _now()
+    with immediate(engine) as conn:
+        username = conn.scalar(select(api_tokens.c.username).where(
+            api_tokens.c.token_hash == token_hash, api_tokens.c.revoked.is_(False),
+            api_tokens.c.expires_at > now))
+        if username is not None:
+            conn.execute(update(api_tokens).where(api_tokens.c.token_hash == token_hash)
+                         .values(revoked=True))
+    if username is None:
+        return False
+    record_event(engine, username, "account: token signed out", token_hash[:TOKEN_ID])
+    return True
 
 
 def device_id(label: str) -> str:

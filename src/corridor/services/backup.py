@@ -20,6 +20,7 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import DateTime, Engine, Table, func, select
 
+from corridor.config import token_lifetime
 from corridor.ledger.chain import StoredEvent, first_broken_link
 from corridor.services.audit import record_read
 from corridor.services.ledger import Ledger, Principal
@@ -68,6 +69,8 @@ def restore(engine: Engine, source: IO[bytes],
             raise RestoreFailed(f"not a Corridor ledger backup (expected {FORMAT})")
         accounts = {table: [_account(table, row) for row in header.get(table.name, [])]
                     for table in ACCOUNTS}
+        for token in accounts[api_tokens]:  # backed up before tokens expired
+            token["expires_at"] = token["expires_at"] or datetime.now(UTC) + token_lifetime()
         rows = [StoredEvent(**orjson.loads(line)) for line in source if line.strip()]
         attested_from = int(header.get("attested_from", rows[-1].seq + 1 if rows else 1))
     except (orjson.JSONDecodeError, TypeError, AttributeError, KeyError, ValueError) as exc:
@@ -94,10 +97,11 @@ def restore(engine: Engine, source: IO[bytes],
 
 
 def _account(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    """A backed-up account row as its table takes it: times as datetimes, and a column the
-    backup predates (an account's post) left to its default."""
-    return {column.name: _utc(row[column.name]) if isinstance(column.type, DateTime)
-            else row[column.name] for column in table.columns if column.name in row}
+    """A backed-up account row as its table takes it: every column (None where an older
+    backup has no such column), times as datetimes."""
+    return {column.name: _utc(value) if isinstance(column.type, DateTime) and value is not None
+            else value for column in table.columns
+            for value in (row.get(column.name),)}
 
 
 def _utc(text: str) -> datetime:

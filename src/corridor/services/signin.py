@@ -10,11 +10,13 @@ account's failures, not the address's: one good password must not reset the coun
 of an address guessing at others.
 
 The address is the client's as the server sees it; behind a reverse proxy, run
-uvicorn with `--proxy-headers` (and `--forwarded-allow-ips`) so it is the real one.
+uvicorn with `--proxy-headers` (and `--forwarded-allow-ips`) so it is the real one. An
+IPv6 address is counted by its /64, which one client usually holds whole.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -54,12 +56,23 @@ ACCOUNT = Throttle(Limit("sign-in failures for this account", 10, WINDOW), free=
 ADDRESS = Throttle(Limit("sign-in failures from this address", 30, WINDOW), free=10)
 
 
+def _source(address: str) -> str:
+    """What is counted for an address: itself, or an IPv6 address's /64."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:  # not an address (a test client's name): counted as it is
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def sign_in(engine: Engine, username: str, password: str, address: str) -> Principal | None:
     """The account if the password is right, None if not; RateLimited while the account
     or the address must wait, access.HashingBusy when the server is checking too many
     passwords at once."""
     now = datetime.now(UTC)
-    subjects = ((ACCOUNT, username), (ADDRESS, address))
+    subjects = ((ACCOUNT, username), (ADDRESS, _source(address)))
     for throttle, subject in subjects:
         wait = throttle.wait(limits.recent(engine, throttle.limit, subject, now), now)
         if wait:

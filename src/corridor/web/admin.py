@@ -59,7 +59,7 @@ def _change(request: Request, who: Principal, username: str, change: Any,
     if username == who.username and change in (deactivate, set_role):
         return _page(request, 409, {username: N_("admin.self")})
     try:
-        change(app_of(request).engine, username, *args)
+        change(app_of(request).engine, username, *args, by=who.username)
     except AccessError as refused:
         return _page(request, 422, {username: ERRORS.get(refused.field, N_("error.invalid"))})
     return RedirectResponse(f"/admin/users?done={username}#u-{username}", status_code=303)

@@ -10,12 +10,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.headers import HEADERS
 from corridor.web import accounting, admin, audit, auth, manifest, overview, registration, tracing
 from corridor.web.i18n import N_
-from corridor.web.page import HERE, SignInRequired, WebError, render
+from corridor.web.page import HERE, SignInRequired, WebError, principal, render
 
 log = logging.getLogger("corridor")
 ERROR_KEYS = {403: N_("error.forbidden"), 404: N_("error.not_found"), 405: N_("error.not_allowed")}
@@ -27,7 +28,12 @@ def _is_api(request: Request) -> bool:
 
 def error_page(request: Request, status: int, key: str) -> Response:
     """A friendly page with the status and what to do; never a stack trace. It needs
-    no database, so it still renders when the database is what failed."""
+    no database, so it still renders when the database is what failed (then as to no
+    one signed in)."""
+    try:
+        principal(request)
+    except SQLAlchemyError:
+        request.scope["principal"] = None
     return render(request, "error.html", status, operation=None, status_code=status,
                   message=key)
 
