@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from corridor.domain import events as ev
 from corridor.domain.vocabulary import Role
-from corridor.services import importing, queries
+from corridor.services import importing, reads
 from corridor.services.exporting import export_csv
 from corridor.services.importing import ImportFailed, RowError, import_households
 from corridor.services.ledger import Ledger, Principal
@@ -69,9 +69,7 @@ def household_with(engine: Engine, token: str) -> dict[str, Any]:
     with engine.connect() as conn:
         household_id = conn.execute(select(households.c.household_id)
                                     .where(households.c.token == token)).scalar_one()
-        found = queries.household(conn, household_id)
-    assert found is not None
-    return found
+    return reads.household(engine, COORDINATOR, household_id)
 
 
 def export(engine: Engine, what: str, principal: Principal = COORDINATOR) -> tuple[str, int]:

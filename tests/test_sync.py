@@ -142,11 +142,11 @@ def test_partners_and_tracing_officers_cannot_sync(api) -> None:
 
 
 def test_pull_returns_events_after_a_sequence_in_order(api) -> None:
-    coordinator, monitor = api.as_("coordinator"), api.as_("checkpoint_monitor")
+    coordinator, admin = api.as_("coordinator"), api.as_("admin")
     device = Device()
     batch = setup_events(device) + [household(device, f"h{n}", 1) for n in range(5)]
     push(coordinator, batch)
-    page = ok(monitor.get("/api/sync/pull", params={"since": 3, "limit": 4}))
+    page = ok(admin.get("/api/sync/pull", params={"since": 3, "limit": 4}))
     assert [e["seq"] for e in page["events"]] == [4, 5, 6, 7]
     assert page["head_seq"] == len(batch)
     assert [e["id"] for e in page["events"]] == [e["id"] for e in batch[3:7]]
@@ -215,7 +215,7 @@ def test_receipts_quote_ids_as_the_device_sent_them(api, engine) -> None:
     first = push(coordinator, sent)["receipts"]
     assert [(r["id"], r["status"]) for r in first] == [(upper, "accepted"), (bare, "accepted")]
     # The ledger keeps the canonical form, so any spelling of the id is the same event.
-    pulled = ok(coordinator.get("/api/sync/pull"))["events"]
+    pulled = ok(api.as_("admin").get("/api/sync/pull"))["events"]
     assert [e["id"] for e in pulled] == [e["id"] for e in batch]
     again = push(coordinator, batch)["receipts"]
     assert [(r["id"], r["status"]) for r in again] == [(e["id"], "duplicate") for e in batch]

@@ -299,7 +299,7 @@ def test_the_manifest_lists_who_is_on_board_and_prints_on_paper(page: Page, site
     for name in ("Layla", "Omar", "Nour"):
         expect(page.locator("[data-manifest]")).to_contain_text(name)
     expect(rows.first).to_contain_text("F-2")
-    expect(rows.first).to_contain_text("On a vehicle")
+    expect(rows.first).not_to_contain_text("On a vehicle")  # whereabouts: not a monitor's
     expect(page.locator("[data-on-board]")).to_have_text("3")
     expect(page.locator("[data-checkpoint=cp1] td").first).to_have_text("3")  # recorded count
     expect(page.locator("[data-checkpoint]")).to_have_count(2)

@@ -48,6 +48,10 @@ def serve(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=15)
 
 
+# Where the field accounts are stationed, on the operation `open_operation` sets up.
+POSTS = {Role.REGISTRAR: "gp", Role.CHECKPOINT_MONITOR: "cp1", Role.RECEPTION: "rc"}
+
+
 def username(role: str) -> str:
     return role.replace("_", "-")
 
@@ -62,7 +66,7 @@ class Site:
     @classmethod
     def with_users(cls, url: str, app: FastAPI, engine: Engine) -> Site:
         for role in Role:
-            add_user(engine, username(role), role, PASSWORD)
+            add_user(engine, username(role), role, PASSWORD, POSTS.get(role))
         return cls(url, app, engine)
 
     def api(self, role: str) -> TestClient:

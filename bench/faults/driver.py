@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from bench.faults.plan import Plan
 from bench.faults.server import Server, ServerFailed, corridor
 from bench.faults.story import Device, Entry, Story, canonical_id
+from corridor.domain.permissions import PULLS_SCOPE
 from corridor.domain.vocabulary import Role
 from corridor.services.access import AccessError, add_user, issue_token
 from corridor.storage.database import connect
@@ -198,7 +199,12 @@ class Driver:
         return response
 
     def _pull(self, phone: Phone) -> None:
-        response = self._request(phone, "GET", "/api/sync/pull", params={"limit": 1})
+        """Learn the server's epoch as the phone would: a field phone by its scoped pull,
+        a coordinator's (which pulls nothing) by an empty push."""
+        if phone.device.role in PULLS_SCOPE:
+            response = self._request(phone, "GET", "/api/sync/scope")
+        else:
+            response = self._request(phone, "POST", "/api/sync/push", json={"events": []})
         if response is not None and response.status_code == 200:
             phone.reconnect = False
             self._learn_epoch(phone, response.json()["epoch"])

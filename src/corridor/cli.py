@@ -37,6 +37,7 @@ from corridor.services.access import (
     list_tokens,
     revoke_tokens,
     set_password,
+    set_post,
     set_role,
 )
 from corridor.services.files import private_file
@@ -55,9 +56,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 Database = Annotated[str, typer.Option("--database", "-d", envvar="CORRIDOR_DATABASE",
                                        help="SQLite file path or PostgreSQL URL.")]
-DEMO_USERS = {"coordinator": Role.COORDINATOR, "registrar": Role.REGISTRAR,
-              "monitor": Role.CHECKPOINT_MONITOR, "reception": Role.RECEPTION,
-              "tracing": Role.TRACING_OFFICER, "partner": Role.PARTNER}
+# username: (role, post). Field accounts are stationed: what they read follows the post.
+DEMO_USERS = {"coordinator": (Role.COORDINATOR, None),
+              "registrar": (Role.REGISTRAR, "amiriyah"),
+              "monitor": (Role.CHECKPOINT_MONITOR, "salah-al-din"),
+              "reception": (Role.RECEPTION, "atareb"),
+              "tracing": (Role.TRACING_OFFICER, None), "partner": (Role.PARTNER, None)}
 
 
 class Failure(Exception):
@@ -171,16 +175,17 @@ def demo(database: Database = "corridor-demo.db",
         console.print(f"{database} already holds an operation; serving it as it is")
     console.print("[bold]Illustrative operation: every person in it is generated.[/bold]")
     console.print("Demo accounts (new passwords each start):")
-    for username, role in DEMO_USERS.items():
+    for username, (role, post) in DEMO_USERS.items():
         password = secrets.token_urlsafe(9)
         with engine.connect() as conn:
             exists = conn.execute(select(users.c.username)
                                   .where(users.c.username == username)).first()
         if exists:
             set_password(engine, username, password, by=cli_principal().username)
+            set_post(engine, username, post)
         else:
-            add_user(engine, username, role, password)
-        console.print(f"  {username:<12} {role:<19} {password}")
+            add_user(engine, username, role, password, post)
+        console.print(f"  {username:<12} {role:<19} {password}" + (f"  at {post}" if post else ""))
     if serve_after:
         run_server(engine, database, host, port)
 
@@ -378,12 +383,23 @@ def duplicates(batch: bool = typer.Option(False, "--batch", help="Score the whol
 @user_app.command("add")
 @one_line_errors
 def user_add(username: str, role: Role = typer.Option(..., help="The account's role."),
+             post: str | None = typer.Option(None, help="Location a field account is "
+                                              "stationed at: it reads only that post's task."),
              database: Database = config.DEFAULT_DATABASE) -> None:
     """Add an account; the password is asked for (or read from CORRIDOR_PASSWORD)."""
     password = os.environ.get("CORRIDOR_PASSWORD") or typer.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
-    add_user(open_database(database), username, role, password)
-    console.print(f"Added {username} ({role})")
+    add_user(open_database(database), username, role, password, post)
+    console.print(f"Added {username} ({role})" + (f" at {post}" if post else ""))
+
+
+@user_app.command("post")
+@one_line_errors
+def user_post(username: str, location: str = typer.Argument(..., help="Location id."),
+              database: Database = config.DEFAULT_DATABASE) -> None:
+    """Station a field account at a location: it reads that post's task from now on."""
+    set_post(open_database(database), username, location)
+    console.print(f"{username} is stationed at {location}")
 
 
 @user_app.command("token")

@@ -8,13 +8,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 
 from corridor.api.commands import may_record
-from corridor.api.context import corridor, current_principal, ledger_of, require
+from corridor.api.context import corridor, ledger_of, reads, require
 from corridor.domain import events as ev
-from corridor.domain.permissions import COORDINATES, SEES_PERSONS
-from corridor.domain.vocabulary import Status
+from corridor.domain.permissions import COORDINATES
 from corridor.services import queries
+from corridor.services import reads as read
 from corridor.services.app import Corridor
-from corridor.services.audit import audited, ids
 from corridor.services.commands import accounting
 from corridor.services.ledger import Ledger, Principal
 
@@ -23,10 +22,10 @@ router = APIRouter(prefix="/api", tags=["accounting"])
 
 @router.get("/alerts")
 def list_alerts(status: Literal["open", "resolved", "all"] = "open",
-                _: Principal = Depends(require(*SEES_PERSONS)),
+                principal: Principal = reads("alert"),
                 app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    with app.engine.connect() as conn:
-        return queries.list_alerts(conn, None if status == "all" else status)
+    """Alerts; a field account's are those of the vehicles of its post's task."""
+    return read.alerts(app.engine, principal, None if status == "all" else status)
 
 
 @router.post("/alerts/{alert_id}/resolution")
@@ -37,29 +36,17 @@ def resolve_alert(alert_id: ev.AlertId, body: accounting.ResolveIn,
 
 
 @router.get("/unaccounted")
-def unaccounted(principal: Principal = Depends(require(*SEES_PERSONS)),
+def unaccounted(principal: Principal = reads("unaccounted"),
                 app: Corridor = Depends(corridor)) -> dict[str, Any]:
     """People nobody can place, and the open alerts that say why."""
-    return audited(app.engine, principal, "list unaccounted", lambda conn: {
-        "persons": queries.list_persons(conn, status=Status.UNACCOUNTED, limit=100_000),
-        "alerts": queries.list_alerts(conn, "open")},
-        lambda found: f"returned={len(found['persons'])}",
-        persons=lambda found: ids(found["persons"]) + [
-            p for alert in found["alerts"] for p in alert["person_ids"]])
-
-
-# Free text may name people, and recorders are staff: partners get neither.
-PARTNER_HIDDEN = ("description", "recorded_by", "pushed_by", "recorder_mismatch")
+    return read.unaccounted(app.engine, principal)
 
 
 @router.get("/incidents")
-def list_incidents(principal: Principal = Depends(current_principal),
+def list_incidents(principal: Principal = reads("incident"),
                    app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    with app.engine.connect() as conn:
-        rows = queries.list_incidents(conn)
-    if principal.role not in SEES_PERSONS:
-        rows = [{k: v for k, v in row.items() if k not in PARTNER_HIDDEN} for row in rows]
-    return rows
+    """The incident log; partners get no free text and casualty counts suppressed."""
+    return read.incidents(app.engine, principal)
 
 
 @router.post("/incidents", status_code=201)
@@ -70,19 +57,17 @@ def report_incident(body: accounting.IncidentIn,
 
 
 @router.get("/conflicts")
-def list_conflicts(_: Principal = Depends(require(*COORDINATES)),
+def list_conflicts(principal: Principal = reads("conflict"),
                    app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Recorded facts that contradicted the record: refused, or applied but worth a look."""
-    with app.engine.connect() as conn:
-        return queries.list_conflicts(conn)
+    return read.conflicts(app.engine, principal)
 
 
 @router.get("/rejects")
-def list_rejects(_: Principal = Depends(require(*COORDINATES)),
+def list_rejects(principal: Principal = reads("reject"),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Events refused at the door, kept exactly as they arrived."""
-    with app.engine.connect() as conn:
-        return queries.list_rejects(conn)
+    return read.rejects(app.engine, principal)
 
 
 @router.get("/rejects/not-kept")

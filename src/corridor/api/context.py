@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from corridor.api.problems import Problem
+from corridor.domain.visibility import READS
 from corridor.domain.vocabulary import Role
 from corridor.services.access import resolve
 from corridor.services.app import Corridor, caught_up
@@ -51,6 +53,12 @@ def current_principal(request: Request,
             raise Problem(401, "Unauthorised", "this session has ended: sign in again")
         return principal
     raise Problem(401, "Unauthorised", "sign in or send a bearer token")
+
+
+def reads(kind: str) -> Any:
+    """A dependency admitting the roles that may read this kind of record at all
+    (`domain.visibility`); which records and fields, the read service decides."""
+    return Depends(require(*READS[kind]))
 
 
 def require(*roles: Role) -> Callable[..., Principal]:

@@ -8,13 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from corridor.api.commands import may_record
-from corridor.api.context import corridor, ledger_of, require
-from corridor.api.problems import Problem
+from corridor.api.context import corridor, ledger_of, reads
 from corridor.domain import events as ev
-from corridor.domain.permissions import SEES_PERSONS
-from corridor.services import queries
+from corridor.services import reads as read
 from corridor.services.app import Corridor
-from corridor.services.audit import audited, ids
 from corridor.services.commands import movement as moves
 from corridor.services.ledger import Ledger, Principal
 
@@ -57,14 +54,10 @@ def arrive(vehicle_id: ev.Id, body: moves.PlaceIn,
 
 
 @router.get("/vehicles/{vehicle_id}/manifest")
-def manifest(vehicle_id: str, principal: Principal = Depends(require(*SEES_PERSONS)),
+def manifest(vehicle_id: str, principal: Principal = reads("manifest"),
              app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    found = audited(app.engine, principal, "view manifest",
-                    lambda conn: queries.manifest(conn, vehicle_id), vehicle_id,
-                    persons=lambda found: ids(found["persons"]))
-    if found is None:
-        raise Problem(404, "Not found", f"vehicle {vehicle_id} is not known", "vehicle_id")
-    return found
+    """Who is on a vehicle; a field account, only the vehicles of its post's task."""
+    return read.manifest(app.engine, principal, vehicle_id)
 
 
 @router.post("/convoys/{convoy_id}/departure")

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends
 from corridor.api.commands import may_record
 from corridor.api.context import corridor, current_principal, ledger_of
 from corridor.domain import events as ev
-from corridor.domain.vocabulary import Role
 from corridor.services import queries
+from corridor.services import reads as read
 from corridor.services.app import Corridor
 from corridor.services.commands import setup
 from corridor.services.ledger import Ledger, Principal
@@ -23,11 +23,7 @@ router = APIRouter(prefix="/api", tags=["operation"])
 def get_operation(principal: Principal = Depends(current_principal),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
     """The operation and its counts; partners get small counts suppressed."""
-    with app.engine.connect() as conn:
-        info = queries.operation_info(conn)
-        counts = (queries.counts_for_partners(conn) if principal.role == Role.PARTNER
-                  else queries.counts(conn))
-    return {"operation": info, "counts": counts}
+    return read.operation(app.engine, principal)
 
 
 @router.post("/operation", status_code=201)
@@ -79,8 +75,7 @@ def register_vehicle(body: ev.VehicleRegistered,
 def convoy_board(principal: Principal = Depends(current_principal),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
     """Every convoy with its route and each vehicle's position: counts, no names."""
-    with app.engine.connect() as conn:
-        return queries.convoy_board(conn, for_partner=principal.role == Role.PARTNER)
+    return read.convoy_board(app.engine, principal)
 
 
 @router.post("/convoys", status_code=201)

@@ -11,22 +11,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from corridor.api.commands import may_record
-from corridor.api.context import corridor, ledger_of, require
-from corridor.api.problems import Problem
-from corridor.domain import boarding
+from corridor.api.context import corridor, ledger_of, reads, require
 from corridor.domain import events as ev
-from corridor.domain.permissions import COORDINATES, SEES_PERSONS
+from corridor.domain.permissions import COORDINATES
 from corridor.domain.vocabulary import Status
-from corridor.services import audit, queries
+from corridor.services import audit
+from corridor.services import reads as read
 from corridor.services.app import Corridor
-from corridor.services.audit import audited, ids
 from corridor.services.commands import movement as moves
 from corridor.services.commands import registration
 from corridor.services.commands.registration import HouseholdIn, StayIn
 from corridor.services.ledger import Ledger, Principal
 
 router = APIRouter(prefix="/api", tags=["people"])
-sees_persons = Depends(require(*SEES_PERSONS))
 
 
 @router.post("/households", status_code=201)
@@ -37,38 +34,27 @@ def register_household(body: HouseholdIn,
 
 
 @router.get("/households/{household_id}")
-def get_household(household_id: str, principal: Principal = sees_persons,
+def get_household(household_id: str, principal: Principal = reads("household"),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    found = audited(app.engine, principal, "view household",
-                    lambda conn: queries.household(conn, household_id), household_id,
-                    persons=lambda found: ids(found["members"]))
-    if found is None:
-        raise Problem(404, "Not found", f"household {household_id} is not known",
-                      "household_id")
-    return found
+    return read.household(app.engine, principal, household_id)
 
 
 @router.get("/persons")
 def list_persons(status: Status | None = None, vehicle_id: str | None = None,
                  household_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
                  offset: int = Query(0, ge=0, le=ev.MAX_POSITION),
-                 principal: Principal = sees_persons,
+                 principal: Principal = reads("person"),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    return audited(app.engine, principal, "list persons", lambda conn: queries.list_persons(
-        conn, status=status, vehicle_id=vehicle_id, household_id=household_id, limit=limit,
-        offset=offset), lambda rows: f"status={status} vehicle={vehicle_id} "
-        f"household={household_id} offset={offset} returned={len(rows)}", persons=ids)
+    """Everyone for the roles that see whereabouts; a field account, the people of its
+    post's task, without their whereabouts."""
+    return read.list_persons(app.engine, principal, status=status, vehicle_id=vehicle_id,
+                             household_id=household_id, limit=limit, offset=offset)
 
 
 @router.get("/persons/{person_id}")
-def get_person(person_id: str, principal: Principal = sees_persons,
+def get_person(person_id: str, principal: Principal = reads("person"),
                app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    found = audited(app.engine, principal, "view person",
-                    lambda conn: queries.person(conn, person_id), person_id,
-                    persons=lambda found: [person_id])
-    if found is None:
-        raise Problem(404, "Not found", f"person {person_id} is not known", "person_id")
-    return found
+    return read.person(app.engine, principal, person_id)
 
 
 @router.get("/persons/{person_id}/reads")
@@ -107,10 +93,8 @@ def check_in(person_id: ev.Id, body: moves.PlaceIn,
 
 @router.get("/boarding-queue")
 def boarding_queue(gathering_point_id: str | None = None, limit: int = Query(200, ge=1, le=5000),
-                   _: Principal = sees_persons,
+                   principal: Principal = reads("queue_entry"),
                    app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    """Households waiting, in boarding order (most urgent specific need first)."""
-    entries = app.ledger.read(lambda state: boarding.queue(state, gathering_point_id))
-    return [{"household_id": h.household_id, "token": h.token, "priority": h.priority,
-             "waiting": len(h.person_ids), "person_ids": list(h.person_ids), "needs": h.needs}
-            for h in entries[:limit]]
+    """Households waiting, in boarding order (most urgent specific need first); a
+    registrar's, at their gathering point."""
+    return read.boarding_queue(app.ledger, principal, gathering_point_id, limit)

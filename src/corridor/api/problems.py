@@ -19,6 +19,7 @@ from corridor.domain.boarding import BoardingRefused
 from corridor.services.access import AccessError, HashingBusy
 from corridor.services.ledger import Refused
 from corridor.services.limits import RateLimited
+from corridor.services.reads import ReadRefused
 
 log = logging.getLogger("corridor")
 MEDIA_TYPE = "application/problem+json"
@@ -63,6 +64,12 @@ def install(app: FastAPI) -> None:
     async def refused(_: Request, exc: Refused) -> JSONResponse:
         title = "Not allowed" if exc.status == 403 else "Refused by the record"
         return problem_response(exc.status, title, exc.reason, exc.field)
+
+    @app.exception_handler(ReadRefused)
+    async def read_refused(_: Request, exc: ReadRefused) -> JSONResponse:
+        titles = {403: "Forbidden", 404: "Not found"}
+        return problem_response(exc.status, titles.get(exc.status, "Invalid request"),
+                                exc.reason, exc.field)
 
     @app.exception_handler(BoardingRefused)
     async def boarding(_: Request, exc: BoardingRefused) -> JSONResponse:

@@ -1,6 +1,7 @@
-"""Sync for field devices: push events, pull what the server holds.
+"""Sync for field devices: push events; pull the post's scope, or (administrators,
+replication) the whole ledger.
 
-A device keeps (epoch, last pulled seq). If the epoch it gets back differs from
+A device keeps (epoch, last pulled seq or cursor). If the epoch it gets back differs from
 the one it knew, the database was re-created or restored from a backup: the
 device re-sends everything it holds, and what the server already has comes back
 as duplicates.
@@ -18,10 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from corridor.api.context import ledger_of, require
+from corridor.api.context import corridor, ledger_of, require
 from corridor.api.problems import Problem
 from corridor.domain import events as ev
-from corridor.domain.permissions import SYNCS
+from corridor.domain.permissions import PULLS_LEDGER, PULLS_SCOPE, SYNCS
+from corridor.services import scoped_pull
+from corridor.services.app import Corridor
+from corridor.services.audit import record_read
 from corridor.services.ledger import MAX_BATCH, Ledger, Principal
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
@@ -118,10 +122,27 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
 
 @router.get("/pull", response_model=PullOut)
 def pull(since: int = Query(0, ge=0, le=ev.MAX_POSITION), limit: int = Query(1000, ge=1, le=5000),
-         _: Principal = Depends(require(*SYNCS)),
+         principal: Principal = Depends(require(*PULLS_LEDGER)),
          ledger: Ledger = Depends(ledger_of)) -> Response:
+    """The whole ledger, every name in it: for administrators and replication. Field
+    devices pull their post's scope (`/api/sync/scope`)."""
     epoch, head_seq, events = ledger.pull(since, limit)
+    if events:
+        record_read(ledger.engine, principal, "ledger pull",
+                    f"seq {events[0].seq}–{events[-1].seq}: {len(events)} events",
+                    everyone=True)
     return _json({"epoch": epoch, "head_seq": head_seq, "events": [
         {"seq": e.seq, "id": e.id, "type": e.type, "payload": orjson.loads(e.payload),
          "device_id": e.device_id, "author": e.author, "recorded_at": e.recorded_at,
          "received_at": e.received_at, "chain": e.chain} for e in events]})
+
+
+@router.get("/scope")
+def scope(since: str | None = Query(None, max_length=200, description="the cursor of the "
+                                    "last answer; none for the whole scope"),
+          principal: Principal = Depends(require(*PULLS_SCOPE)),
+          app: Corridor = Depends(corridor)) -> dict[str, Any]:
+    """What a field device's post needs — a registrar's waiting households and queue, the
+    vehicles expected at a monitor's checkpoint or heading to reception with who is on
+    them — or what changed in it since the cursor (docs/sync.md). Audited."""
+    return scoped_pull.pull(app.engine, app.ledger, principal, since)

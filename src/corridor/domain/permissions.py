@@ -28,9 +28,13 @@ MAY_RECORD: dict[Role, frozenset[str]] = {
 
 # Roles that may see names and other personal fields. Partners see counts only.
 SEES_PERSONS = frozenset(Role) - {Role.PARTNER}
-# Roles that may sync the event log to a device (it carries names).
+# Roles that may push events from a device.
 SYNCS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.REGISTRAR, Role.CHECKPOINT_MONITOR,
                    Role.RECEPTION})
+# The whole ledger, every name in it, goes to the administrator (and replication) only;
+# field roles pull their post's scope (services.scoped_pull).
+PULLS_LEDGER = frozenset({Role.ADMIN})
+PULLS_SCOPE = frozenset({Role.REGISTRAR, Role.CHECKPOINT_MONITOR, Role.RECEPTION})
 # Roles that run the operation: plan convoys, resolve alerts, import lists.
 COORDINATES = frozenset({Role.ADMIN, Role.COORDINATOR})
 # Roles that may search for people by name (every search is audited and rate limited)...

@@ -38,6 +38,7 @@ from corridor.domain.vocabulary import Role
 from corridor.services.audit import record_event
 from corridor.services.ledger import Principal
 from corridor.storage.database import immediate
+from corridor.storage.schema import ID as ID_LENGTH
 from corridor.storage.schema import api_tokens, sessions, users
 
 _hasher = PasswordHasher()
@@ -140,16 +141,31 @@ def _role(role: str) -> Role:
     return Role(role)
 
 
-def add_user(engine: Engine, username: str, role: str, password: str) -> None:
+def add_user(engine: Engine, username: str, role: str, password: str,
+             post_id: str | None = None) -> None:
     if not USERNAME.match(username):
         raise AccessError("username", "use 2–64 lowercase letters, digits, '.', '_' or '-'")
     _role(role)
+    _check_post(post_id)
     password_hash = _password_hash(username, password)
     with immediate(engine) as conn:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first():
             raise AccessError("username", f"user {username} already exists")
         conn.execute(insert(users).values(username=username, role=role, active=True,
-                                          password_hash=password_hash, created_at=_now()))
+                                          password_hash=password_hash, created_at=_now(),
+                                          post_id=post_id))
+
+
+def set_post(engine: Engine, username: str, post_id: str | None) -> None:
+    """Station an account at a location (or at none). Its sessions and tokens go on: each
+    request reads the post anew, so what it reads follows at once. The location need not
+    be recorded yet: accounts are set up before the operation."""
+    _check_post(post_id)
+    with immediate(engine) as conn:
+        done = conn.execute(update(users).where(users.c.username == username)
+                            .values(post_id=post_id))
+        if done.rowcount == 0:
+            raise AccessError("username", f"user {username} does not exist")
 
 
 def _change(engine: Engine, username: str, by: str, action: str, **values: Any) -> None:
@@ -179,6 +195,11 @@ def deactivate(engine: Engine, username: str, *, by: str) -> None:
     _change(engine, username, by, "account: deactivated", active=False)
 
 
+def _check_post(post_id: str | None) -> None:
+    if post_id is not None and not 1 <= len(post_id) <= ID_LENGTH:
+        raise AccessError("post", f"a location id has 1–{ID_LENGTH} characters")
+
+
 def authenticate(engine: Engine, username: str, password: str) -> Principal | None:
     """The account if the password is right; HashingBusy when no slot came free in time
     (callers limit how often this is tried: services/signin.py)."""
@@ -191,7 +212,7 @@ def authenticate(engine: Engine, username: str, password: str) -> Principal | No
             _hasher.verify(expected, password)
         except (VerificationError, InvalidHashError):
             return None
-    return Principal(row.username, Role(row.role), "web") if row else None
+    return Principal(row.username, Role(row.role), "web", row.post_id) if row else None
 
 
 def accounts(engine: Engine) -> list[dict[str, Any]]:
@@ -231,7 +252,7 @@ def resolve(engine: Engine, *, token: str | None = None,
 
 def _by_token(engine: Engine, token: str) -> Principal | None:
     now, token_hash = _now(), _hash_of(token)
-    query = (select(users.c.username, users.c.role, api_tokens.c.label,
+    query = (select(users.c.username, users.c.role, users.c.post_id, api_tokens.c.label,
                     api_tokens.c.expires_at, api_tokens.c.last_used_at)
              .join(users, users.c.username == api_tokens.c.username)
              .where(api_tokens.c.token_hash == token_hash,
@@ -244,12 +265,12 @@ def _by_token(engine: Engine, token: str) -> Principal | None:
         with immediate(engine) as conn:
             conn.execute(update(api_tokens).where(api_tokens.c.token_hash == token_hash)
                          .values(last_used_at=now))
-    return Principal(row.username, Role(row.role), device_id(row.label))
+    return Principal(row.username, Role(row.role), device_id(row.label), row.post_id)
 
 
 def _by_session(engine: Engine, session_id: str) -> Principal | None:
     now, session_hash = _now(), _hash_of(session_id)
-    query = (select(users.c.username, users.c.role, sessions.c.created_at,
+    query = (select(users.c.username, users.c.role, users.c.post_id, sessions.c.created_at,
                     sessions.c.last_seen_at)
              .join(users, users.c.username == sessions.c.username)
              .where(sessions.c.session_hash == session_hash, users.c.active.is_(True)))
@@ -267,7 +288,7 @@ def _by_session(engine: Engine, session_id: str) -> Principal | None:
         with immediate(engine) as conn:
             conn.execute(update(sessions).where(sessions.c.session_hash == session_hash)
                          .values(last_seen_at=now))
-    return Principal(row.username, Role(row.role), "web")
+    return Principal(row.username, Role(row.role), "web", row.post_id)
 
 
 # --- web sessions ------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Files are UTF-8 with a byte-order mark, so Excel shows Arabic names correctly,
 and rows are streamed from the database, so a million-person export never sits
 in memory. Write to a file opened with `encoding="utf-8", newline=""`.
 
-Who may export what: partners get `counts` only, with small cells suppressed;
+Who may export what: partners get `counts` only, with small cells suppressed; each
+export's columns are those `domain.visibility` gives the role;
 the personal exports (`persons`, `alerts`, `events`: names, or the ids that lead
 to them) are written to the audit log before the first row goes out.
 
@@ -28,6 +29,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Engine, Select, func, select
 
 from corridor.domain.permissions import SEES_PERSONS
+from corridor.domain.visibility import FIELDS, Seen, shape
 from corridor.services import queries
 from corridor.services.audit import record_read
 from corridor.services.ledger import Principal
@@ -45,6 +47,10 @@ from corridor.storage.schema import (
 EXPORTS = ("persons", "counts", "vehicles", "convoys", "alerts", "incidents", "events")
 PERSONAL = frozenset({"persons", "alerts", "events", "incidents"})  # incident text may name people
 FOR_PARTNERS = frozenset({"counts"})
+# The kind of record (domain.visibility) each export's rows are.
+KINDS = {"persons": "person", "vehicles": "vehicle", "convoys": "convoy", "alerts": "alert",
+         "incidents": "incident"}
+NOT_SEEN = Seen(frozenset())
 EVERYONE = frozenset({"persons", "events"})  # every person's name is in these
 BATCH = 1000  # rows fetched from the database at a time
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -72,9 +78,13 @@ def export_csv(engine: Engine, what: str, out: IO[str], principal: Principal) ->
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     with engine.connect() as conn:
         if what == "counts":
-            header, rows = _counts(conn, suppress=not sees_persons)
+            header, rows = _counts(conn, principal)
         else:
             query = _QUERIES[what]()
+            if what in KINDS:  # the columns the role may see (domain.visibility)
+                query = query.with_only_columns(*(
+                    c for c in query.selected_columns
+                    if principal.role in FIELDS[KINDS[what]].get(str(c.key), NOT_SEEN).exact))
             header = list(query.selected_columns.keys())
             rows = conn.execute(query.execution_options(yield_per=BATCH))
         writer.writerow(header)
@@ -108,9 +118,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _counts(conn: Connection, suppress: bool) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
+def _counts(conn: Connection,
+            principal: Principal) -> tuple[list[str], Iterable[tuple[Any, ...]]]:
     """People by status (need blank), then by need and status."""
-    found = queries.counts_for_partners(conn) if suppress else queries.counts(conn)
+    found = shape("counts", principal.role, queries.counts(conn))
     rows: list[tuple[Any, ...]] = [(status, "", n) for status, n in found["by_status"].items()]
     rows += [(status, need, n) for need, by_status in found["by_need"].items()
              for status, n in by_status.items()]

@@ -61,11 +61,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is writing: the account, its role and the device it writes from."""
+    """Who is writing: the account, its role and the device it writes from; for a field
+    account, its post (the location it is stationed at), which decides what it reads."""
 
     username: str
     role: Role
     device_id: str = "server"
+    post_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Reads of the operation's current state, from the projection tables.
 
-Each function returns plain dicts ready for JSON, templates or CSV. Functions that
-return personal data are only called for roles in `SEES_PERSONS`; the callers log
-those reads to the audit log.
+Each function returns plain dicts ready for JSON, templates or CSV, every field of
+the record: who may see which of them, and which records, `services.reads` decides
+(with `domain.visibility`) and audits. Entrypoints read through there, not here.
 """
 
 from __future__ import annotations
@@ -33,13 +33,11 @@ from corridor.storage.schema import (
     vehicles,
 )
 
-# Counts below this are shown to partners as "fewer than" (small-cell suppression).
-SUPPRESS_BELOW = 5
 # A record merged into another is a duplicate of that person, not a person.
 COUNTED = persons.c.merged_into.is_(None)
 
 
-def _dicts(conn: Connection, query: Any) -> list[dict[str, Any]]:
+def dicts(conn: Connection, query: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
@@ -68,27 +66,7 @@ def counts(conn: Connection) -> dict[str, Any]:
             "by_status": by_status, "by_need": by_need, "open_alerts": open_alerts}
 
 
-def suppressed(value: int) -> int | str:
-    """A count fit for partners: cells under 5 hidden and the rest rounded to the
-    nearest 5, so that a total minus the visible cells cannot reveal a hidden one."""
-    if 0 < value < SUPPRESS_BELOW:
-        return f"<{SUPPRESS_BELOW}"
-    return SUPPRESS_BELOW * round(value / SUPPRESS_BELOW)
-
-
-def counts_for_partners(conn: Connection) -> dict[str, Any]:
-    """The same counts with small cells suppressed: a cell of 1 wounded child on one
-    bus can identify a person."""
-    result = counts(conn)
-    result["by_need"] = {need: {s: suppressed(n) for s, n in row.items()}
-                         for need, row in result["by_need"].items()}
-    result["by_status"] = {s: suppressed(n) for s, n in result["by_status"].items()}
-    for key in ("registered", "households", "open_alerts"):
-        result[key] = suppressed(result[key])
-    return result
-
-
-def _with_needs(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_needs(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ids = [row["person_id"] for row in rows]
     needs: dict[str, list[str]] = {}
     for start in range(0, len(ids), 500):
@@ -106,40 +84,18 @@ PERSON_ROW = select(persons, households.c.token).outerjoin(
     households, households.c.household_id == persons.c.household_id)
 
 
-def list_persons(conn: Connection, *, status: str | None = None, vehicle_id: str | None = None,
-                 household_id: str | None = None, limit: int = 100,
-                 offset: int = 0) -> list[dict[str, Any]]:
-    query = PERSON_ROW.where(COUNTED)
-    if status:
-        query = query.where(persons.c.status == status)
-    if vehicle_id:
-        query = query.where(persons.c.vehicle_id == vehicle_id)
-    if household_id:
-        query = query.where(persons.c.household_id == household_id)
-    query = query.order_by(*PERSON_ORDER).limit(limit).offset(offset)
-    return _with_needs(conn, _dicts(conn, query))
-
-
 def person(conn: Connection, person_id: str) -> dict[str, Any] | None:
-    rows = _dicts(conn, PERSON_ROW.where(persons.c.person_id == person_id))
-    return _with_needs(conn, rows)[0] if rows else None
-
-
-def household(conn: Connection, household_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(households).where(households.c.household_id == household_id)
-                       ).first()
-    if row is None:
-        return None
-    return {**row._mapping, "members": list_persons(conn, household_id=household_id, limit=100)}
+    rows = dicts(conn, PERSON_ROW.where(persons.c.person_id == person_id))
+    return with_needs(conn, rows)[0] if rows else None
 
 
 def places(conn: Connection, kind: str | None = None) -> list[dict[str, Any]]:
     query = select(locations).order_by(locations.c.kind, locations.c.name)
-    return _dicts(conn, query.where(locations.c.kind == kind) if kind else query)
+    return dicts(conn, query.where(locations.c.kind == kind) if kind else query)
 
 
 def all_parties(conn: Connection) -> list[dict[str, Any]]:
-    return _dicts(conn, select(parties).order_by(parties.c.kind, parties.c.name))
+    return dicts(conn, select(parties).order_by(parties.c.kind, parties.c.name))
 
 
 def vehicle(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
@@ -156,17 +112,16 @@ def manifest(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
                           ).first() if found["convoy_id"] else None
     aboard = PERSON_ROW.where(persons.c.vehicle_id == vehicle_id,
                               persons.c.status != Status.WAITING)
-    people = _with_needs(conn, _dicts(conn, aboard.order_by(*PERSON_ORDER)))
-    passed = _dicts(conn, select(passages).where(passages.c.vehicle_id == vehicle_id)
-                    .order_by(passages.c.passed_at))
+    people = with_needs(conn, dicts(conn, aboard.order_by(*PERSON_ORDER)))
+    passed = dicts(conn, select(passages).where(passages.c.vehicle_id == vehicle_id)
+                   .order_by(passages.c.passed_at))
     return {"vehicle": found, "convoy": dict(convoy._mapping) if convoy else None,
             "persons": people, "passages": passed,
             "on_board": sum(p["status"] == Status.ON_VEHICLE for p in people)}
 
 
-def convoy_board(conn: Connection, for_partner: bool = False) -> list[dict[str, Any]]:
-    """Each convoy with its route's stops and where each of its vehicles is; for
-    partners the people on board are counted as `suppressed` counts."""
+def convoy_board(conn: Connection) -> list[dict[str, Any]]:
+    """Each convoy with its route's stops and where each of its vehicles is."""
     names = {row.location_id: row.name for row in conn.execute(
         select(locations.c.location_id, locations.c.name))}
     route_rows = {row.route_id: row for row in conn.execute(select(routes))}
@@ -191,8 +146,7 @@ def convoy_board(conn: Connection, for_partner: bool = False) -> list[dict[str, 
                   stops.index(v.last_checkpoint_id) if v.last_checkpoint_id in stops else 0)
             fleet.append({"vehicle_id": vehicle_id, "label": v.label, "kind": v.kind,
                           "capacity": v.capacity, "stop_index": at,
-                          "on_board": (suppressed(aboard.get(vehicle_id, 0)) if for_partner
-                                       else aboard.get(vehicle_id, 0)),
+                          "on_board": aboard.get(vehicle_id, 0),
                           "open_alerts": open_alerts.get(vehicle_id, 0)})
         board.append({**convoy._mapping, "route_name": route.name,
                       "stops": [{"location_id": s, "name": names.get(s, s)} for s in stops],
@@ -211,12 +165,12 @@ def attested(rows: list[dict[str, Any]], author: str, pushed_by: str) -> list[di
 
 def list_alerts(conn: Connection, status: str | None = "open") -> list[dict[str, Any]]:
     query = select(alerts).order_by(alerts.c.opened_at.desc(), alerts.c.alert_id)
-    return attested(_dicts(conn, query.where(alerts.c.status == status) if status else query),
+    return attested(dicts(conn, query.where(alerts.c.status == status) if status else query),
                     "resolved_by", "resolved_pushed_by")
 
 
 def list_incidents(conn: Connection) -> list[dict[str, Any]]:
-    return attested(_dicts(conn, select(incidents).order_by(incidents.c.occurred_at.desc())),
+    return attested(dicts(conn, select(incidents).order_by(incidents.c.occurred_at.desc())),
                     "recorded_by", "pushed_by")
 
 
@@ -227,17 +181,17 @@ def list_conflicts(conn: Connection) -> list[dict[str, Any]]:
                     events.c.pushed_by)
              .outerjoin(events, events.c.seq == conflicts.c.seq)
              .order_by(conflicts.c.seq.desc()))
-    return attested(_dicts(conn, query), "recorded_by", "pushed_by")
+    return attested(dicts(conn, query), "recorded_by", "pushed_by")
 
 
 def list_rejects(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
-    return _dicts(conn, select(rejects).order_by(rejects.c.id.desc()).limit(limit))
+    return dicts(conn, select(rejects).order_by(rejects.c.id.desc()).limit(limit))
 
 
 def list_rejects_not_kept(conn: Connection) -> list[dict[str, Any]]:
     """Per account and device over the cap: how many rejects were not kept."""
     c = rejects_not_kept.c
-    return _dicts(conn, select(rejects_not_kept).order_by(c.count.desc(), c.pushed_by,
+    return dicts(conn, select(rejects_not_kept).order_by(c.count.desc(), c.pushed_by,
                                                           c.device_id))
 
 

@@ -22,6 +22,10 @@ from corridor.storage import schema
 from corridor.storage.bulk import insert_rows
 
 TABLES: dict[str, Table] = {t.name: t for t in schema.PROJECTIONS if t is not schema.person_needs}
+# Tables whose rows carry the seq of the pass that wrote them (`changed_seq`), so the
+# scoped pull can ask for what changed since a device's cursor. A rebuild stamps every
+# row with the head: devices then get their whole scope again, which is always right.
+STAMPED = frozenset(name for name, table in TABLES.items() if "changed_seq" in table.c)
 
 
 def rows(state: OperationState, name: str, keys: set[Any] | None = None) -> list[dict[str, Any]]:
@@ -37,6 +41,9 @@ def rows(state: OperationState, name: str, keys: set[Any] | None = None) -> list
     if name == "operation":  # a table of one row
         for row in shaped:
             row["id"] = 1
+    if name in STAMPED:
+        for row in shaped:
+            row["changed_seq"] = state.seq
     return shaped
 
 
@@ -94,9 +101,10 @@ def replace_all(conn: Connection, state: OperationState) -> None:
 
 
 def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
-    """Every projection row, sorted: two equal snapshots are the same state."""
+    """Every projection row, sorted: two equal snapshots are the same state. The stamp of
+    the pass that wrote a row is left out: it says when, not what."""
     result = {}
     for table in schema.PROJECTIONS:
-        found = conn.execute(select(table)).all()
+        found = conn.execute(select(*(c for c in table.c if c.name != "changed_seq"))).all()
         result[table.name] = sorted(tuple(repr(v) for v in row) for row in found)
     return result

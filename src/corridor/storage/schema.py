@@ -138,6 +138,9 @@ vehicles = Table(
     Column("convoy_id", String(ID), index=True),
     Column("last_checkpoint_id", String(ID)),
     Column("arrived_at_id", String(ID)),
+    # The ledger seq of the projection pass that last wrote this row: the scoped pull
+    # asks for rows changed since a device's cursor (services.reads).
+    Column("changed_seq", BigInteger, nullable=False, server_default="0"),
 )
 
 convoys = Table(
@@ -151,6 +154,9 @@ convoys = Table(
     Column("location_id", String(ID)),
     Column("departed_at", UTC_TIME),
     Column("updated_at", UTC_TIME),
+    # The ledger seq of the projection pass that last wrote this row: the scoped pull
+    # asks for rows changed since a device's cursor (services.reads).
+    Column("changed_seq", BigInteger, nullable=False, server_default="0"),
 )
 
 households = Table(
@@ -160,6 +166,9 @@ households = Table(
     Column("token", String(40), unique=True),
     Column("registered_at", UTC_TIME, nullable=False),
     Column("device_id", String(ID), nullable=False),
+    # The ledger seq of the projection pass that last wrote this row: the scoped pull
+    # asks for rows changed since a device's cursor (services.reads).
+    Column("changed_seq", BigInteger, nullable=False, server_default="0"),
 )
 
 persons = Table(
@@ -183,7 +192,11 @@ persons = Table(
     Column("registered_at", UTC_TIME),
     Column("status_at", UTC_TIME),
     Column("merged_into", String(ID)),  # a duplicate record: left out of every count
+    # The ledger seq of the projection pass that last wrote this row: the scoped pull
+    # asks for rows changed since a device's cursor (services.reads).
+    Column("changed_seq", BigInteger, nullable=False, server_default="0"),
 )
+Index("ix_persons_changed_seq", persons.c.changed_seq)
 
 person_needs = Table(
     "person_needs", metadata,
@@ -309,6 +322,9 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTC_TIME, nullable=False),
+    # Where a field account is stationed (a location id): a registrar's gathering point,
+    # a monitor's checkpoint, reception's reception. It decides what the account reads.
+    Column("post_id", String(ID)),
 )
 
 api_tokens = Table(

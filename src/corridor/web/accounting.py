@@ -8,19 +8,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import Connection
 
 from corridor.domain.permissions import COORDINATES
-from corridor.domain.vocabulary import IncidentType, Role, Status
-from corridor.services import queries
-from corridor.services.audit import audited
+from corridor.domain.visibility import may_read
+from corridor.domain.vocabulary import IncidentType, Role
+from corridor.services import queries, reads
 from corridor.services.commands import accounting
 from corridor.services.ledger import Principal, Refused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
 from corridor.web.page import (
     Posted,
-    SeesPersons,
     SignedIn,
     WebError,
     app_of,
@@ -36,40 +34,26 @@ Resolver = Annotated[Principal, records("AlertResolved")]
 Reporter = Annotated[Principal, records("IncidentReported")]
 
 
-def _alerts_view(conn: Connection) -> dict[str, Any]:
-    """Open and recently resolved alerts, the unaccounted, and the names they need."""
-    open_alerts = queries.list_alerts(conn, "open")
-    resolved = sorted(queries.list_alerts(conn, "resolved"),
-                      key=lambda a: a["resolved_at"], reverse=True)[:RESOLVED_SHOWN]
-    missing = queries.list_persons(conn, status=Status.UNACCOUNTED, limit=UNACCOUNTED_SHOWN)
-    people = {p["person_id"]: p for p in missing}
-    for alert in open_alerts:
-        for person_id in alert["person_ids"]:
-            if person_id not in people and (found := queries.person(conn, person_id)):
-                people[person_id] = found
-    vehicle_ids = {a["vehicle_id"] for a in open_alerts + resolved} | {
-        p["vehicle_id"] for p in missing}
-    return {"open_alerts": open_alerts, "resolved": resolved, "missing": missing,
-            "total_missing": queries.counts(conn)["by_status"][Status.UNACCOUNTED],
-            "people": people, "places": {p["location_id"]: p["name"] for p in queries.places(conn)},
-            "vehicles": {v: found["label"] for v in vehicle_ids
-                         if v and (found := queries.vehicle(conn, v))}}
-
-
 def _alerts_page(request: Request, who: Principal, status: int = 200,
                  errors: dict[str, str] | None = None,
                  notes: dict[str, str] | None = None) -> HTMLResponse:
-    view = audited(app_of(request).engine, who, "web: view alerts", _alerts_view,
-                   lambda view: f"open={len(view['open_alerts'])} "
-                   f"unaccounted_shown={len(view['missing'])}",
-                   persons=lambda view: list(view["people"]))
+    engine = app_of(request).engine
+    view = reads.alerts_overview(engine, who, UNACCOUNTED_SHOWN, RESOLVED_SHOWN)
+    vehicle_ids = {a["vehicle_id"] for a in view["open_alerts"] + view["resolved"]} | {
+        p["vehicle_id"] for p in view["missing"]}
+    with engine.connect() as conn:  # place names and vehicle labels: nothing personal
+        view["places"] = {p["location_id"]: p["name"] for p in queries.places(conn)}
+        view["vehicles"] = {v: found["label"] for v in vehicle_ids
+                            if v and (found := queries.vehicle(conn, v))}
     return render(request, "alerts.html", status, **view,
                   may_resolve=who.role in COORDINATES and may(who, "AlertResolved"),
                   errors=errors or {}, notes=notes or {})
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts(request: Request, who: SeesPersons) -> HTMLResponse:
+def alerts(request: Request, who: SignedIn) -> HTMLResponse:
+    if not may_read("alert", who.role):
+        raise WebError(403, N_("error.forbidden"))
     return _alerts_page(request, who)
 
 
@@ -101,9 +85,10 @@ INCIDENT_FIELDS = ("type", "occurred_at", "location_id", "convoy_id", "vehicle_i
 def _incidents_page(request: Request, who: Principal, status: int = 200,
                     values: dict[str, str] | None = None,
                     errors: dict[str, str] | None = None) -> HTMLResponse:
-    with app_of(request).engine.connect() as conn:
-        incidents = queries.list_incidents(conn)
-        board = queries.convoy_board(conn)
+    engine = app_of(request).engine
+    incidents = reads.incidents(engine, who)
+    board = reads.convoy_board(engine, who)
+    with engine.connect() as conn:
         places = queries.places(conn)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
     return render(request, "incidents.html", status, incidents=incidents, places=places,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from corridor.domain.vocabulary import ConvoyState, Need, Role, Status
-from corridor.services import queries
+from corridor.services import queries, reads
 from corridor.web.page import SignedIn, app_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -18,8 +18,7 @@ EXPLAINED = frozenset({ConvoyState.HELD, ConvoyState.TURNED_BACK, ConvoyState.AB
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, who: SignedIn) -> HTMLResponse:
     partner = who.role == Role.PARTNER
-    with app_of(request).engine.connect() as conn:
-        counts = queries.counts_for_partners(conn) if partner else queries.counts(conn)
+    counts = reads.operation(app_of(request).engine, who)["counts"]
     # Row totals would undo the partners' small-cell suppression, so only staff get them.
     need_totals = None if partner else {
         need: sum(row.values()) for need, row in counts["by_need"].items()}
@@ -29,7 +28,8 @@ def dashboard(request: Request, who: SignedIn) -> HTMLResponse:
 
 @router.get("/convoys", response_class=HTMLResponse)
 def convoy_board(request: Request, who: SignedIn) -> HTMLResponse:
-    with app_of(request).engine.connect() as conn:
-        board = queries.convoy_board(conn, for_partner=who.role == Role.PARTNER)
+    engine = app_of(request).engine
+    board = reads.convoy_board(engine, who)
+    with engine.connect() as conn:
         names = {p["location_id"]: p["name"] for p in queries.places(conn)}
     return render(request, "convoys.html", board=board, places=names, explained=EXPLAINED)

@@ -25,11 +25,13 @@ from corridor.domain.permissions import (
     SEARCHES,
     SEES_PERSONS,
 )
+from corridor.domain.visibility import may_read
 from corridor.domain.vocabulary import Role
 from corridor.services import queries
 from corridor.services.access import resolve
 from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Principal
+from corridor.services.reads import ReadRefused
 from corridor.web.i18n import N_, Translator, language
 
 HERE = Path(__file__).parent
@@ -82,10 +84,12 @@ def signed_in(request: Request) -> Principal:
 SignedIn = Annotated[Principal, Depends(signed_in)]
 
 
-def sees_persons(who: SignedIn) -> Principal:
-    if who.role not in SEES_PERSONS:
-        raise WebError(403, N_("error.forbidden"))
-    return who
+def web_refusal(refused: ReadRefused, not_found: str) -> WebError:
+    """A read the account may not make, as an error page: not found (with the page's own
+    message) for a record outside its task, forbidden for a kind it may not read."""
+    if refused.status == 404:
+        return WebError(404, not_found)
+    return WebError(403, N_("error.forbidden"))
 
 
 def may(who: Principal | None, *event_types: str) -> bool:
@@ -103,7 +107,6 @@ def records(*event_types: str) -> Any:
     return Depends(check)
 
 
-SeesPersons = Annotated[Principal, Depends(sees_persons)]
 
 
 def csrf_token(request: Request) -> str:
@@ -139,7 +142,7 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     if who is None:
         return []
     items = [("/", N_("nav.dashboard")), ("/convoys", N_("nav.convoys"))]
-    if who.role in SEES_PERSONS:
+    if may_read("alert", who.role):
         items.append(("/alerts", N_("nav.alerts")))
     if may(who, "HouseholdRegistered"):
         items.append(("/register", N_("nav.register")))

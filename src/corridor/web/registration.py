@@ -9,6 +9,7 @@ cannot register the family twice.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -17,10 +18,10 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
-from corridor.services import queries
-from corridor.services.audit import audited, ids
+from corridor.services import queries, reads
 from corridor.services.commands.registration import HouseholdIn, register_household
 from corridor.services.ledger import Principal, Refused
+from corridor.services.reads import ReadRefused
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
 from corridor.web.page import Posted, app_of, records, render
@@ -120,9 +121,10 @@ def register_form(request: Request, who: Registrar,
                   registered: str | None = None) -> HTMLResponse:
     household = None
     if registered:
-        household = audited(app_of(request).engine, who, "web: view household",
-                            lambda conn: queries.household(conn, registered), registered,
-                            persons=lambda found: ids(found["members"]))
+        # A household registered at another post's gathering point is recorded, but not
+        # this account's to read back: the form alone, then.
+        with suppress(ReadRefused):
+            household = reads.household(app_of(request).engine, who, registered)
     return _form(request, registered=household)
 
 
