@@ -31,9 +31,9 @@ class Scene:
     def __init__(self, api: Any, database_url: str, files: Path) -> None:
         self.api, self.database_url, self.files = api, database_url, files
         coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
-        set_post(api.engine, "registrar", "gp")
+        set_post(api.engine, "registrar", "gp", by="admin")
         api.as_("checkpoint_monitor")
-        set_post(api.engine, "checkpoint-monitor", "cp1")
+        set_post(api.engine, "checkpoint-monitor", "cp1", by="admin")
         set_up(coordinator)
         self.person = register(registrar, 3, token="F-1")[0]
         self.waiting = register(registrar, 2, token="F-2")[0]

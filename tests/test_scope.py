@@ -108,13 +108,17 @@ def test_a_field_account_lists_only_its_posts_task_and_no_whereabouts(api, app, 
                          ).status_code == 403
 
     # Moved to another post, the same token reads that post's task at once.
-    set_post(engine, "monitor-cp1", "cp9")
+    set_post(engine, "monitor-cp1", "cp9", by="admin")
     assert ids(ok(monitor.get("/api/persons"))) == set(people["C"])
 
     with engine.connect() as conn:
         actions = conn.execute(select(audit_log.c.action).where(
             audit_log.c.username == "monitor-cp1")).scalars().all()
     assert actions.count("list persons") == 2 and "view manifest" in actions
+    with engine.connect() as conn:
+        moved = conn.execute(select(audit_log.c.username, audit_log.c.subject).where(
+            audit_log.c.action == "account: stationed at cp9")).all()
+    assert [tuple(row) for row in moved] == [("admin", "monitor-cp1")]
 
 
 def test_partners_get_no_free_text_and_no_small_count(api) -> None:
@@ -172,7 +176,7 @@ def test_the_scoped_pull_gives_the_task_and_then_what_changed(api, app, engine) 
     assert after["queue"] == []
 
     # Moved to another post, an old cursor gets the new post's whole scope.
-    set_post(engine, "registrar-gp", "gp2")
+    set_post(engine, "registrar-gp", "gp2", by="admin")
     moved = ok(registrar.get("/api/sync/scope", params={"since": after["cursor"]}))
     assert moved["full"] and ids(moved["persons"]) == set(people["C"] + people["D"])
 

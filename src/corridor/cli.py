@@ -182,7 +182,7 @@ def demo(database: Database = "corridor-demo.db",
                                   .where(users.c.username == username)).first()
         if exists:
             set_password(engine, username, password, by=cli_principal().username)
-            set_post(engine, username, post)
+            set_post(engine, username, post, by=cli_principal().username)
         else:
             add_user(engine, username, role, password, post)
         console.print(f"  {username:<12} {role:<19} {password}" + (f"  at {post}" if post else ""))
@@ -398,7 +398,7 @@ def user_add(username: str, role: Role = typer.Option(..., help="The account's r
 def user_post(username: str, location: str = typer.Argument(..., help="Location id."),
               database: Database = config.DEFAULT_DATABASE) -> None:
     """Station a field account at a location: it reads that post's task from now on."""
-    set_post(open_database(database), username, location)
+    set_post(open_database(database), username, location, by=cli_principal().username)
     console.print(f"{username} is stationed at {location}")
 
 

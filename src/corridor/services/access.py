@@ -156,16 +156,18 @@ def add_user(engine: Engine, username: str, role: str, password: str,
                                           post_id=post_id))
 
 
-def set_post(engine: Engine, username: str, post_id: str | None) -> None:
-    """Station an account at a location (or at none). Its sessions and tokens go on: each
-    request reads the post anew, so what it reads follows at once. The location need not
-    be recorded yet: accounts are set up before the operation."""
+def set_post(engine: Engine, username: str, post_id: str | None, *, by: str) -> None:
+    """Station an account at a location (or at none), audited as who did it. Its
+    sessions and tokens go on: each request reads the post anew, so what it reads
+    follows at once. The location need not be recorded yet: accounts are set up before
+    the operation."""
     _check_post(post_id)
     with immediate(engine) as conn:
         done = conn.execute(update(users).where(users.c.username == username)
                             .values(post_id=post_id))
         if done.rowcount == 0:
             raise AccessError("username", f"user {username} does not exist")
+    record_event(engine, by, f"account: stationed at {post_id or 'no post'}", username)
 
 
 def _change(engine: Engine, username: str, by: str, action: str, **values: Any) -> None:
