@@ -420,7 +420,7 @@ def test_the_accounts_page_is_for_admins_and_changes_take_effect(app, engine) ->
     page = admin.get("/admin/users")
     assert page.status_code == 200 and 'href="/admin/users"' in page.text
     amal_row = re.search(r'data-account="amal".*?</tr>', page.text, re.S)
-    assert amal_row and "<td data-sessions>1</td>" in amal_row.group(0)
+    assert amal_row and re.search(r"<td data-sessions[^>]*>1</td>", amal_row.group(0))
 
     moved = _post(admin, "/admin/users/amal/role", role="partner")
     assert moved.status_code == 303 and moved.headers["location"].startswith("/admin/users?done")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from corridor.domain.vocabulary import Role
@@ -26,7 +26,7 @@ from corridor.services.access import (
 from corridor.services.ledger import Principal
 from corridor.web.forms import text
 from corridor.web.i18n import N_
-from corridor.web.page import Posted, SignedIn, WebError, app_of, render
+from corridor.web.page import Posted, app_of, one_of, render
 
 router = APIRouter(include_in_schema=False)
 # What each AccessError field means on this page.
@@ -34,13 +34,7 @@ ERRORS = {"password": N_("error.password_weak"), "role": N_("error.choice"),
           "username": N_("error.not_found")}
 
 
-def _admin(who: SignedIn) -> Principal:
-    if who.role != Role.ADMIN:
-        raise WebError(403, N_("error.forbidden"))
-    return who
-
-
-Admin = Annotated[Principal, Depends(_admin)]
+Admin = Annotated[Principal, one_of(Role.ADMIN)]
 
 
 def _page(request: Request, status: int = 200,

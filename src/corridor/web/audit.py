@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from corridor.domain.permissions import COORDINATES
@@ -21,26 +21,14 @@ from corridor.services import audit, queries
 from corridor.services.audit import PAGE, AuditFilter, record_read
 from corridor.services.ledger import Principal
 from corridor.web.i18n import N_
-from corridor.web.page import SignedIn, WebError, app_of, render
+from corridor.web.page import WebError, app_of, one_of, render
 
 router = APIRouter(include_in_schema=False)
 MAX_OFFSET = 2**31
 
 
-def _admin(who: SignedIn) -> Principal:
-    if who.role != Role.ADMIN:
-        raise WebError(403, N_("error.forbidden"))
-    return who
-
-
-def _coordinates(who: SignedIn) -> Principal:
-    if who.role not in COORDINATES:
-        raise WebError(403, N_("error.forbidden"))
-    return who
-
-
-Admin = Annotated[Principal, Depends(_admin)]
-Coordinates = Annotated[Principal, Depends(_coordinates)]
+Admin = Annotated[Principal, one_of(Role.ADMIN)]
+Coordinates = Annotated[Principal, one_of(*COORDINATES)]
 
 
 def _offset(request: Request) -> int:

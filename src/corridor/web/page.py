@@ -107,6 +107,16 @@ def records(*event_types: str) -> Any:
     return Depends(check)
 
 
+def one_of(*roles: Role) -> Any:
+    """A dependency admitting only these roles; the rest get the forbidden page."""
+    allowed = frozenset(roles)
+
+    def check(who: SignedIn) -> Principal:
+        if who.role not in allowed:
+            raise WebError(403, N_("error.forbidden"))
+        return who
+
+    return Depends(check)
 
 
 def csrf_token(request: Request) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import Connection
@@ -31,7 +31,7 @@ from corridor.services.limits import RateLimited
 from corridor.services.tracing import Tracing
 from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
-from corridor.web.page import Posted, SignedIn, WebError, app_of, may, records, render
+from corridor.web.page import Posted, WebError, app_of, may, one_of, records, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,20 +52,8 @@ DECISIONS = ("confirmed", "rejected", "unsure")
 SEXES = (Sex.FEMALE, Sex.MALE)
 
 
-def _searches(who: SignedIn) -> Principal:
-    if who.role not in SEARCHES:
-        raise WebError(403, N_("error.forbidden"))
-    return who
-
-
-def _handles_requests(who: SignedIn) -> Principal:
-    if who.role not in HANDLES_REQUESTS:
-        raise WebError(403, N_("error.forbidden"))
-    return who
-
-
-Searcher = Annotated[Principal, Depends(_searches)]
-Desk = Annotated[Principal, Depends(_handles_requests)]
+Searcher = Annotated[Principal, one_of(*SEARCHES)]
+Desk = Annotated[Principal, one_of(*HANDLES_REQUESTS)]
 Filer = Annotated[Principal, records("TracingRequestFiled")]
 CandidateReviewer = Annotated[Principal, records("TracingCandidateReviewed")]
 Closer = Annotated[Principal, records("TracingRequestClosed")]
