@@ -36,7 +36,8 @@ class SearchIn(ev.SoughtPerson):
 
 def search(tracing: Tracing, who: Principal, sought: SearchIn) -> list[Found]:
     """People who may be the one sought, best first."""
-    tracing.ledger.read(lambda state: _origin_problem(state, sought.origin))
+    if sought.origin:  # most searches name none: no second pass under the ledger's lock
+        tracing.ledger.read(lambda state: _origin_problem(state, sought.origin))
     query = Query(sought.name, sought.sex, sought.born, sought.tolerance, sought.origin,
                   sought.father_name, tuple(sought.household_names))
     return tracing.search(who, query, sought.reason, sought.limit)
