@@ -91,7 +91,8 @@ export function scanner(ctx, { onCode, kind, label }) {
     return true;
   };
 
-  const video = h("video", { class: "scan-video", muted: true, playsinline: true, hidden: true });
+  const video = h("video", { class: "scan-video", playsinline: true, hidden: true });
+  video.muted = true;
   const cancel = h("button", { type: "button", class: "secondary", hidden: true,
     onclick: () => stop(), text: ctx.t("scan.stop") });
 
@@ -149,15 +150,23 @@ export function scanner(ctx, { onCode, kind, label }) {
   const typed = h("input", { type: "text", class: "code-input", dir: "ltr", autocomplete: "off",
     autocapitalize: "characters", spellcheck: "false", placeholder: ctx.t("scan.typed_example"),
     "aria-label": ctx.t("scan.typed") });
-  const manual = h("form", { class: "scan-typed", onsubmit: (event) => {
-    event.preventDefault();
+  // Not a form of its own: the scanner sits inside the screens' forms, and Enter here
+  // must use the code, not submit the form around it.
+  const use = () => {
     try {
       found({ kind, key: parse(typed.value), typed: true });
       typed.value = "";
     } catch (error) {
       fail(error);
     }
-  } }, typed, h("button", { type: "submit", class: "secondary", text: ctx.t("scan.use") }));
+  };
+  typed.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    use();
+  });
+  const manual = h("div", { class: "scan-typed" }, typed,
+    h("button", { type: "button", class: "secondary scan-use", onclick: use, text: ctx.t("scan.use") }));
 
   const element = h("section", { class: "scanner", "data-kind": kind },
     label ? h("h3", { text: label }) : null,

@@ -7,8 +7,8 @@ import { KINDS } from "../codes.js";
 import { scanner } from "../scan.js";
 import { search } from "../names.js";
 import {
-  back, choices, checked, facts, field, figure, fixing, fullName, h, live, name, now, record,
-  rejected, saved, showErrors,
+  add, back, checked, choices, facts, field, figure, fill, fixing, fullName, h, live, name, now,
+  record, rejected, saved, showErrors,
 } from "./ui.js";
 
 const REMOVAL_REASONS = ["detained", "medical", "other"];
@@ -55,7 +55,7 @@ function label(ctx, v) {
 }
 
 function missingVehicle(root, ctx) {
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.vehicle") })),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.vehicle") })),
     h("p", { class: "empty", text: ctx.t("mon.no_vehicle") }));
 }
 
@@ -74,14 +74,14 @@ function home(root, ctx) {
       return null;
     } });
   const list = h("div", { class: "live" });
-  root.append(h("header", { class: "screen-head" }, h("h1", { text: ctx.t("mon.title") }),
+  add(root, h("header", { class: "screen-head" }, h("h1", { text: ctx.t("mon.title") }),
     h("p", { class: "post", text: ctx.t("mon.post", { post: ctx.me.post_name || ctx.me.post_id || "—" }) })),
   vehicleScanner.element, problem, list);
   const unsubscribe = live(ctx, list, () => [
     rejected(ctx, ["CheckpointPassed", "PersonRemoved", "ConvoyHeld", "ConvoyReleased", "IncidentReported"],
       (e) => ctx.t(`mon.record.${e.type}`)),
     vehiclesList(ctx),
-    h("div", { class: "actions" }, h("button", { type: "button", class: "secondary big",
+    h("div", { class: "buttons" }, h("button", { type: "button", class: "secondary big",
       onclick: () => ctx.go("/monitor/incident"), text: ctx.t("mon.incident") }))]);
   return () => { unsubscribe(); vehicleScanner.stop(); };
 }
@@ -104,7 +104,7 @@ function vehiclesList(ctx) {
 
 function vehicleActions(ctx, v) {
   const to = (sub) => () => ctx.go(`/monitor/${sub}?vehicle=${encodeURIComponent(v.id)}`);
-  return h("div", { class: "actions" },
+  return h("div", { class: "buttons" },
     h("button", { type: "button", class: "secondary big", onclick: to("remove"), text: ctx.t("mon.remove") }),
     h("button", { type: "button", class: "secondary big", onclick: to("hold"), text: ctx.t(held(ctx, v) ? "mon.release" : "mon.hold") }),
     h("button", { type: "button", class: "secondary big", onclick: to("incident"), text: ctx.t("mon.incident") }));
@@ -125,7 +125,7 @@ function count(root, ctx, params) {
   const typed = () => (/^\d+$/u.test(input.value.trim()) ? Number(input.value.trim()) : null);
   const compare = () => {
     const n = typed();
-    manifest.replaceChildren(figure(aboard(), ctx.t("mon.manifest")),
+    fill(manifest, figure(aboard(), ctx.t("mon.manifest")),
       figure(n === null ? "—" : n, ctx.t("mon.headcount"), n !== null && n !== aboard() ? "warn" : ""));
     difference.textContent = n === null ? "" : n === aboard() ? ctx.t("mon.matches")
       : ctx.t(n < aboard() ? "mon.fewer" : "mon.more", { n: Math.abs(aboard() - n) });
@@ -148,9 +148,9 @@ function count(root, ctx, params) {
       fixed ? { replaces: fixed.id } : undefined, problem);
     submit.disabled = false;
     if (!done) return;
-    root.replaceChildren(h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }))),
+    fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }))),
       saved(ctx, done, ctx.t("mon.count_saved", { n })), manifest, difference, vehicleActions(ctx, v),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "primary big",
+      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary big",
         onclick: () => ctx.go("/home"), text: ctx.t("mon.next_vehicle") })));
   } },
   manifest,
@@ -163,7 +163,7 @@ function count(root, ctx, params) {
     h("p", { class: "field-error", hidden: true })),
   difference, summary, problem, submit);
   compare();
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }),
     v.convoy ? h("span", { class: "muted" }, " · ", h("bdi", { text: v.convoy.label })) : null)),
   fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
   form, vehicleActions(ctx, v));
@@ -185,7 +185,7 @@ function remove(root, ctx, params) {
   const results = h("div", { class: "picks", role: "radiogroup" });
   const drawResults = () => {
     const found = query.value.trim() ? search(people(), query.value).map((r) => r.person) : people();
-    results.replaceChildren(...found.slice(0, 30).map((p) => h("label", { class: "pick" },
+    fill(results, ...found.slice(0, 30).map((p) => h("label", { class: "pick" },
       h("input", { type: "radio", name: "person_id", value: p.person_id, checked: p.person_id === chosen,
         onchange: () => { chosen = p.person_id; } }),
       name(p), p.birth_year ? h("span", { class: "muted", text: String(p.birth_year) }) : null)),
@@ -211,11 +211,11 @@ function remove(root, ctx, params) {
     submit.disabled = false;
     if (!done) return;
     const who = ctx.data.person(chosen);
-    root.replaceChildren(h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
+    fill(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
       h("h1", { text: ctx.t("mon.removed") })),
     saved(ctx, done, ctx.t("mon.removal_saved", { name: who ? fullName(who) : chosen })),
     figure(findVehicle(ctx, v.id).aboard.length, ctx.t("mon.manifest")),
-    h("div", { class: "actions" },
+    h("div", { class: "buttons" },
       h("button", { type: "button", class: "primary big", text: ctx.t("mon.back_to_count"),
         onclick: () => ctx.go(`/monitor/count?vehicle=${encodeURIComponent(v.id)}`) })));
   } },
@@ -229,7 +229,7 @@ function remove(root, ctx, params) {
   summary, problem, submit);
   query.id = "f-person_id";
   drawResults();
-  root.append(h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
+  add(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
     h("h1", {}, ctx.t("mon.remove"), " · ", h("bdi", { text: v.vehicle.label }))),
   fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
   form);
@@ -269,15 +269,15 @@ function hold(root, ctx, params) {
     const done = await record(ctx, type, payload, fixed ? { replaces: fixed.id } : undefined, problem);
     submit.disabled = false;
     if (!done) return;
-    root.replaceChildren(h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.convoy.label }))),
+    fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.convoy.label }))),
       saved(ctx, done, ctx.t(releasing ? "mon.released" : "mon.held")),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "primary big",
+      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary big",
         onclick: () => ctx.go(`/monitor/count?vehicle=${encodeURIComponent(v.id)}`), text: ctx.t("mon.back_to_count") })));
   } },
   h("p", { class: "lead", text: ctx.t(releasing ? "mon.release_lead" : "mon.hold_lead") }),
   field(ctx, { name: "reason", label: ctx.t(releasing ? "mon.note" : "mon.hold_reason"), input: text, optional: releasing }),
   summary, problem, submit);
-  root.append(h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
+  add(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
     h("h1", {}, h("bdi", { text: v.convoy.label }))),
   fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
   form);
@@ -324,9 +324,9 @@ function incident(root, ctx, params) {
     const done = await record(ctx, "IncidentReported", payload, fixed ? { replaces: fixed.id } : undefined, problem);
     submit.disabled = false;
     if (!done) return;
-    root.replaceChildren(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
+    fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
       saved(ctx, done, ctx.t("mon.incident_saved", { type: ctx.t(`incident.${type}`) })),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "primary big",
+      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary big",
         onclick: () => ctx.go("/home"), text: ctx.t("nav.home") })));
   } },
   v ? h("p", { class: "lead" }, h("bdi", { text: v.vehicle.label }), v.convoy ? h("span", {}, " · ", h("bdi", { text: v.convoy.label })) : null) : null,
@@ -339,7 +339,7 @@ function incident(root, ctx, params) {
   field(ctx, { name: "reported_by", label: ctx.t("mon.reported_by"), input: reporter }),
   field(ctx, { name: "description", label: ctx.t("mon.description"), input: description, optional: true }),
   summary, problem, submit);
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
     fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
     form);
   return null;

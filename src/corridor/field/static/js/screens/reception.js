@@ -5,7 +5,9 @@
 import { KINDS } from "../codes.js";
 import { scanner } from "../scan.js";
 import { search } from "../names.js";
-import { back, facts, figure, fixing, fullName, h, live, name, record, rejected, saved } from "./ui.js";
+import {
+  add, back, facts, figure, fill, fixing, fullName, h, live, name, record, rejected, saved,
+} from "./ui.js";
 
 export function render(root, ctx, params) {
   const view = { arrival, checkin }[params.sub] || home;
@@ -69,7 +71,7 @@ function personRow(ctx, person, vehicleId, problem) {
 }
 
 function missingVehicle(root, ctx) {
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.vehicle") })),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.vehicle") })),
     h("p", { class: "empty", text: ctx.t("rec.no_vehicle") }));
   return null;
 }
@@ -89,7 +91,7 @@ function home(root, ctx) {
       return null;
     } });
   const list = h("div", { class: "live" });
-  root.append(h("header", { class: "screen-head" }, h("h1", { text: ctx.t("rec.title") }),
+  add(root, h("header", { class: "screen-head" }, h("h1", { text: ctx.t("rec.title") }),
     h("p", { class: "post", text: ctx.t("rec.post", { post: ctx.me.post_name || ctx.me.post_id || "—" }) })),
   vehicleScanner.element, problem, list);
   const unsubscribe = live(ctx, list, () => [
@@ -132,7 +134,7 @@ function arrival(root, ctx, params) {
   const v = findVehicle(ctx, fixed?.payload.vehicle_id || params.vehicle);
   if (!v) return missingVehicle(root, ctx);
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }))),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }))),
     fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
     arrivalButton(ctx, v, problem, fixed), problem);
   return null;
@@ -167,16 +169,16 @@ function checkin(root, ctx, params) {
   const results = h("ul", { class: "records results" });
   const drawResults = () => {
     const text = query.value.trim();
-    if (!text) return results.replaceChildren();
+    if (!text) return fill(results);
     const hits = search(current().people, text, 20);
-    return results.replaceChildren(...(hits.length ? hits.map((hit) => personRow(ctx, hit.person, v.id, problem))
+    return fill(results, ...(hits.length ? hits.map((hit) => personRow(ctx, hit.person, v.id, problem))
       : [h("li", { class: "empty", text: ctx.t("search.none") })]));
   };
   query.addEventListener("input", drawResults);
 
   function drawFound() {
     const waiting = (scanned || []).filter((p) => !checkedIn(ctx).has(p.person_id));
-    found.replaceChildren(...(scanned?.length ? [
+    fill(found, ...(scanned?.length ? [
       h("h2", { text: ctx.t("rec.scanned", { n: scanned.length }) }),
       h("ul", { class: "records" }, scanned.map((p) => personRow(ctx, p, v.id, problem))),
       waiting.length > 1 ? h("button", { type: "button", class: "primary big", text: ctx.t("rec.check_in_all", { n: waiting.length }),
@@ -205,7 +207,7 @@ function checkin(root, ctx, params) {
   const stops = [live(ctx, head, drawHead), live(ctx, missing, drawMissing),
     ctx.onChange(() => { drawResults(); drawFound(); })];
 
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }),
     v.convoy ? h("span", { class: "muted" }, " · ", h("bdi", { text: v.convoy.label })) : null)),
   head, problem, cardScanner.element, found,
   h("section", { class: "search" }, h("label", { for: "f-search", class: "label", text: ctx.t("rec.search") }), query, results),
@@ -220,11 +222,11 @@ function fixCheckin(root, ctx, fixed) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     const done = await checkIn(ctx, fixed.payload.person_id, null, problem, fixed.id);
-    if (done) root.replaceChildren(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.check_in") })),
+    if (done) fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.check_in") })),
       saved(ctx, done, ctx.t("rec.checked_in_one", { name: who ? fullName(who) : fixed.payload.person_id })));
     else button.disabled = false;
   });
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.check_in") })),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.check_in") })),
     h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }),
     who ? h("p", { class: "lead" }, name(who)) : null, button, problem);
   return null;

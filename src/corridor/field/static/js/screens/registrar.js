@@ -9,8 +9,8 @@
 import { freshToken, KINDS, withCheck } from "../codes.js";
 import { scanner } from "../scan.js";
 import {
-  back, checkboxes, checked, choices, facts, field, figure, fixing, fullName, h, live, name,
-  record, rejected, saved, select, showErrors, tokenCard,
+  add, back, checkboxes, checked, choices, facts, field, figure, fill, fixing, fullName, h, live,
+  name, record, rejected, saved, select, showErrors, tokenCard,
 } from "./ui.js";
 
 const NEEDS = ["wounded", "medical", "unaccompanied_child", "separated_child", "elderly",
@@ -104,11 +104,11 @@ function householdByToken(ctx, code) {
 
 function home(root, ctx) {
   const list = h("div", { class: "live" });
-  root.append(
+  add(root, 
     h("header", { class: "screen-head" },
       h("h1", { text: ctx.t("reg.title") }),
       h("p", { class: "post", text: ctx.t("reg.post", { post: ctx.me.post_name || ctx.me.post_id || "—" }) })),
-    h("div", { class: "actions" },
+    h("div", { class: "buttons" },
       h("button", { type: "button", class: "primary big", onclick: () => ctx.go("/registrar/register"),
         text: ctx.t("reg.register") }),
       h("button", { type: "button", class: "secondary big", onclick: () => ctx.go("/registrar/board"),
@@ -278,7 +278,7 @@ function register(root, ctx, params) {
     }
     tokenBlock.querySelector(".field-error").hidden = true;
     chosenToken = value || "";
-    tokenShown.replaceChildren(chosenToken ? h("div", {}, tokenCard(ctx, chosenToken),
+    fill(tokenShown, chosenToken ? h("div", {}, tokenCard(ctx, chosenToken),
       h("button", { type: "button", class: "link", onclick: () => showToken(null),
         text: ctx.t("reg.token_remove") })) : h("p", { class: "muted", text: ctx.t("reg.token_none") }));
     cardScanner.element.hidden = Boolean(chosenToken);
@@ -288,7 +288,7 @@ function register(root, ctx, params) {
     text: ctx.t("reg.token_new") });
 
   const membersBox = h("div", { class: "members" });
-  const drawMembers = () => membersBox.replaceChildren(
+  const drawMembers = () => fill(membersBox, 
     ...members.map((m, i) => memberBlock(ctx, i, m, destinations)));
   const keep = () => {
     // What is typed survives adding or removing a member.
@@ -332,23 +332,23 @@ function register(root, ctx, params) {
   } },
   fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
   tokenBlock, cardScanner.element, fresh, membersBox,
-  h("div", { class: "actions" }, add, drop), summary, problem, submit);
+  h("div", { class: "buttons" }, add, drop), summary, problem, submit);
 
   drawMembers();
   showToken(chosenToken);
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.register") })), form);
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.register") })), form);
   return cardScanner.stop;
 }
 
 function registeredView(root, ctx, event, payload) {
-  root.replaceChildren(
+  fill(root, 
     h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.done") })),
     saved(ctx, event, ctx.t("reg.saved")),
-    payload.token ? tokenCard(ctx, payload.token) : h("div", { class: "actions" },
+    payload.token ? tokenCard(ctx, payload.token) : h("div", { class: "buttons" },
       h("button", { type: "button", class: "primary big", text: ctx.t("reg.give_token"),
         onclick: () => ctx.go(`/registrar/token?household=${encodeURIComponent(payload.household_id)}`) })),
     h("ol", { class: "names" }, payload.members.map((m) => h("li", {}, name(m)))),
-    h("div", { class: "actions" },
+    h("div", { class: "buttons" },
       h("button", { type: "button", class: "primary big", text: ctx.t("reg.board_now"),
         onclick: () => ctx.go(`/registrar/board?household=${encodeURIComponent(payload.household_id)}`) }),
       h("button", { type: "button", class: "secondary big", text: ctx.t("reg.another"),
@@ -367,7 +367,7 @@ function token(root, ctx, params) {
     const done = await record(ctx, "TokenIssued", { household_id: householdId, token: value },
       fixed ? { replaces: fixed.id } : undefined, problem);
     if (done) {
-      body.replaceChildren(saved(ctx, done, ctx.t("reg.token_saved")), tokenCard(ctx, value),
+      fill(body, saved(ctx, done, ctx.t("reg.token_saved")), tokenCard(ctx, value),
         h("button", { type: "button", class: "primary big", text: ctx.t("reg.board_now"),
           onclick: () => ctx.go(`/registrar/board?household=${encodeURIComponent(householdId)}`) }));
     }
@@ -381,10 +381,10 @@ function token(root, ctx, params) {
       }
       issue(code.key.toUpperCase());
     } });
-  body.append(cardScanner.element,
+  add(body, cardScanner.element,
     h("button", { type: "button", class: "primary big", text: ctx.t("reg.token_new"),
       onclick: () => issue(freshToken()) }));
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.give_token") })),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.give_token") })),
     fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
     householdId ? body : h("p", { class: "empty", text: ctx.t("reg.no_household") }), problem);
   return cardScanner.stop;
@@ -439,7 +439,7 @@ function board(root, ctx, params) {
   function drawHousehold() {
     if (!household) {
       const entries = queue(ctx).slice(0, 12);
-      householdBox.replaceChildren(h("h2", { text: ctx.t("board.which_household") }), householdScanner.element,
+      fill(householdBox, h("h2", { text: ctx.t("board.which_household") }), householdScanner.element,
         h("p", { class: "label", text: ctx.t("board.or_pick") }),
         h("div", { class: "picks" }, entries.map((entry) => {
           const first = person(ctx, entry.person_ids[0]);
@@ -450,7 +450,7 @@ function board(root, ctx, params) {
         })));
       return;
     }
-    householdBox.replaceChildren(
+    fill(householdBox, 
       h("h2", {}, ctx.t("board.household"),
         household.token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(household.token) }) : null),
       h("div", { class: "choices" }, household.person_ids.map((id) => {
@@ -465,15 +465,15 @@ function board(root, ctx, params) {
 
   function drawVehicles() {
     const list = vehicles(ctx);
-    vehicleBox.replaceChildren(h("h2", { text: ctx.t("board.which_vehicle") }),
+    fill(vehicleBox, h("h2", { text: ctx.t("board.which_vehicle") }),
       list.length ? null : h("p", { class: "empty", text: ctx.t("board.no_vehicles") }),
-      vehicleId ? null : vehicleScanner.element,
       h("div", { class: "picks", role: "radiogroup" }, list.map((v) => h("label", { class: "pick vehicle" },
         h("input", { type: "radio", name: "vehicle", value: v.vehicle_id, checked: v.vehicle_id === vehicleId,
-          onchange: () => { vehicleId = v.vehicle_id; drawCapacity(); } }),
+          onchange: () => { vehicleId = v.vehicle_id; draw(); } }),
         h("span", { class: "row-main" }, h("bdi", { text: v.label })),
         h("span", { class: v.aboard.length >= v.capacity ? "seats full" : "seats",
-          text: ctx.t("board.seats", { aboard: v.aboard.length, capacity: v.capacity }) })))));
+          text: ctx.t("board.seats", { aboard: v.aboard.length, capacity: v.capacity }) })))),
+      vehicleId ? null : vehicleScanner.element);
   }
 
   // Seats after boarding, and whether a reason is needed: a household split, or more
@@ -488,7 +488,7 @@ function board(root, ctx, params) {
 
   function drawCapacity() {
     const { v, people, split, over } = needs();
-    capacity.replaceChildren(...(v ? [
+    fill(capacity, ...(v ? [
       figure(`${v.aboard.length + people.length}/${v.capacity}`, ctx.t("board.after"), over ? "warn" : ""),
       over ? h("p", { class: "warning", text: ctx.t("board.over", { n: v.aboard.length + people.length - v.capacity }) }) : null,
       split ? h("p", { class: "warning", text: ctx.t("board.split") }) : null] : []));
@@ -524,7 +524,7 @@ function board(root, ctx, params) {
   } }, householdBox, vehicleBox, capacity, reasonField, summary, problem, submit);
 
   draw();
-  root.append(h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.board") })),
+  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.board") })),
     fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
     form);
   return () => { householdScanner.stop(); vehicleScanner.stop(); };
@@ -532,14 +532,14 @@ function board(root, ctx, params) {
 
 function boardedView(root, ctx, vehicle, done) {
   const after = vehicles(ctx).find((v) => v.vehicle_id === vehicle.vehicle_id);
-  root.replaceChildren(
+  fill(root, 
     h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("board.done") })),
     figure(`${after.aboard.length}/${after.capacity}`, ctx.t("board.on", { vehicle: after.label })),
     h("ul", { class: "records" }, done.map(([personId, event]) => {
       const who = person(ctx, personId);
       return h("li", { class: "record" }, who ? name(who) : h("span", { text: personId }), ctx.badge(event.id));
     })),
-    h("div", { class: "actions" },
+    h("div", { class: "buttons" },
       h("button", { type: "button", class: "primary big", text: ctx.t("board.next"),
         onclick: () => ctx.go(`/registrar/board?vehicle=${encodeURIComponent(vehicle.vehicle_id)}&again=${Date.now()}`) }),
       h("button", { type: "button", class: "secondary big", text: ctx.t("nav.home"), onclick: () => ctx.go("/home") })));

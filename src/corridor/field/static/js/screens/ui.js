@@ -4,22 +4,20 @@
 
 import { encode } from "../../vendor/uqr/index.mjs";
 import { KINDS, payload, withCheck } from "../codes.js";
+import { h as element } from "../dom.js";
 
-// An element: attributes (`class`, `text`, `on<event>` handlers, booleans, others as
-// strings) and children (elements, strings; null and false are left out).
+// dom.js's element builder, with `text` for an element's only text.
 export function h(tag, attrs = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "text") element.textContent = value;
-    else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
-    else if (value === true) element.setAttribute(name, "");
-    else element.setAttribute(name, String(value));
-  }
-  if (tag === "video" && attrs?.muted) element.muted = true;
-  element.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
-  return element;
+  const { text, ...rest } = attrs;
+  return element(tag, rest, text ?? null, ...children);
 }
+
+const present = (children) => children.flat().filter((c) => c !== null && c !== undefined && c !== false);
+
+// An element's children replaced, or added to, leaving out null and false (the DOM
+// would write them as text).
+export const fill = (element, ...children) => element.replaceChildren(...present(children));
+export const add = (element, ...children) => element.append(...present(children));
 
 // A labelled field: {name, label, input, hint, optional}; the input gets id and name.
 export function field(ctx, { name, label, input, hint, optional }) {
@@ -93,8 +91,13 @@ export const figure = (value, label, extra = "") =>
 // The confirmation after a record is written to the phone: it names the record and
 // shows its state, which follows the outbox (pending → sending → accepted …).
 export function saved(ctx, event, text) {
-  return h("div", { class: "saved", role: "status", "data-event": event.id },
+  const element = h("div", { class: "saved", role: "status", "data-event": event.id },
     h("span", { text }), ctx.badge(event.id));
+  const stop = ctx.onChange(() => {
+    if (!element.isConnected) return stop();
+    return element.lastChild.replaceWith(ctx.badge(event.id));
+  });
+  return element;
 }
 
 // The facts this phone recorded of a type, the rejected ones aside (they are not
@@ -144,7 +147,7 @@ export const place = (ctx, id) => ctx.data.locations().find((l) => l.location_id
 // Draws into `container` now and again whenever the data or a record's state changes;
 // returns the unsubscribe for the screen's cleanup.
 export function live(ctx, container, draw) {
-  const redraw = () => container.replaceChildren(...[draw()].flat().filter(Boolean));
+  const redraw = () => fill(container, draw());
   redraw();
   return ctx.onChange(redraw);
 }
