@@ -5,6 +5,7 @@ On the fold, through the ledger and the scoped pull on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import html
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from operation_setup import ok
 from stories import Device, Story, _setup
 from test_order import derived
+from test_scope import _signed_in
 
 from corridor.domain.state import OperationState
 from corridor.services.access import add_user, issue_token
@@ -202,3 +204,13 @@ def test_the_scoped_pull_gives_each_phone_its_own_conflicts(api, app, engine) ->
             assert c == {"event_id": c["event_id"], "reason": listed[c["event_id"]]["reason"],
                          "waiting": False}
     assert len(listed) == 2
+
+    # The coordinator's conflicts page lists both, each saying what it contradicts.
+    add_user(engine, "coordinator-web", "coordinator", PASSWORD, None)
+    page = _signed_in(app, "coordinator-web").get("/conflicts")
+    assert page.status_code == 200
+    for event_id, conflict in listed.items():
+        assert f'data-conflict="{event_id}"' in page.text
+        assert html.escape(conflict["reason"]) in page.text
+    assert "Applied, to check" in page.text
+    assert _signed_in(app, "registrar1").get("/conflicts").status_code == 403

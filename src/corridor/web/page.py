@@ -165,6 +165,8 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     if may(who, "DuplicateReviewed"):
         items.append(("/duplicates", N_("nav.duplicates")))
     items.append(("/incidents", N_("nav.incidents")))
+    if who.role in COORDINATES:
+        items.append(("/conflicts", N_("nav.conflicts")))
     if who.role == Role.ADMIN:
         items.append(("/admin/users", N_("nav.admin")))
         items.append(("/admin/audit", N_("nav.audit")))
