@@ -19,6 +19,8 @@ def phone(browser: Browser, site: Site) -> tuple[BrowserContext, Page]:
     context = browser.new_context(base_url=site.url, viewport=PHONE, device_scale_factor=1,
                                   is_mobile=True, has_touch=True)
     context.set_default_timeout(15_000)
+    context.on("console", lambda m: print("CONSOLE", m.type, m.text))
+    context.on("weberror", lambda e: print("PAGEERROR", e.error))
     return context, context.new_page()
 
 

@@ -11,7 +11,11 @@ look at.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
+
+import segno
 
 from field_phone import phone, send_now, shot, sign_in
 from operation_setup import ok
@@ -19,34 +23,65 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from web_server import Site, open_operation, register
 
+from corridor.domain.codes import Kind, payload
 from corridor.storage.schema import events
 
 
-def ledger(site: Site) -> Counter[str]:
-    with site.engine.connect() as conn:
-        return Counter(conn.execute(select(events.c.type)).scalars())
-
-
-def arabic(page: Page, name: str, hash_: str) -> None:
-    """The same screen in Arabic (chosen in settings), right to left."""
-    page.goto(f"/field#/settings")
+def arabic(page: Page, name: str, hash_: str, at: str | None = None) -> None:
+    """The same screen in Arabic (chosen in settings), right to left, then English again."""
+    page.goto("/field#/settings")
     page.click("button[lang=ar]")
-    page.evaluate("h => { location.hash = h; }", hash_)
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
-    page.wait_for_timeout(0)
-    shot(page, f"{name}-ar")
+    page.goto(f"/field#{hash_}")
+    expect(page.locator("main .screen-head h1")).to_be_visible()
+    shot(page, f"{name}-ar", at)
     page.goto("/field#/settings")
     page.click("button[lang=en]")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    page.goto("/field#/home")
 
 
-def test_registrar_registers_and_boards_offline(browser: Browser, site: Site) -> None:
+def submit(page: Page) -> None:
+    page.click("form.screen-form > button[type=submit]")
+
+
+def test_the_walk_from_registration_to_check_in(browser: Browser, site: Site,
+                                                tmp_path: Path) -> None:
     open_operation(site, illustrative=True)
-    waiting = register(site, "F-7", "Khalil", ["Layla", "Omar"])
+    khalil = register(site, "F-7", "Khalil", ["Layla", "Omar"])
+    token = registrar_registers_and_boards(browser, site, khalil)
+    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [2, 3]
+
+    ok(site.api("coordinator").post("/api/convoys/c1/departure"))
+    monitor_counts_with_one_removal(browser, site)
+    assert counts(site, "CheckpointPassed", "PersonRemoved") == [1, 1]
+
+    card = tmp_path / "card.png"
+    segno.make(payload(Kind.HOUSEHOLD, "F-7"), error="m", micro=False).save(card, scale=6)
+    reception_checks_in(browser, site, card)
+    assert counts(site, "VehicleArrived", "PersonCheckedIn") == [1, 2]
+
+    # Every fact once, as each phone recorded it.
+    assert counts(site, "HouseholdRegistered", "TokenIssued", "PersonBoarded", "CheckpointPassed",
+                  "PersonRemoved", "VehicleArrived", "PersonCheckedIn") == [2, 0, 3, 1, 1, 1, 2]
+    with site.engine.connect() as conn:
+        tokens = {json.loads(body).get("token") for body in conn.execute(select(events.c.payload)
+                                           .where(events.c.type == "HouseholdRegistered")).scalars()}
+    assert tokens == {"F-7", token}
+
+
+def counts(site: Site, *types: str) -> list[int]:
+    with site.engine.connect() as conn:
+        found = Counter(conn.execute(select(events.c.type)).scalars())
+    return [found[t] for t in types]
+
+
+def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[str, str]) -> str:
     context, page = phone(browser, site)
     sign_in(page, "registrar")
     expect(page.locator(".queue [data-household]")).to_have_count(1)
     shot(page, "registrar-home-en")
+    arabic(page, "registrar-home", "/home")
 
     context.set_offline(True)
     page.click("text=Register a household")
@@ -62,11 +97,12 @@ def test_registrar_registers_and_boards_offline(browser: Browser, site: Site) ->
     page.fill("[name='m1.age']", "36")
     page.click("text=Make a new token")
     shot(page, "registrar-register-en")
-    page.click("form.screen-form > button[type=submit]")
-    expect(page.locator("[data-field='m1.birth_year'] .field-error")).to_contain_text(
+    submit(page)
+    expect(page.locator("[data-field='m1.birth_year'] .field-error")).to_have_text(
         "Member 2, Year of birth: give the year of birth or the age, not both")
+    shot(page, "registrar-register-error-en", "[data-field='m1.birth_year']")
     page.fill("[name='m1.birth_year']", "")
-    page.click("form.screen-form > button[type=submit]")
+    submit(page)
     expect(page.locator(".saved")).to_contain_text("Saved on this phone")
     expect(page.locator(".saved .badge")).to_have_text("On this phone")
     token = page.locator(".token-card").get_attribute("data-token")
@@ -76,29 +112,101 @@ def test_registrar_registers_and_boards_offline(browser: Browser, site: Site) ->
     page.click("text=Board this household")
     page.check("input[name=vehicle][value=bus1]")
     expect(page.locator(".capacity .figure strong")).to_have_text("2/40")
-    shot(page, "registrar-board-en")
-    page.click("form.screen-form > button[type=submit]")
+    shot(page, "registrar-board-en", ".capacity")
+    submit(page)
     expect(page.locator(".records .badge")).to_have_count(2)
+    shot(page, "registrar-boarded-en")
 
     page.goto("/field#/registrar/board")
-    page.click(f"[data-household='{waiting_household(site, waiting)}']")
-    page.uncheck(f"input[name=person][value='{waiting['Omar']}']")
+    page.click(f"[data-household='{household_of(site, khalil['Layla'])}']")
+    page.uncheck(f"input[name=person][value='{khalil['Omar']}']")
     page.check("input[name=vehicle][value=bus1]")
-    page.click("form.screen-form > button[type=submit]")
+    submit(page)
     expect(page.locator("[data-field=override_reason] .field-error")).to_contain_text(
         "say why the household is split")
     page.fill("[name=override_reason]", "Omar follows with his uncle")
-    page.click("form.screen-form > button[type=submit]")
+    submit(page)
     expect(page.locator(".figure strong")).to_have_text("3/40")
-    assert ledger(site)["PersonBoarded"] == 0
+    arabic(page, "registrar-board", "/registrar/board")
+    arabic(page, "registrar-register", "/registrar/register")
+    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [1, 0]
 
     context.set_offline(False)
     send_now(page)
-    counts = ledger(site)
-    assert counts["HouseholdRegistered"] == 2 and counts["PersonBoarded"] == 3
+    page.goto("/field#/home")
+    expect(page.locator(".recent .badge")).to_have_text("Accepted")
+    context.close()
+    return token
+
+
+def monitor_counts_with_one_removal(browser: Browser, site: Site) -> None:
+    context, page = phone(browser, site)
+    sign_in(page, "checkpoint_monitor")
+    expect(page.locator("[data-vehicle=bus1]")).to_contain_text("3 aboard")
+    shot(page, "monitor-home-en")
+    arabic(page, "monitor-home", "/home")
+
+    context.set_offline(True)
+    page.click("[data-vehicle=bus1]")
+    page.click("text=Remove a person")
+    page.fill("#f-person_id", "Ali")  # علي, typed in Latin letters
+    expect(page.locator(".pick")).to_have_count(1)
+    page.click(".pick")
+    page.check("[name=reason][value=detained]")
+    page.fill("[name=removed_by]", "checkpoint guard")
+    shot(page, "monitor-remove-en")
+    submit(page)
+    expect(page.locator(".saved")).to_contain_text("علي")
+    expect(page.locator(".figure strong")).to_have_text("2")
+    page.click("text=Back to the vehicle")
+    expect(page.locator(".figures .figure").first).to_contain_text("2")
+    page.fill("#f-headcount", "2")
+    expect(page.locator(".difference")).to_have_text("The count matches the manifest")
+    shot(page, "monitor-count-en")
+    submit(page)
+    expect(page.locator(".saved")).to_contain_text("Count of 2 saved on this phone")
+    arabic(page, "monitor-count", "/monitor/count?vehicle=bus1")
+    arabic(page, "monitor-remove", "/monitor/remove?vehicle=bus1")
+    page.goto("/field#/monitor/hold?vehicle=bus1")
+    shot(page, "monitor-hold-en")
+    page.goto("/field#/monitor/incident?vehicle=bus1")
+    shot(page, "monitor-incident-en")
+    arabic(page, "monitor-incident", "/monitor/incident?vehicle=bus1")
+
+    context.set_offline(False)
+    send_now(page)
     context.close()
 
 
-def waiting_household(site: Site, people: dict[str, str]) -> str:
-    person = ok(site.api("coordinator").get(f"/api/persons/{next(iter(people.values()))}"))
+def reception_checks_in(browser: Browser, site: Site, card: Path) -> None:
+    context, page = phone(browser, site)
+    sign_in(page, "reception")
+    expect(page.locator("[data-vehicle=bus1]")).to_contain_text("2 to check in")
+    shot(page, "reception-home-en")
+    arabic(page, "reception-home", "/home")
+
+    context.set_offline(True)
+    page.click("[data-vehicle=bus1]")
+    page.click("[data-arrival=bus1]")
+    expect(page.locator(".arrived")).to_contain_text("Arrived")
+    page.fill("#f-search", "Fatima")  # فاطمة, typed in Latin letters
+    expect(page.locator(".results [data-person]")).to_have_count(1)
+    expect(page.locator(".results [data-person]")).to_contain_text("فاطمة")
+    page.click(".results [data-checkin]")
+    expect(page.locator(".results .badge")).to_have_text("On this phone")
+    page.set_input_files(".scanner .scan-file", str(card))
+    expect(page.locator(".found [data-person]")).to_contain_text("Layla")
+    assert page.locator(".scanner").get_attribute("data-engine") == "zxing"
+    shot(page, "reception-checkin-en")
+    page.click(".found [data-checkin]")
+    expect(page.locator(".figures .figure").first).to_contain_text("0")
+    arabic(page, "reception-checkin", "/reception/checkin?vehicle=bus1")
+
+    context.set_offline(False)
+    send_now(page)
+    context.close()
+
+
+def household_of(site: Site, person_id: str) -> str:
+    person = ok(site.api("coordinator").get(f"/api/persons/{person_id}"))
     return str(person["household_id"])

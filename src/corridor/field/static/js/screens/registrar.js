@@ -298,7 +298,7 @@ function register(root, ctx, params) {
       sex: checked(form, `m${i}.sex`)[0], needs: checked(form, `m${i}.needs`),
       consent: form.querySelector(`[name="m${i}.consent"]`).checked }));
   };
-  const add = h("button", { type: "button", class: "secondary", text: `+ ${ctx.t("reg.add_member")}`,
+  const addMember = h("button", { type: "button", class: "secondary", text: `+ ${ctx.t("reg.add_member")}`,
     onclick: () => {
       if (members.length >= MAX_MEMBERS) return;
       keep();
@@ -307,7 +307,7 @@ function register(root, ctx, params) {
       drawMembers();
       membersBox.lastChild.querySelector("input").focus();
     } });
-  const drop = h("button", { type: "button", class: "link", text: ctx.t("reg.remove_member"),
+  const dropMember = h("button", { type: "button", class: "link", text: ctx.t("reg.remove_member"),
     onclick: () => {
       if (members.length <= 1) return;
       keep();
@@ -332,7 +332,7 @@ function register(root, ctx, params) {
   } },
   fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
   tokenBlock, cardScanner.element, fresh, membersBox,
-  h("div", { class: "buttons" }, add, drop), summary, problem, submit);
+  h("div", { class: "buttons" }, addMember, dropMember), summary, problem, submit);
 
   drawMembers();
   showToken(chosenToken);
@@ -419,6 +419,7 @@ function board(root, ctx, params) {
       const found = code.kind === KINDS.household ? householdByToken(ctx, code.key) : null;
       if (!found) return fail(code.kind === KINDS.household ? ctx.t("board.unknown_token", { token: code.key }) : ctx.t("scan.wrong_kind_h"));
       household = found;
+      leftOut.clear();
       return draw();
     } });
   const vehicleScanner = scanner(ctx, { kind: KINDS.vehicle, label: ctx.t("board.scan_vehicle"),
@@ -435,6 +436,7 @@ function board(root, ctx, params) {
   }
 
   const chosen = () => checked(form, "person");
+  const leftOut = new Set(); // members unticked, kept while the rest redraws
 
   function drawHousehold() {
     if (!household) {
@@ -444,7 +446,7 @@ function board(root, ctx, params) {
         h("div", { class: "picks" }, entries.map((entry) => {
           const first = person(ctx, entry.person_ids[0]);
           return h("button", { type: "button", class: "pick", "data-household": entry.household_id,
-            onclick: () => { household = entry; draw(); } },
+            onclick: () => { household = entry; leftOut.clear(); draw(); } },
           first ? name(first) : null, h("span", { class: "muted", text: ctx.t("reg.waiting", { n: entry.person_ids.length }) }),
           entry.token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(entry.token) }) : null);
         })));
@@ -456,11 +458,16 @@ function board(root, ctx, params) {
       h("div", { class: "choices" }, household.person_ids.map((id) => {
         const who = person(ctx, id);
         return h("label", { class: "choice" },
-          h("input", { type: "checkbox", name: "person", value: id, checked: true, onchange: drawCapacity }),
+          h("input", { type: "checkbox", name: "person", value: id, checked: !leftOut.has(id),
+            onchange: (event) => {
+              if (event.target.checked) leftOut.delete(id);
+              else leftOut.add(id);
+              drawCapacity();
+            } }),
           who ? name(who) : h("span", { text: id }));
       })),
       fixed ? null : h("button", { type: "button", class: "link", text: ctx.t("board.other_household"),
-        onclick: () => { household = null; draw(); } }));
+        onclick: () => { household = null; leftOut.clear(); draw(); } }));
   }
 
   function drawVehicles() {
