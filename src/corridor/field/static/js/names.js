@@ -414,40 +414,38 @@ export function similarity(a, b) {
 // --- search -------------------------------------------------------------------------------
 
 const NAME_FIELDS = ["given_name", "father_name", "family_name"];
-const FOUND = 0.7; // a query token this alike to one of a person's is a match
-const BEGUN = 0.9; // what a name typed only in part scores: it is the start of one
+const FOUND = 0.7; // a query token this alike to one of a person's names is a match
 
-// How well one query token matches one name token: its similarity, or, for a name
-// still being typed, its being the beginning of the name (in the same script).
-function tokenScore(query, name) {
-  const score = similarity(query, name);
+// Whether a query token is written as the beginning of a name (in the same script):
+// a name still being typed, or typed in full.
+function written(query, name) {
   const typed = query.text.replace(/-/gu, "");
-  const begins = length(typed) >= 2 && query.arabic === name.arabic
+  return length(typed) >= 2 && query.arabic === name.arabic
     && name.text.replace(/-/gu, "").startsWith(typed);
-  return Math.max(score, begins ? BEGUN : 0);
 }
 
-// The people whose names match `query` best, best first: each query token must find
-// a name token of the person alike enough (in any of given, father's, family name,
-// any script); the score is their mean. `people` are records with the name fields;
-// a vehicle's manifest or a device's persons.
+// The people whose names match `query` best, best first. Each query token must find a
+// name of the person alike enough (given, father's or family name, any script), or
+// one it begins (a name being typed): the score is the mean of the best; among equal
+// scores, those whose names are written as typed come first. `people` are records
+// with the name fields: a vehicle's manifest, or the persons a phone holds.
 export function search(people, query, limit = 20) {
   const wanted = tokens(query).map(analyse);
   if (!wanted.length) return [];
   const found = [];
-  for (const person of people) {
+  people.forEach((person, order) => {
     const names = NAME_FIELDS.flatMap((field) => tokens(person[field] || "")).map(analyse);
     let total = 0;
+    let typed = 0;
     for (const token of wanted) {
-      const best = Math.max(0, ...names.map((name) => tokenScore(token, name)));
-      if (best < FOUND) {
-        total = -1;
-        break;
-      }
+      const begun = names.some((name) => written(token, name));
+      const best = Math.max(begun ? 1 : 0, ...names.map((name) => similarity(token, name)));
+      if (best < FOUND) return;
       total += best;
+      typed += begun ? 1 : 0;
     }
-    if (total >= 0) found.push({ person, score: total / wanted.length });
-  }
-  found.sort((x, y) => y.score - x.score);
-  return found.slice(0, limit);
+    found.push({ person, score: total / wanted.length, typed, order });
+  });
+  found.sort((x, y) => y.score - x.score || y.typed - x.typed || x.order - y.order);
+  return found.slice(0, limit).map(({ person, score }) => ({ person, score }));
 }

@@ -2,7 +2,7 @@
 // token card or a wristband, or by finding them on the vehicle's manifest by name in
 // either script (names.js, offline), and see who from the vehicle is still missing.
 
-import { KINDS } from "../codes.js";
+import { KINDS, withCheck } from "../codes.js";
 import { scanner } from "../scan.js";
 import { search } from "../names.js";
 import {
@@ -66,7 +66,8 @@ function personRow(ctx, person, vehicleId, problem) {
   });
   return h("li", { class: "record", "data-person": person.person_id },
     h("div", {}, name(person),
-      h("span", { class: "muted", dir: "ltr" }, [person.birth_year, person.token].filter(Boolean).join(" · "))),
+      h("span", { class: "muted", dir: "ltr" },
+        [person.birth_year, person.token && withCheck(person.token)].filter(Boolean).join(" · "))),
     done ? ctx.badge(done.id) : button);
 }
 

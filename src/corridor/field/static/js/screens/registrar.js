@@ -174,7 +174,7 @@ function nameError(ctx, text, required) {
   if (CONTROL.test(value)) return ctx.t("err.control");
   const bidi = value.match(BIDI);
   if (bidi) return ctx.t("err.bidi", { character: `U+${bidi[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}` });
-  if (value.length > NAME_LENGTH) return ctx.t("err.too_long", { max: NAME_LENGTH });
+  if (Array.from(value).length > NAME_LENGTH) return ctx.t("err.too_long", { max: NAME_LENGTH });
   return null;
 }
 
@@ -478,7 +478,7 @@ function board(root, ctx, params) {
         h("input", { type: "radio", name: "vehicle", value: v.vehicle_id, checked: v.vehicle_id === vehicleId,
           onchange: () => { vehicleId = v.vehicle_id; draw(); } }),
         h("span", { class: "row-main" }, h("bdi", { text: v.label })),
-        h("span", { class: v.aboard.length >= v.capacity ? "seats full" : "seats",
+        h("span", { class: v.aboard.length >= v.capacity ? "seats full" : "seats", dir: "ltr",
           text: ctx.t("board.seats", { aboard: v.aboard.length, capacity: v.capacity }) })))),
       vehicleId ? null : vehicleScanner.element);
   }

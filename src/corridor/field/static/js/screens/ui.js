@@ -86,7 +86,8 @@ export const name = (person) => h("bdi", { class: "person-name", text: fullName(
 
 // A big number with what it counts under it.
 export const figure = (value, label, extra = "") =>
-  h("div", { class: `figure ${extra}`.trim() }, h("strong", { text: String(value) }), h("span", { text: label }));
+  h("div", { class: `figure ${extra}`.trim() }, h("strong", { dir: "ltr", text: String(value) }),
+    h("span", { text: label }));
 
 // The confirmation after a record is written to the phone: it names the record and
 // shows its state, which follows the outbox (pending → sending → accepted …).
