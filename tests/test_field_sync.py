@@ -20,8 +20,6 @@ from corridor.services.ledger import Principal
 from corridor.storage.database import connect, initialise
 from corridor.storage.schema import audit_log, households
 
-SHOTS = Path("/work/shots/core")
-
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Server, Engine, Site]]:

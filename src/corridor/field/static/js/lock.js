@@ -4,6 +4,7 @@
 import { t, number } from "./i18n.js";
 import { h } from "./dom.js";
 import { MAX_ATTEMPTS, attempts, unlock } from "./session.js";
+import { languageSwitch } from "./bar.js";
 
 export function renderLock(root, { unlocked, signIn }) {
   let pin = "";
@@ -48,6 +49,8 @@ export function renderLock(root, { unlocked, signIn }) {
   attempts().then((n) => {
     if (n) message.textContent = t("lock.wrong", { n: number(MAX_ATTEMPTS - n) });
   });
-  root.append(h("section", { class: "lock" }, h("h1", {}, t("lock.title")), dots, message, pad));
+  root.append(h("section", { class: "lock" },
+    h("div", { class: "title-row" }, h("h1", {}, t("lock.title")), languageSwitch()),
+    dots, message, pad));
   return () => removeEventListener("keydown", typed);
 }
