@@ -43,20 +43,21 @@ MANIFEST = {
 
 @dataclass(frozen=True)
 class Shell:
-    """The assets as they are at start-up: the precache list and its version."""
+    """The assets as they are at start-up: where, the precache list and its version."""
 
+    root: Path
     assets: tuple[str, ...]
     version: str
 
     @classmethod
-    def scan(cls, root: Path = STATIC) -> Shell:
+    def scan(cls, root: Path) -> Shell:
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         digest = hashlib.sha256()
         for path in files:
             name = path.relative_to(root).as_posix()
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
         urls = tuple(f"{PREFIX}/static/{p.relative_to(root).as_posix()}" for p in files)
-        return cls(urls, digest.hexdigest()[:16])
+        return cls(root, urls, digest.hexdigest()[:16])
 
     def worker(self) -> str:
         """sw.js: the version and the list, then the fixed logic of `worker.js`."""
@@ -85,13 +86,13 @@ def _headers(cache: str = REVALIDATE) -> dict[str, str]:
 
 
 def install(app: FastAPI) -> None:
-    shell = Shell.scan()
+    shell = Shell.scan(STATIC)
     router = APIRouter(include_in_schema=False)
 
     @router.get(PREFIX)
     def page() -> Response:
         """The shell: no data in it, the same for everyone (data comes from the API)."""
-        return FileResponse(STATIC / "index.html", media_type="text/html",
+        return FileResponse(shell.root / "index.html", media_type="text/html",
                             headers=_headers())
 
     @router.get(f"{PREFIX}/manifest.webmanifest")
@@ -106,4 +107,4 @@ def install(app: FastAPI) -> None:
                         headers={**_headers(), "Service-Worker-Allowed": PREFIX})
 
     app.include_router(router)
-    app.mount(f"{PREFIX}/static", Assets(directory=STATIC), name="field-static")
+    app.mount(f"{PREFIX}/static", Assets(directory=shell.root), name="field-static")

@@ -25,6 +25,7 @@ let cleanup = null;
 let lastActive = Date.now();
 let hiddenAt = null;
 let updateReady = false;
+let hasStore = false;  // no bar before there is a store to speak of
 
 export function idleMs() {
   return (Number(localStorage.getItem("corridor.idle_minutes")) || 5) * 60_000;
@@ -68,12 +69,15 @@ async function route() {
 
 function shell() {
   renderAlarm(document.getElementById("alarm"));
-  renderBar(document.getElementById("bar"), { locked: !unlocked() });
+  const bar = document.getElementById("bar");
+  if (hasStore) renderBar(bar, { locked: !unlocked() });
+  else clear(bar);
   renderNav(document.getElementById("nav"), { locked: !unlocked(), lock });
 }
 
 // Unlocked: sync starts, the role's screen shows.
 export async function opened() {
+  hasStore = true;
   lastActive = Date.now();
   shell();
   if (!location.hash) location.hash = "#/home";
@@ -132,6 +136,7 @@ async function worker() {
 // The start, and after a sign-out: a store → the lock screen; none → sign in.
 export async function boot() {
   const store = await stored();
+  hasStore = Boolean(store?.keyring);
   alarm.checkLocal(marker(), store);
   shell();
   if (store?.keyring) {
@@ -148,8 +153,12 @@ async function start() {
       mark({ unsent: (await outbox.counts(sync.status.epoch)).unsent });
     }
     if (what.lang) {
-      shell();
-      if (unlocked()) route();
+      if (unlocked()) {
+        shell();
+        route();
+      } else {
+        boot();  // the sign-in or lock screen, in the new language
+      }
     } else if (what.alarm || what.outbox || what.sync || what.session || what.storage) {
       shell();
     }

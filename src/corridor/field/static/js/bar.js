@@ -5,7 +5,8 @@
 
 import * as alarm from "./alarm.js";
 import * as outbox from "./outbox.js";
-import { ago, clock, number, t } from "./i18n.js";
+import { ago, clock, currentLang, load, number, t } from "./i18n.js";
+import { changed } from "./bus.js";
 import { clear, h } from "./dom.js";
 import { status, syncNow, watermark } from "./sync.js";
 
@@ -69,4 +70,13 @@ export function renderAlarm(element) {
     stores.map((s) => h("p", {}, storeLine(raised.kind, s))),
     h("p", {}, t(level === "red" ? "alarm.red_advice" : "alarm.amber_advice")),
     h("button", { type: "button", onclick: alarm.dismiss }, t("alarm.dismiss"))));
+}
+
+// The other language, on the screens before unlocking (settings has both after).
+export function languageSwitch() {
+  const other = currentLang() === "ar" ? "en" : "ar";
+  return h("button", { type: "button", class: "lang-switch", lang: other, onclick: async () => {
+    await load(other);
+    changed({ lang: true });
+  } }, t(`lang.${other}`));
 }

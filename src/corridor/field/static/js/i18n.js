@@ -13,8 +13,12 @@ let fallback = {};
 
 async function bundle(language) {
   const parts = await Promise.all(BUNDLES.map(async (name) => {
-    const response = await fetch(`/field/static/locales/${name}.${language}.json`);
-    return response.ok ? response.json() : {};  // the screens' bundle may not exist yet
+    try {
+      const response = await fetch(`/field/static/locales/${name}.${language}.json`);
+      return response.ok ? await response.json() : {};
+    } catch {
+      return {};  // not precached (a bundle this version lacks) and no network
+    }
   }));
   return Object.assign({}, ...parts);
 }

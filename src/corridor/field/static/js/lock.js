@@ -4,20 +4,24 @@
 import { t, number } from "./i18n.js";
 import { h } from "./dom.js";
 import { MAX_ATTEMPTS, attempts, unlock } from "./session.js";
+import { languageSwitch } from "./bar.js";
 
 export function renderLock(root, { unlocked, signIn }) {
   let pin = "";
+  let checking = false;  // keys pressed while a PIN is checked are not the next PIN's
   const dots = h("div", { class: "pin-dots", "data-testid": "pin-dots", "aria-live": "polite" });
   const message = h("p", { class: "error", role: "alert" });
   const draw = () => { dots.textContent = "●".repeat(pin.length) || "\u00a0"; };
   const press = (digit) => {
-    if (pin.length < 12) pin += digit;
+    if (!checking && pin.length < 12) pin += digit;
     draw();
   };
   const submit = async () => {
-    if (!pin) return;
+    if (!pin || checking) return;
+    checking = true;
     message.textContent = t("lock.checking");
     const result = await unlock(pin);
+    checking = false;
     pin = "";
     draw();
     if (result.ok) {
@@ -45,6 +49,8 @@ export function renderLock(root, { unlocked, signIn }) {
   attempts().then((n) => {
     if (n) message.textContent = t("lock.wrong", { n: number(MAX_ATTEMPTS - n) });
   });
-  root.append(h("section", { class: "lock" }, h("h1", {}, t("lock.title")), dots, message, pad));
+  root.append(h("section", { class: "lock" },
+    h("div", { class: "title-row" }, h("h1", {}, t("lock.title")), languageSwitch()),
+    dots, message, pad));
   return () => removeEventListener("keydown", typed);
 }

@@ -9,6 +9,7 @@ import { HttpError, api } from "./sync.js";
 import { askPersist, measure } from "./storage.js";
 import { calibrate } from "./crypto.js";
 import { create } from "./session.js";
+import { languageSwitch } from "./bar.js";
 
 export const MIN_PIN = 6;
 
@@ -49,7 +50,7 @@ export function renderSignIn(root, { done, wiped }) {
       submit.disabled = false;
     }
   } },
-  h("h1", {}, t("signin.title")),
+  h("div", { class: "title-row" }, h("h1", {}, t("signin.title")), languageSwitch()),
   wiped ? h("p", { class: "warning" }, t("signin.wiped")) : null,
   h("p", { class: "hint" }, t("signin.online_once")),
   field(t("signin.username"), username), field(t("signin.password"), password),

@@ -65,18 +65,24 @@ async function run() {
     await push(sync);
     if (FIELD_ROLES.has(session.me.role)) {
       if (await pull(sync)) {  // a new epoch seen on the pull: re-send, then pull it whole
-      await push(sync);
-      await pull(sync);
-    }
+        await push(sync);
+        await pull(sync);
+      }
       await locations(sync);
     }
-    await report();
     status.error = null;
   } catch (error) {
     status.error = error instanceof HttpError
       ? (error.status === 401 ? "sync.unauthorised" : "sync.server_error")
       : "sync.offline";
     if (!(error instanceof HttpError)) console.info("sync failed", error);
+  }
+  // Reported even when the push failed: a phone that cannot deliver is what the
+  // lost-store alarm must know about.
+  try {
+    if (unlocked()) await report();
+  } catch (error) {
+    console.info("no device report", error);
   } finally {
     status.syncing = false;
     changed({ sync: true });

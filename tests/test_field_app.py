@@ -1,0 +1,173 @@
+"""The field app's shell: how it is served (service worker, manifest, policy, size),
+its screens at 360×640 in English and Arabic, the idle lock, and a new version taking
+over."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from field_app import Phone, Server, household
+from playwright.sync_api import Browser, expect
+from sqlalchemy import Engine
+from web_server import PASSWORD, Site, open_operation
+
+from corridor.field import routes
+from corridor.storage.database import connect, initialise
+
+SHOTS = Path("/work/shots/core")
+SHELL_LIMIT = 1_500_000  # bytes, a scanner's wasm aside
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Server, Engine]]:
+    engine = connect(str(tmp_path / "corridor.db"))
+    initialise(engine)
+    server = Server()
+    app = server.start(engine)
+    open_operation(Site.with_users(server.url, app, engine), illustrative=True)
+    yield server, engine
+    if server.running:
+        server.stop()
+    engine.dispose()
+
+
+@pytest.fixture
+def phone(browser: Browser, server: tuple[Server, Engine]) -> Iterator[Phone]:
+    context = browser.new_context(base_url=server[0].url, viewport={"width": 360, "height": 640})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield Phone(context, page)
+    context.close()
+
+
+def test_the_worker_lists_every_asset_and_is_versioned_by_their_bytes(tmp_path: Path) -> None:
+    shell = routes.Shell.scan(routes.STATIC)
+    assert "/field/static/js/app.js" in shell.assets
+    assert "/field/static/vendor/idb/LICENSE" in shell.assets
+    copy = tmp_path / "static"
+    shutil.copytree(routes.STATIC, copy)
+    assert routes.Shell.scan(copy).version == shell.version
+    (copy / "field.css").write_text((copy / "field.css").read_text() + "\n/* changed */\n")
+    assert routes.Shell.scan(copy).version != shell.version
+    script = shell.worker()
+    assert f'const VERSION = "{shell.version}"' in script and "/field/static/js/ctx.js" in script
+
+
+def test_the_shell_stays_small() -> None:
+    sizes = [p.stat().st_size for p in routes.STATIC.rglob("*")
+             if p.is_file() and p.suffix != ".wasm"]
+    assert sum(sizes) <= SHELL_LIMIT
+
+
+def test_field_answers_carry_their_policy_and_caching(server: tuple[Server, Engine]) -> None:
+    srv, _ = server
+    assert srv.app is not None
+    client = TestClient(srv.app)
+    page = client.get("/field")
+    assert page.status_code == 200 and "app.js" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval'" in policy and "unsafe-inline" not in policy
+    worker = client.get("/field/sw.js")
+    assert worker.headers["service-worker-allowed"] == "/field"
+    assert worker.headers["cache-control"] == "no-cache"
+    assert worker.headers["content-type"].startswith("text/javascript")
+    plain = client.get("/field/static/js/app.js")
+    versioned = client.get("/field/static/js/app.js?v=1")
+    assert plain.headers["cache-control"] == "no-cache"
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    manifest = client.get("/field/manifest.webmanifest").json()
+    assert manifest["start_url"] == "/field" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+    # Everything else keeps the strict policy: no WebAssembly outside the field app.
+    assert "wasm" not in client.get("/login").headers["content-security-policy"]
+
+
+def shoot(phone: Phone, lang: str, name: str) -> None:
+    phone.page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_screens_at_360_by_640(phone: Phone, lang: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.open()
+    if lang == "ar":
+        phone.page.click(".lang-switch")
+        expect(phone.page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(phone.page.locator("input[name=username]")).to_be_visible()
+    shoot(phone, lang, "1-sign-in")
+    phone.page.fill("input[name=username]", "registrar")
+    phone.page.fill("input[name=password]", PASSWORD)
+    phone.page.click("form button[type=submit]")
+    expect(phone.page.locator("form button[type=submit]")).to_be_enabled()  # calibrated
+    shoot(phone, lang, "2-pin")
+    phone.page.fill("input[name=pin]", "246810")
+    phone.page.fill("input[name=pin_again]", "246810")
+    phone.page.click("form button[type=submit]")
+    expect(phone.page.locator("#nav")).to_be_visible()
+    phone.record("HouseholdRegistered", {**household("Aya"), "members": []})
+    phone.send_now()
+    phone.context.set_offline(True)
+    phone.record("HouseholdRegistered", household("Mariam"))
+    phone.page.click("#nav a[href='#/outbox']")
+    expect(phone.page.locator(".outbox-item")).to_have_count(2)
+    shoot(phone, lang, "3-outbox")
+    phone.page.click("#nav a[href='#/settings']")
+    expect(phone.page.get_by_test_id("free")).to_be_visible()
+    shoot(phone, lang, "4-settings")
+    phone.lock()
+    shoot(phone, lang, "5-lock")
+    body = phone.page.locator("body")
+    expect(body).not_to_contain_text("Mariam")
+    expect(body).not_to_contain_text("registrar")
+
+
+def test_the_phone_locks_itself_when_idle(phone: Phone) -> None:
+    phone.page.clock.install()
+    phone.open()
+    phone.sign_in("registrar", PASSWORD)
+    phone.page.clock.fast_forward("04:00")
+    expect(phone.page.locator("#nav")).to_be_visible()  # 4 minutes: still open
+    phone.page.clock.fast_forward("02:00")
+    expect(phone.page.get_by_test_id("pin-dots")).to_be_visible()
+    assert phone.page.evaluate("async () => (await import('/field/static/js/session.js'))"
+                               ".session.key") is None
+
+
+def test_a_new_version_takes_over_on_the_next_load(phone: Phone, server, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    srv, engine = server
+    phone.open()
+    phone.sign_in("registrar", PASSWORD)
+    phone.worker_ready()
+    caches = "async () => await caches.keys()"
+    before = phone.page.evaluate(caches)
+    assert len(before) == 1
+    api_cached = phone.page.evaluate("""async () => {
+      const cache = await caches.open((await caches.keys())[0]);
+      return (await cache.keys()).filter((r) => r.url.includes('/api/')).length; }""")
+    assert api_cached == 0
+
+    copy = tmp_path / "static"
+    shutil.copytree(routes.STATIC, copy)
+    (copy / "field.css").write_text((copy / "field.css").read_text()
+                                    + "\nbody { outline: 1px solid transparent; }\n")
+    monkeypatch.setattr(routes, "STATIC", copy)
+    srv.stop()
+    srv.start(engine)  # the new version, on the same origin
+
+    phone.page.reload()  # the browser checks sw.js on navigation and installs the new one
+    expect(phone.page.locator("#notice")).to_contain_text("A new version")
+    phone.unlock()
+    phone.page.click("#notice button")  # "Use it": locks, reloads on the new version
+    expect(phone.page.get_by_test_id("pin-dots")).to_be_visible()
+    after = phone.page.evaluate(caches)
+    assert len(after) == 1 and after != before
+    css = phone.page.evaluate("async () => (await (await fetch('/field/static/field.css'))"
+                              ".text())")
+    assert "outline: 1px solid transparent" in css
