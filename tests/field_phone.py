@@ -1,45 +1,36 @@
-"""A field phone in the browser tests: a 360×640 Chromium context signed in to /field
-with a PIN, and screenshots of its screens for a person to look at."""
+"""A field phone for the screens' tests: a 360×640 Chromium context signed in to
+/field as a role (field_app.Phone drives it), and screenshots of its screens for a
+person to look at."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from field_app import Phone
+from playwright.sync_api import Browser, Page, expect
 from web_server import PASSWORD, Site, username
 
-PIN = "246810"
-PHONE = {"width": 360, "height": 640}
 # Where screenshots go: outside the repository, for a person to look at.
 SHOTS = Path(os.environ.get("CORRIDOR_SHOTS", "/work/shots"))
 
 
-def phone(browser: Browser, site: Site) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(base_url=site.url, viewport=PHONE, device_scale_factor=1,
+def phone(browser: Browser, site: Site, role: str) -> Phone:
+    """A phone-sized browser signed in as `role`, on the role's home screen."""
+    context = browser.new_context(base_url=site.url, viewport={"width": 360, "height": 640},
                                   is_mobile=True, has_touch=True)
     context.set_default_timeout(15_000)
-    context.on("console", lambda m: print("CONSOLE", m.type, m.text))
-    context.on("weberror", lambda e: print("PAGEERROR", e.error))
-    return context, context.new_page()
+    device = Phone(context, context.new_page())
+    device.open()
+    device.sign_in(username(role), PASSWORD)
+    expect(device.page.locator("main .screen-head h1")).to_be_visible()
+    return device
 
 
-def sign_in(page: Page, role: str) -> None:
-    """Online, once: password, then a PIN; ends on the role's home screen."""
-    page.goto("/field")
-    page.fill("input[name=username]", username(role))
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.fill("input[name=pin]", PIN)
-    page.fill("input[name=pin_again]", PIN)
-    page.click("form button[type=submit]")
-    expect(page.locator("main .screen-head h1")).to_be_visible()
-
-
-def send_now(page: Page) -> None:
-    """Sync now and wait until the bar says everything was sent."""
-    page.click(".send-now")
-    expect(page.get_by_test_id("bar-summary")).to_have_class("bar-summary bar-ok")
+def all_sent(device: Phone) -> None:
+    """Send now; the bar then says everything was sent."""
+    device.send_now()
+    expect(device.page.get_by_test_id("bar-summary")).to_have_class("bar-summary bar-ok")
 
 
 def shot(page: Page, name: str, at: str | None = None) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import segno
 
-from field_phone import phone, send_now, shot, sign_in
+from field_phone import all_sent, phone, shot
 from operation_setup import ok
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
@@ -77,8 +77,8 @@ def counts(site: Site, *types: str) -> list[int]:
 
 
 def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[str, str]) -> str:
-    context, page = phone(browser, site)
-    sign_in(page, "registrar")
+    device = phone(browser, site, "registrar")
+    page, context = device.page, device.context
     expect(page.locator(".queue [data-household]")).to_have_count(1)
     shot(page, "registrar-home-en")
     arabic(page, "registrar-home", "/home")
@@ -140,7 +140,7 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     assert counts(site, "HouseholdRegistered", "PersonBoarded") == [1, 0]
 
     context.set_offline(False)
-    send_now(page)
+    all_sent(device)
     page.goto("/field#/home")
     expect(page.locator(".recent .badge")).to_have_text("Accepted")
     context.close()
@@ -148,8 +148,8 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
 
 
 def monitor_counts_with_one_removal(browser: Browser, site: Site) -> None:
-    context, page = phone(browser, site)
-    sign_in(page, "checkpoint_monitor")
+    device = phone(browser, site, "checkpoint_monitor")
+    page, context = device.page, device.context
     expect(page.locator("[data-vehicle=bus1]")).to_contain_text("3 aboard")
     shot(page, "monitor-home-en")
     arabic(page, "monitor-home", "/home")
@@ -182,29 +182,28 @@ def monitor_counts_with_one_removal(browser: Browser, site: Site) -> None:
     arabic(page, "monitor-incident", "/monitor/incident?vehicle=bus1")
 
     context.set_offline(False)
-    send_now(page)
+    all_sent(device)
     context.close()
 
 
 def reception_checks_in(browser: Browser, site: Site, card: Path) -> None:
-    context, page = phone(browser, site)
-    sign_in(page, "reception")
+    device = phone(browser, site, "reception")
+    page, context = device.page, device.context
     expect(page.locator("[data-vehicle=bus1]")).to_contain_text("2 to check in")
     shot(page, "reception-home-en")
     arabic(page, "reception-home", "/home")
 
     # A record the server refuses stays on the phone, with the reason, until fixed
     # through the screen it came from.
-    page.evaluate("""() => import("/field/static/js/ctx.js").then(({ ctx }) => ctx.record(
-        "VehicleArrived", { vehicle_id: "bus2", location_id: "Atareb reception" }))""")
-    page.click(".send-now")
+    device.record("VehicleArrived", {"vehicle_id": "bus2", "location_id": "Atareb reception"})
+    device.send_now()
     expect(page.locator(".rejected .reason")).to_contain_text("payload.location_id")
     shot(page, "reception-rejected-en")
     page.click(".rejected button")
     expect(page.locator(".reason")).to_contain_text("The server refused this record")
     page.click("[data-arrival=bus2]")
     expect(page.locator("main .screen-head h1")).to_contain_text("Bus 2")
-    send_now(page)
+    all_sent(device)
     page.goto("/field#/home")
     expect(page.locator(".rejected")).to_have_count(0)
 
@@ -226,7 +225,7 @@ def reception_checks_in(browser: Browser, site: Site, card: Path) -> None:
     arabic(page, "reception-checkin", "/reception/checkin?vehicle=bus1")
 
     context.set_offline(False)
-    send_now(page)
+    all_sent(device)
     context.close()
 
 
