@@ -394,8 +394,13 @@ function vowelsAgree(a, b) {
 
 // How alike two analysed tokens are, in [0, 1], across scripts: 1 for one spelling,
 // ≥ 0.8 for variant spellings of one name, lower for different names.
+const similarities = new Map();
+
 export function similarity(a, b) {
   if (a.text === b.text) return 1;
+  const pair = `${a.text}\u0000${b.text}`;
+  const cached = similarities.get(pair);
+  if (cached !== undefined) return cached;
   let value;
   if (a.key === b.key && a.gaps.length === b.gaps.length) {
     value = Math.max(0.7, 0.6 + 0.4 * vowelsAgree(a, b));
@@ -408,6 +413,8 @@ export function similarity(a, b) {
       : Math.min(0.65, 0.9 * Math.max(...apart.map(([d, n]) => 1 - d / n)));
   }
   if (a.arabic === b.arabic) value = Math.max(value, 0.95 * osaSimilarity(a.text, b.text));
+  if (similarities.size > 1 << 18) similarities.clear();
+  similarities.set(pair, value);
   return value;
 }
 
@@ -415,6 +422,18 @@ export function similarity(a, b) {
 
 const NAME_FIELDS = ["given_name", "father_name", "family_name"];
 const FOUND = 0.7; // a query token this alike to one of a person's names is a match
+
+// A person's analysed name tokens, worked out once per record a phone holds.
+const personNames = new WeakMap();
+
+function namesOf(person) {
+  let names = personNames.get(person);
+  if (!names) {
+    names = NAME_FIELDS.flatMap((field) => tokens(person[field] || "")).map(analyse);
+    personNames.set(person, names);
+  }
+  return names;
+}
 
 // Whether a query token is written as the beginning of a name (in the same script):
 // a name still being typed, or typed in full.
@@ -434,7 +453,7 @@ export function search(people, query, limit = 20) {
   if (!wanted.length) return [];
   const found = [];
   people.forEach((person, order) => {
-    const names = NAME_FIELDS.flatMap((field) => tokens(person[field] || "")).map(analyse);
+    const names = namesOf(person);
     let total = 0;
     let typed = 0;
     for (const token of wanted) {
