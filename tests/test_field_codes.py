@@ -41,7 +41,9 @@ def test_check_characters_and_typed_codes_agree(page: Page) -> None:
     page.goto("/field")
     got = page.evaluate("""async ([url, made, slips]) => {
         const c = await import(url);
-        const parsed = (text) => { try { return c.parse(text); } catch (e) { return "!" + e.key; } };
+        const parsed = (text) => {
+            try { return c.parse(text); } catch (e) { return "!" + e.key; }
+        };
         return { checks: made.map((code) => c.checkCharacter(code)), parsed: slips.map(parsed) };
     }""", [CODES_JS, made, slips])
     assert got["checks"] == [codes.check_character(code) for code in made]

@@ -12,11 +12,11 @@ look at.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import segno
-
 from field_phone import all_sent, phone, shot
 from operation_setup import ok
 from playwright.sync_api import Browser, Page, expect
@@ -50,7 +50,7 @@ def test_the_walk_from_registration_to_check_in(browser: Browser, site: Site,
     open_operation(site, illustrative=True)
     khalil = register(site, "F-7", "Khalil", ["Layla", "Omar"])
     token = registrar_registers_and_boards(browser, site, khalil)
-    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [2, 3]
+    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [3, 3]
 
     ok(site.api("coordinator").post("/api/convoys/c1/departure"))
     monitor_counts_with_one_removal(browser, site)
@@ -63,11 +63,11 @@ def test_the_walk_from_registration_to_check_in(browser: Browser, site: Site,
 
     # Every fact once, as each phone recorded it.
     assert counts(site, "HouseholdRegistered", "TokenIssued", "PersonBoarded", "CheckpointPassed",
-                  "PersonRemoved", "VehicleArrived", "PersonCheckedIn") == [2, 0, 3, 1, 1, 2, 2]
+                  "PersonRemoved", "VehicleArrived", "PersonCheckedIn") == [3, 0, 3, 1, 1, 2, 2]
+    registered = select(events.c.payload).where(events.c.type == "HouseholdRegistered")
     with site.engine.connect() as conn:
-        tokens = {json.loads(body).get("token") for body in conn.execute(select(events.c.payload)
-                                           .where(events.c.type == "HouseholdRegistered")).scalars()}
-    assert tokens == {"F-7", token}
+        tokens = {json.loads(body).get("token") for body in conn.execute(registered).scalars()}
+    assert tokens == {"F-7", token, None}
 
 
 def counts(site: Site, *types: str) -> list[int]:
@@ -83,7 +83,24 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     shot(page, "registrar-home-en")
     arabic(page, "registrar-home", "/home")
 
+    # A registration the server refused is fixed in the form it came from, prefilled.
+    refused = {"household_id": str(uuid.uuid4()), "gathering_point_id": "gp", "members": [
+        {"person_id": str(uuid.uuid4()), "given_name": "Rania", "family_name": "Saleh",
+         "destination_id": "Bab al-Hawa!"}]}
+    device.record("HouseholdRegistered", refused)
+    device.send_now()
+    expect(page.locator(".rejected .reason")).to_contain_text("payload.members.0.destination_id")
+    page.click(".rejected button")
+    expect(page.locator("[name='m0.given_name']")).to_have_value("Rania")
+    expect(page.locator("[name='m0.family_name']")).to_have_value("Saleh")
+    shot(page, "registrar-fix-en")
+    submit(page)
+    expect(page.locator(".saved .badge")).to_have_text("On this phone")
+    all_sent(device)
+    expect(page.locator(".saved .badge")).to_have_text("Accepted")
+
     context.set_offline(True)
+    page.goto("/field#/home")
     page.click("text=Register a household")
     page.fill("[name='m0.given_name']", "فاطمة")
     page.fill("[name='m0.family_name']", "الحلبي")
@@ -137,12 +154,13 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     expect(page.locator(".figure strong")).to_have_text("3/40")
     arabic(page, "registrar-board", "/registrar/board")
     arabic(page, "registrar-register", "/registrar/register")
-    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [1, 0]
+    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [2, 0]
 
     context.set_offline(False)
     all_sent(device)
     page.goto("/field#/home")
-    expect(page.locator(".recent .badge")).to_have_text("Accepted")
+    expect(page.locator(".recent .badge")).to_have_text(["Accepted", "Accepted"])
+    shot(page, "registrar-home-synced-en")
     context.close()
     return token
 
