@@ -218,7 +218,7 @@ def reception_checks_in(browser: Browser, site: Site, card: Path) -> None:
     expect(page.locator(".rejected .reason")).to_contain_text("payload.location_id")
     shot(page, "reception-rejected-en")
     page.click(".rejected button")
-    expect(page.locator(".reason")).to_contain_text("The server refused this record")
+    expect(page.locator(".fix-note")).to_contain_text("The server refused this record")
     page.click("[data-arrival=bus2]")
     expect(page.locator("main .screen-head h1")).to_contain_text("Bus 2")
     all_sent(device)

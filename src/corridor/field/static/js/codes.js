@@ -8,7 +8,7 @@
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const M = 36;
 // No 0/O, 1/I/L, 2/Z, 5/S, 8/B pairs to misread from a smudged card or a bad screen.
-export const UNAMBIGUOUS = "34679ACDEFGHJKMNPQRTUVWXY";
+const UNAMBIGUOUS = "34679ACDEFGHJKMNPQRTUVWXY";
 // A token made on a phone cannot be checked against the tokens other phones made
 // offline, so it is longer than the server's: 25^8 draws, a clash among ten
 // thousand households one chance in three thousand.
@@ -41,7 +41,7 @@ export function checkCharacter(code) {
   return ALPHABET[(M + 1 - remainder(chars)) % M];
 }
 
-export function checks(codeWithCheck) {
+function checks(codeWithCheck) {
   const chars = characters(codeWithCheck);
   return chars.length >= 2
     && (remainder(chars.slice(0, -1)) + ALPHABET.indexOf(chars.at(-1))) % M === 1;

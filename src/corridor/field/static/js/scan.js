@@ -45,7 +45,7 @@ async function zxing() {
 }
 
 // The decoder this browser uses: {name: "native"|"zxing", read(Blob|video) → [text]}.
-export function decoder() {
+function decoder() {
   engine ||= native().then((found) => found || zxing());
   return engine;
 }
@@ -59,9 +59,6 @@ function frame(video) {
   drawing.drawImage(video, 0, 0);
   return drawing.getImageData(0, 0, canvas.width, canvas.height);
 }
-
-// What a scanned text names, {kind, key}, or CodeError.
-export const understand = (text) => readPayload(text);
 
 // A scanner block: camera, photo and typed code. `onCode({kind, key})` gets what was
 // read; `kind` says what a typed code is ("H" token, "V" vehicle); `label` heads it.
@@ -84,7 +81,7 @@ export function scanner(ctx, { onCode, kind, label }) {
   const take = (texts) => {
     if (!texts.length) return false;
     try {
-      found(understand(texts[0]));
+      found(readPayload(texts[0]));
     } catch (error) {
       fail(error);
     }

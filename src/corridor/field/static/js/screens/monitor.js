@@ -5,10 +5,11 @@
 
 import { KINDS } from "../codes.js";
 import { scanner } from "../scan.js";
+import { localTime } from "../ctx.js";
 import { search } from "../names.js";
 import {
-  add, back, checked, choices, facts, field, figure, fill, fixing, fullName, h, live, name, now,
-  record, rejected, saved, showErrors,
+  add, back, checked, choices, facts, field, figure, fill, fixing, fixNote, fullName, h, live,
+  name, record, rejected, saved, showErrors,
 } from "./ui.js";
 
 const REMOVAL_REASONS = ["detained", "medical", "other"];
@@ -145,7 +146,7 @@ function count(root, ctx, params) {
     submit.disabled = true;
     const done = await record(ctx, "CheckpointPassed",
       { vehicle_id: v.id, checkpoint_id: ctx.me.post_id, headcount: n },
-      fixed ? { replaces: fixed.id } : undefined, problem);
+      fixed, problem);
     submit.disabled = false;
     if (!done) return;
     fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }))),
@@ -165,7 +166,7 @@ function count(root, ctx, params) {
   compare();
   add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }),
     v.convoy ? h("span", { class: "muted" }, " · ", h("bdi", { text: v.convoy.label })) : null)),
-  fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+  fixed ? fixNote(ctx, fixed) : null,
   form, vehicleActions(ctx, v));
   return null;
 }
@@ -207,7 +208,7 @@ function remove(root, ctx, params) {
     submit.disabled = true;
     const payload = { person_id: chosen, checkpoint_id: ctx.me.post_id, vehicle_id: v.id, reason,
       removed_by: removedBy.value.trim(), note: note.value.trim() };
-    const done = await record(ctx, "PersonRemoved", payload, fixed ? { replaces: fixed.id } : undefined, problem);
+    const done = await record(ctx, "PersonRemoved", payload, fixed, problem);
     submit.disabled = false;
     if (!done) return;
     const who = ctx.data.person(chosen);
@@ -231,7 +232,7 @@ function remove(root, ctx, params) {
   drawResults();
   add(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
     h("h1", {}, ctx.t("mon.remove"), " · ", h("bdi", { text: v.vehicle.label }))),
-  fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+  fixed ? fixNote(ctx, fixed) : null,
   form);
   return null;
 }
@@ -266,7 +267,7 @@ function hold(root, ctx, params) {
     submit.disabled = true;
     const payload = releasing ? { convoy_id: v.convoy.convoy_id, note: value }
       : { convoy_id: v.convoy.convoy_id, location_id: ctx.me.post_id, reason: value };
-    const done = await record(ctx, type, payload, fixed ? { replaces: fixed.id } : undefined, problem);
+    const done = await record(ctx, type, payload, fixed, problem);
     submit.disabled = false;
     if (!done) return;
     fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.convoy.label }))),
@@ -279,7 +280,7 @@ function hold(root, ctx, params) {
   summary, problem, submit);
   add(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
     h("h1", {}, h("bdi", { text: v.convoy.label }))),
-  fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+  fixed ? fixNote(ctx, fixed) : null,
   form);
   return null;
 }
@@ -316,12 +317,12 @@ function incident(root, ctx, params) {
     if (!showErrors(form, errors, summary)) return;
     submit.disabled = true;
     const payload = { incident_id: before.incident_id || crypto.randomUUID(), type,
-      occurred_at: before.occurred_at || now(), location_id: ctx.me.post_id,
+      occurred_at: before.occurred_at || localTime(), location_id: ctx.me.post_id,
       killed: Number(killed.value), injured: Number(injured.value), reported_by: who,
       description: description.value.trim() };
     if (v) Object.assign(payload, { vehicle_id: v.id, convoy_id: v.convoy?.convoy_id ?? undefined });
     if (!payload.convoy_id) delete payload.convoy_id;
-    const done = await record(ctx, "IncidentReported", payload, fixed ? { replaces: fixed.id } : undefined, problem);
+    const done = await record(ctx, "IncidentReported", payload, fixed, problem);
     submit.disabled = false;
     if (!done) return;
     fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
@@ -340,7 +341,7 @@ function incident(root, ctx, params) {
   field(ctx, { name: "description", label: ctx.t("mon.description"), input: description, optional: true }),
   summary, problem, submit);
   add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
-    fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+    fixed ? fixNote(ctx, fixed) : null,
     form);
   return null;
 }

@@ -6,7 +6,8 @@ import { KINDS, withCheck } from "../codes.js";
 import { scanner } from "../scan.js";
 import { search } from "../names.js";
 import {
-  add, back, facts, figure, fill, fixing, fullName, h, live, name, record, rejected, saved,
+  add, back, facts, figure, fill, fixing, fixNote, fullName, h, live, name, record, rejected,
+  saved,
 } from "./ui.js";
 
 export function render(root, ctx, params) {
@@ -48,9 +49,9 @@ function findVehicle(ctx, id) {
 
 const sameCode = (a, b) => a && b && a.toUpperCase() === b.toUpperCase();
 
-async function checkIn(ctx, personId, vehicleId, problem, replaces) {
+async function checkIn(ctx, personId, vehicleId, problem, fixed = null) {
   const done = await record(ctx, "PersonCheckedIn", { person_id: personId, location_id: ctx.me.post_id },
-    replaces ? { replaces } : undefined, problem);
+    fixed, problem);
   if (done && vehicleId) checkedFrom.set(personId, vehicleId);
   return done;
 }
@@ -123,7 +124,7 @@ function arrivalButton(ctx, v, problem, fixed) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     const done = await record(ctx, "VehicleArrived", { vehicle_id: v.id, location_id: ctx.me.post_id },
-      fixed ? { replaces: fixed.id } : undefined, problem);
+      fixed, problem);
     if (!done) button.disabled = false;
     else if (fixed) ctx.go(`/reception/checkin?vehicle=${encodeURIComponent(v.id)}`);
   });
@@ -136,7 +137,7 @@ function arrival(root, ctx, params) {
   if (!v) return missingVehicle(root, ctx);
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
   add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }))),
-    fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+    fixed ? fixNote(ctx, fixed) : null,
     arrivalButton(ctx, v, problem, fixed), problem);
   return null;
 }
@@ -222,13 +223,13 @@ function fixCheckin(root, ctx, fixed) {
   const button = h("button", { type: "button", class: "primary big", text: ctx.t("fix.save") });
   button.addEventListener("click", async () => {
     button.disabled = true;
-    const done = await checkIn(ctx, fixed.payload.person_id, null, problem, fixed.id);
+    const done = await checkIn(ctx, fixed.payload.person_id, null, problem, fixed);
     if (done) fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.check_in") })),
       saved(ctx, done, ctx.t("rec.checked_in_one", { name: who ? fullName(who) : fixed.payload.person_id })));
     else button.disabled = false;
   });
   add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("rec.check_in") })),
-    h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }),
+    fixNote(ctx, fixed),
     who ? h("p", { class: "lead" }, name(who)) : null, button, problem);
   return null;
 }

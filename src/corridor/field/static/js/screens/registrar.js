@@ -9,8 +9,8 @@
 import { freshToken, KINDS, withCheck } from "../codes.js";
 import { scanner } from "../scan.js";
 import {
-  add, back, checkboxes, checked, choices, facts, field, figure, fill, fixing, fullName, h, live,
-  name, record, rejected, saved, select, showErrors, tokenCard,
+  add, back, checkboxes, checked, choices, facts, field, figure, fill, fixing, fixNote, fullName,
+  h, live, name, record, rejected, saved, select, showErrors, tokenCard,
 } from "./ui.js";
 
 const NEEDS = ["wounded", "medical", "unaccompanied_child", "separated_child", "elderly",
@@ -146,7 +146,8 @@ function queueList(ctx) {
       h("span", { class: "row-main" }, first ? name(first) : null,
         h("span", { class: "muted", text: ctx.t("reg.waiting", { n: entry.person_ids.length }) })),
       h("span", { class: "row-side" },
-        h("span", { class: "token-small", dir: "ltr", text: entry.token ? withCheck(entry.token) : ctx.t("reg.no_token") }),
+        entry.token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(entry.token) })
+          : h("span", { class: "muted", text: ctx.t("reg.no_token") }),
         needChips(ctx, entry.needs))));
     })) : h("p", { class: "empty", text: ctx.t("reg.queue_empty") }));
 }
@@ -326,11 +327,11 @@ function register(root, ctx, params) {
     submit.disabled = true;
     const payload = { household_id: householdId, gathering_point_id: ctx.me.post_id, members: read };
     if (chosenToken) payload.token = chosenToken;
-    const done = await record(ctx, "HouseholdRegistered", payload, fixed ? { replaces: fixed.id } : undefined, problem);
+    const done = await record(ctx, "HouseholdRegistered", payload, fixed, problem);
     submit.disabled = false;
     if (done) registeredView(root, ctx, done, payload);
   } },
-  fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+  fixed ? fixNote(ctx, fixed) : null,
   tokenBlock, cardScanner.element, fresh, membersBox,
   h("div", { class: "buttons" }, addMember, dropMember), summary, problem, submit);
 
@@ -365,7 +366,7 @@ function token(root, ctx, params) {
   const body = h("div", {});
   const issue = async (value) => {
     const done = await record(ctx, "TokenIssued", { household_id: householdId, token: value },
-      fixed ? { replaces: fixed.id } : undefined, problem);
+      fixed, problem);
     if (done) {
       fill(body, saved(ctx, done, ctx.t("reg.token_saved")), tokenCard(ctx, value),
         h("button", { type: "button", class: "primary big", text: ctx.t("reg.board_now"),
@@ -385,7 +386,7 @@ function token(root, ctx, params) {
     h("button", { type: "button", class: "primary big", text: ctx.t("reg.token_new"),
       onclick: () => issue(freshToken()) }));
   add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.give_token") })),
-    fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+    fixed ? fixNote(ctx, fixed) : null,
     householdId ? body : h("p", { class: "empty", text: ctx.t("reg.no_household") }), problem);
   return cardScanner.stop;
 }
@@ -522,7 +523,7 @@ function board(root, ctx, params) {
     for (const personId of people) {
       const one = await record(ctx, "PersonBoarded",
         { person_id: personId, vehicle_id: v.vehicle_id, override_reason: split || over ? reason : "" },
-        fixed ? { replaces: fixed.id } : undefined, problem);
+        fixed, problem);
       if (!one) break;
       done.push([personId, one]);
     }
@@ -532,7 +533,7 @@ function board(root, ctx, params) {
 
   draw();
   add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.board") })),
-    fixed ? h("p", { class: "reason", dir: "auto", text: ctx.t("fix.reason", { reason: fixed.reason || "" }) }) : null,
+    fixed ? fixNote(ctx, fixed) : null,
     form);
   return () => { householdScanner.stop(); vehicleScanner.stop(); };
 }

@@ -126,11 +126,17 @@ export function fixing(ctx, params, types) {
   return ctx.events((event) => event.id === params.fix && types.includes(event.type))[0] || null;
 }
 
-// Records an event, turning a refusal (locked, no space) into a message; returns the
-// event or null.
-export async function record(ctx, type, payload, options, problem) {
+// Above a form opened to fix a record: why the server refused it.
+export function fixNote(ctx, event) {
+  return h("p", { class: "fix-note", role: "note", dir: "auto",
+    text: ctx.t("fix.reason", { reason: event.reason || "" }) });
+}
+
+// Records an event (the fix of `fixed`, if given), turning a refusal (locked, no
+// space) into a message in `problem`; returns the event or null.
+export async function record(ctx, type, payload, fixed, problem) {
   try {
-    return await ctx.record(type, payload, options);
+    return await ctx.record(type, payload, fixed ? { replaces: fixed.id } : undefined);
   } catch (error) {
     problem.textContent = error.message;
     problem.hidden = false;
@@ -143,8 +149,6 @@ export function back(ctx, hash = "/home") {
     text: ctx.t("nav.back") });
 }
 
-export const place = (ctx, id) => ctx.data.locations().find((l) => l.location_id === id)?.name || id;
-
 // Draws into `container` now and again whenever the data or a record's state changes;
 // returns the unsubscribe for the screen's cleanup.
 export function live(ctx, container, draw) {
@@ -156,7 +160,7 @@ export function live(ctx, container, draw) {
 const SVG = "http://www.w3.org/2000/svg";
 
 // A QR code of `text` as an SVG element (black squares on white, quiet zone included).
-export function qr(text) {
+function qr(text) {
   const code = encode(text, { ecc: "M", border: 4 });
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 ${code.size} ${code.size}`);
@@ -184,12 +188,4 @@ export function tokenCard(ctx, token) {
   return h("div", { class: "token-card", "data-token": token },
     h("p", { class: "token-label", text: ctx.t("token.label") }),
     h("p", { class: "token-text", dir: "ltr", text: typed }), code);
-}
-
-// Now, in ISO 8601 with the phone's offset (as the ledger keeps a device's clock).
-export function now(date = new Date()) {
-  const offset = -date.getTimezoneOffset();
-  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
-  const local = new Date(date.getTime() + offset * 60000).toISOString().slice(0, 19);
-  return `${local}${offset >= 0 ? "+" : "-"}${pad(offset / 60)}:${pad(offset % 60)}`;
 }
