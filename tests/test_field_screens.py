@@ -221,7 +221,9 @@ def reception_checks_in(browser: Browser, site: Site, card: Path) -> None:
     device = phone(browser, site, "reception")
     page, context = device.page, device.context
     expect(page.locator("[data-vehicle=bus1]")).to_contain_text("2 to check in")
-    shot(page, "reception-home-en")
+    page.fill("#f-search", "ليلى")  # Layla, typed in Arabic: on which vehicle?
+    expect(page.locator(".results [data-person]")).to_contain_text("Bus 1")
+    shot(page, "reception-home-en", ".results")
     arabic(page, "reception-home", "/home")
 
     # A record the server refuses stays on the phone, with the reason, until fixed
