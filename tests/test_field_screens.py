@@ -51,7 +51,8 @@ def test_the_walk_from_registration_to_check_in(browser: Browser, site: Site,
                                                 tmp_path: Path) -> None:
     open_operation(site, illustrative=True)
     khalil = register(site, "F-7", "Khalil", ["Layla", "Omar"])
-    token = registrar_registers_and_boards(browser, site, khalil)
+    shown = tmp_path / "shown.png"
+    token = registrar_registers_and_boards(browser, site, khalil, shown)
     assert counts(site, "HouseholdRegistered", "PersonBoarded") == [3, 3]
 
     ok(site.api("coordinator").post("/api/convoys/c1/departure"))
@@ -60,7 +61,7 @@ def test_the_walk_from_registration_to_check_in(browser: Browser, site: Site,
 
     card = tmp_path / "card.png"
     segno.make(payload(Kind.HOUSEHOLD, "F-7"), error="m", micro=False).save(card, scale=6)
-    reception_checks_in(browser, site, card)
+    reception_checks_in(browser, site, card, shown)
     assert counts(site, "VehicleArrived", "PersonCheckedIn") == [2, 2]
 
     # Every fact once, as each phone recorded it.
@@ -78,7 +79,8 @@ def counts(site: Site, *types: str) -> list[int]:
     return [found[t] for t in types]
 
 
-def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[str, str]) -> str:
+def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[str, str],
+                                   shown: Path) -> str:
     device = phone(browser, site, "registrar")
     page, context = device.page, device.context
     expect(page.locator(".queue [data-household]")).to_have_count(1)
@@ -127,6 +129,7 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     token = page.locator(".token-card").get_attribute("data-token")
     assert token and len(token) == 9
     shot(page, "registrar-registered-en")
+    page.locator(".token-card .qr").screenshot(path=str(shown))  # as reception's phone sees it
 
     page.click("text=Board this household")
     page.check("input[name=vehicle][value=bus1]")
@@ -217,7 +220,7 @@ def monitor_counts_with_one_removal(browser: Browser, site: Site) -> None:
     context.close()
 
 
-def reception_checks_in(browser: Browser, site: Site, card: Path) -> None:
+def reception_checks_in(browser: Browser, site: Site, card: Path, shown: Path) -> None:
     device = phone(browser, site, "reception")
     page, context = device.page, device.context
     expect(page.locator("[data-vehicle=bus1]")).to_contain_text("2 to check in")
@@ -244,6 +247,9 @@ def reception_checks_in(browser: Browser, site: Site, card: Path) -> None:
     page.click("[data-vehicle=bus1]")
     page.click("[data-arrival=bus1]")
     expect(page.locator(".arrived")).to_contain_text("Arrived")
+    # The QR code the registrar's phone showed reads as that household's token.
+    page.set_input_files(".scanner .scan-file", str(shown))
+    expect(page.locator(".found [data-person]")).to_contain_text("فاطمة")
     page.click(".missing summary")
     expect(page.locator(".missing [data-person]")).to_have_count(2)
     shot(page, "reception-missing-en", ".missing")
