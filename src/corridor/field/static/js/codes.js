@@ -24,7 +24,8 @@ export class CodeError extends Error {
   }
 }
 
-const characters = (code) => Array.from(code.toUpperCase()).filter((c) => ALPHABET.includes(c)).join("");
+const characters = (code) => Array.from(code.toUpperCase())
+  .filter((c) => ALPHABET.includes(c)).join("");
 
 function remainder(chars, start = M) {
   let p = start;

@@ -378,7 +378,8 @@ function vowelsAgree(a, b) {
       if (written & AYN) return;
       if (written & 7) {
         // Latin e stands for any short vowel, never for و (Mohammed is not محمود).
-        const apart = !(written & latin & 7) || ((latin & 7) === (A | I | U) && (written & 7) === U);
+        const apart = !(written & latin & 7)
+          || ((latin & 7) === (A | I | U) && (written & 7) === U);
         penalty += apart ? 1.5 : 0;
       } else if (latin & LONG) {
         penalty += 1.5; // a long vowel Arabic would write: Mahmoud is not محمد

@@ -3,7 +3,7 @@
 // The browser's BarcodeDetector where it reads QR codes (Android Chrome), else the
 // vendored zxing-wasm reader, its .wasm served from this app, never from a CDN.
 
-import { CodeError, parse, readPayload } from "./codes.js";
+import { CodeError, KINDS, parse, readPayload } from "./codes.js";
 import { h } from "./screens/ui.js";
 
 const WASM = new URL("../vendor/zxing-wasm/zxing_reader.wasm", import.meta.url).href;
@@ -39,7 +39,8 @@ async function zxing() {
     name: "zxing",
     async read(source) {
       const input = source instanceof Blob ? source : frame(source);
-      return (await reader.readBarcodes(input, options)).filter((r) => r.isValid).map((r) => r.text);
+      const found = await reader.readBarcodes(input, options);
+      return found.filter((r) => r.isValid).map((r) => r.text);
     },
   };
 }
@@ -164,7 +165,8 @@ export function scanner(ctx, { onCode, kind, label }) {
     use();
   });
   const manual = h("div", { class: "scan-typed" }, typed,
-    h("button", { type: "button", class: "secondary scan-use", onclick: use, text: ctx.t("scan.use") }));
+    h("button", { type: "button", class: "secondary scan-use", onclick: use,
+      text: ctx.t("scan.use") }));
 
   const element = h("section", { class: "scanner", "data-kind": kind },
     label ? h("h3", { text: label }) : null,
@@ -174,4 +176,19 @@ export function scanner(ctx, { onCode, kind, label }) {
       h("label", { class: "button secondary scan-photo" }, ctx.t("scan.photo"), photo)),
     video, cancel, manual, message);
   return { element, stop };
+}
+
+// A scanner for vehicle cards among `ctx.data.vehicles()`: `open(vehicleId)` for one
+// of them, else `unknownKey` ({vehicle}) or "not a vehicle card" in `problem`.
+export function vehicleScanner(ctx, { label, unknownKey, problem, open }) {
+  return scanner(ctx, { kind: KINDS.vehicle, label, onCode: (code) => {
+    const id = code.key.toUpperCase();
+    const found = code.kind === KINDS.vehicle
+      ? ctx.data.vehicles().find((v) => v.vehicle.vehicle_id.toUpperCase() === id) : null;
+    if (found) return open(found.vehicle.vehicle_id);
+    problem.textContent = code.kind === KINDS.vehicle ? ctx.t(unknownKey, { vehicle: code.key })
+      : ctx.t("scan.wrong_kind_v");
+    problem.hidden = false;
+    return null;
+  } });
 }

@@ -3,18 +3,21 @@
 // removal, hold (or release) the convoy, report an incident. The manifest's count is
 // who the last pull says is aboard, less those removed here from this phone.
 
-import { KINDS } from "../codes.js";
-import { scanner } from "../scan.js";
+import { vehicleScanner } from "../scan.js";
 import { localTime } from "../ctx.js";
 import { search } from "../names.js";
 import {
-  add, back, checked, choices, facts, field, figure, fill, fixing, fixNote, fullName, h, live,
-  name, record, rejected, saved, showErrors,
+  add, button, checked, choices, facts, field, figure, fill, fixing, fixNote, fullName, h,
+  heading, homeHeading, live, name, record, rejected, saved, showErrors, submitButton,
 } from "./ui.js";
 
 const REMOVAL_REASONS = ["detained", "medical", "other"];
-const INCIDENT_TYPES = ["shooting", "blockage", "detention", "accident", "medical", "weather", "other"];
+const INCIDENT_TYPES = ["shooting", "blockage", "detention", "accident", "medical", "weather",
+  "other"];
 const MAX_COUNT = 100000;
+// What a monitor records (the refused ones are listed on the home screen to fix).
+const RECORDS = ["CheckpointPassed", "PersonRemoved", "ConvoyHeld", "ConvoyReleased",
+  "IncidentReported"];
 
 export function render(root, ctx, params) {
   const view = { count, remove, hold, incident }[params.sub] || home;
@@ -48,15 +51,16 @@ function findVehicle(ctx, id) {
   return entry ? vehicleView(ctx, entry) : null;
 }
 
-const sameCode = (a, b) => a.toUpperCase() === b.toUpperCase();
 
 function label(ctx, v) {
-  return h("span", { class: "row-main" }, h("bdi", { class: "vehicle-label", text: v.vehicle.label }),
-    v.convoy ? h("span", { class: "muted" }, h("bdi", { text: v.convoy.label }), ` · ${ctx.t(`convoy.${v.convoy.state}`)}`) : null);
+  return h("span", { class: "row-main" },
+    h("bdi", { class: "vehicle-label", text: v.vehicle.label }),
+    v.convoy ? h("span", { class: "muted" }, h("bdi", { text: v.convoy.label }),
+      ` · ${ctx.t(`convoy.${v.convoy.state}`)}`) : null);
 }
 
 function missingVehicle(root, ctx) {
-  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.vehicle") })),
+  add(root, heading(ctx, ctx.t("mon.vehicle")),
     h("p", { class: "empty", text: ctx.t("mon.no_vehicle") }));
 }
 
@@ -64,51 +68,48 @@ function missingVehicle(root, ctx) {
 
 function home(root, ctx) {
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
-  const vehicleScanner = scanner(ctx, { kind: KINDS.vehicle, label: ctx.t("mon.scan_vehicle"),
-    onCode: (code) => {
-      const found = code.kind === KINDS.vehicle
-        ? ctx.data.vehicles().find((v) => sameCode(v.vehicle.vehicle_id, code.key)) : null;
-      if (found) return ctx.go(`/monitor/count?vehicle=${encodeURIComponent(found.vehicle.vehicle_id)}`);
-      problem.textContent = code.kind === KINDS.vehicle ? ctx.t("mon.not_expected", { vehicle: code.key })
-        : ctx.t("scan.wrong_kind_v");
-      problem.hidden = false;
-      return null;
-    } });
+  const cards = vehicleScanner(ctx, { label: ctx.t("mon.scan_vehicle"), problem,
+    unknownKey: "mon.not_expected", open: (id) => ctx.go(at("count", { id })) });
   const list = h("div", { class: "live" });
-  add(root, h("header", { class: "screen-head" }, h("h1", { text: ctx.t("mon.title") }),
-    h("p", { class: "post", text: ctx.t("mon.post", { post: ctx.me.post_name || ctx.me.post_id || "—" }) })),
-  vehicleScanner.element, problem, list);
+  add(root, homeHeading(ctx, ctx.t("mon.title"), "mon.post"),
+  cards.element, problem, list);
   const unsubscribe = live(ctx, list, () => [
-    rejected(ctx, ["CheckpointPassed", "PersonRemoved", "ConvoyHeld", "ConvoyReleased", "IncidentReported"],
-      (e) => ctx.t(`mon.record.${e.type}`)),
+    rejected(ctx, RECORDS, (e) => ctx.t(`mon.record.${e.type}`)),
     vehiclesList(ctx),
-    h("div", { class: "buttons" }, h("button", { type: "button", class: "secondary big",
-      onclick: () => ctx.go("/monitor/incident"), text: ctx.t("mon.incident") }))]);
-  return () => { unsubscribe(); vehicleScanner.stop(); };
+    h("div", { class: "buttons" },
+      button(ctx.t("mon.incident"), () => ctx.go("/monitor/incident")))]);
+  return () => {
+    unsubscribe();
+    cards.stop();
+  };
 }
 
 function vehiclesList(ctx) {
   const all = expected(ctx);
-  return h("section", {}, h("h2", {}, ctx.t("mon.expected"), h("span", { class: "count", text: String(all.length) })),
+  return h("section", {},
+    h("h2", {}, ctx.t("mon.expected"), h("span", { class: "count", text: String(all.length) })),
     all.length ? h("ul", { class: "rows" }, all.map((v) => h("li", {},
       h("button", { type: "button", class: "row", "data-vehicle": v.id,
-        onclick: () => ctx.go(`/monitor/count?vehicle=${encodeURIComponent(v.id)}`) },
+        onclick: () => ctx.go(at("count", v)) },
       label(ctx, v),
       h("span", { class: "row-side" },
         h("span", { class: "seats", text: ctx.t("mon.aboard", { n: v.aboard.length }) }),
         v.counted === null ? h("span", { class: "chip", text: ctx.t("mon.not_counted") })
           : h("span", { class: v.counted === v.aboard.length ? "chip ok" : "chip warn",
-            text: ctx.t("mon.counted", { n: v.counted }) })))))) : h("p", { class: "empty", text: ctx.t("mon.none_expected") }));
+            text: ctx.t("mon.counted", { n: v.counted }) }))))))
+      : h("p", { class: "empty", text: ctx.t("mon.none_expected") }));
 }
 
 // --- the headcount ------------------------------------------------------------------------------
 
+const at = (sub, v) => `/monitor/${sub}?vehicle=${encodeURIComponent(v.id)}`;
+
 function vehicleActions(ctx, v) {
-  const to = (sub) => () => ctx.go(`/monitor/${sub}?vehicle=${encodeURIComponent(v.id)}`);
+  const to = (sub) => () => ctx.go(at(sub, v));
   return h("div", { class: "buttons" },
-    h("button", { type: "button", class: "secondary big", onclick: to("remove"), text: ctx.t("mon.remove") }),
-    h("button", { type: "button", class: "secondary big", onclick: to("hold"), text: ctx.t(held(ctx, v) ? "mon.release" : "mon.hold") }),
-    h("button", { type: "button", class: "secondary big", onclick: to("incident"), text: ctx.t("mon.incident") }));
+    button(ctx.t("mon.remove"), to("remove")),
+    button(ctx.t(held(ctx, v) ? "mon.release" : "mon.hold"), to("hold")),
+    button(ctx.t("mon.incident"), to("incident")));
 }
 
 function count(root, ctx, params) {
@@ -127,7 +128,8 @@ function count(root, ctx, params) {
   const compare = () => {
     const n = typed();
     fill(manifest, figure(aboard(), ctx.t("mon.manifest")),
-      figure(n === null ? "—" : n, ctx.t("mon.headcount"), n !== null && n !== aboard() ? "warn" : ""));
+      figure(n === null ? "—" : n, ctx.t("mon.headcount"),
+        n !== null && n !== aboard() ? "warn" : ""));
     difference.textContent = n === null ? "" : n === aboard() ? ctx.t("mon.matches")
       : ctx.t(n < aboard() ? "mon.fewer" : "mon.more", { n: Math.abs(aboard() - n) });
     difference.className = n !== null && n !== aboard() ? "difference warn" : "difference";
@@ -137,11 +139,12 @@ function count(root, ctx, params) {
     input.value = String(Math.max(0, (typed() ?? aboard()) + by));
     compare();
   };
-  const submit = h("button", { type: "submit", class: "primary big", text: ctx.t(fixed ? "fix.save" : "mon.record_count") });
+  const submit = submitButton(ctx, fixed, "mon.record_count");
   const form = h("form", { class: "screen-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const n = typed();
-    const errors = n === null || n > MAX_COUNT ? { headcount: ctx.t("err.headcount", { max: MAX_COUNT }) } : {};
+    const errors = n === null || n > MAX_COUNT
+      ? { headcount: ctx.t("err.headcount", { max: MAX_COUNT }) } : {};
     if (!showErrors(form, errors, summary)) return;
     submit.disabled = true;
     const done = await record(ctx, "CheckpointPassed",
@@ -149,29 +152,30 @@ function count(root, ctx, params) {
       fixed, problem);
     submit.disabled = false;
     if (!done) return;
-    fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }))),
-      saved(ctx, done, ctx.t("mon.count_saved", { n })), manifest, difference, vehicleActions(ctx, v),
-      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary big",
-        onclick: () => ctx.go("/home"), text: ctx.t("mon.next_vehicle") })));
+    fill(root, heading(ctx, h("bdi", { text: v.vehicle.label })),
+      saved(ctx, done, ctx.t("mon.count_saved", { n })), manifest, difference,
+      vehicleActions(ctx, v),
+      h("div", { class: "buttons" },
+        button(ctx.t("mon.next_vehicle"), () => ctx.go("/home"), "primary big")));
   } },
   manifest,
   h("div", { class: "field", "data-field": "headcount" },
     h("label", { for: "f-headcount", text: ctx.t("mon.how_many") }),
     h("div", { class: "stepper" },
-      h("button", { type: "button", class: "step", "aria-label": ctx.t("mon.minus"), onclick: step(-1), text: "−" }),
+      button("−", step(-1), "step", { "aria-label": ctx.t("mon.minus") }),
       input,
-      h("button", { type: "button", class: "step", "aria-label": ctx.t("mon.plus"), onclick: step(1), text: "+" })),
+      button("+", step(1), "step", { "aria-label": ctx.t("mon.plus") })),
     h("p", { class: "field-error", hidden: true })),
   difference, summary, problem, submit);
   compare();
-  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.vehicle.label }),
-    v.convoy ? h("span", { class: "muted" }, " · ", h("bdi", { text: v.convoy.label })) : null)),
+  add(root, heading(ctx, [h("bdi", { text: v.vehicle.label }),
+    v.convoy ? h("span", { class: "muted" }, " · ", h("bdi", { text: v.convoy.label })) : null]),
   fixed ? fixNote(ctx, fixed) : null,
   form, vehicleActions(ctx, v));
   return null;
 }
 
-// --- a removal ------------------------------------------------------------------------------------
+// --- a removal --------------------------------------------------------------------------------
 
 function remove(root, ctx, params) {
   const fixed = fixing(ctx, params, ["PersonRemoved"]);
@@ -182,12 +186,15 @@ function remove(root, ctx, params) {
     .map((id) => ctx.data.person(id)).filter(Boolean);
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
   const summary = h("p", { class: "error-box", role: "alert", hidden: true });
-  const query = h("input", { type: "search", dir: "auto", autocomplete: "off", placeholder: ctx.t("search.placeholder") });
+  const query = h("input", { type: "search", dir: "auto", autocomplete: "off",
+    placeholder: ctx.t("search.placeholder") });
   const results = h("div", { class: "picks", role: "radiogroup" });
   const drawResults = () => {
-    const found = query.value.trim() ? search(people(), query.value).map((r) => r.person) : people();
+    const found = query.value.trim()
+      ? search(people(), query.value).map((r) => r.person) : people();
     fill(results, ...found.slice(0, 30).map((p) => h("label", { class: "pick" },
-      h("input", { type: "radio", name: "person_id", value: p.person_id, checked: p.person_id === chosen,
+      h("input", { type: "radio", name: "person_id", value: p.person_id,
+        checked: p.person_id === chosen,
         onchange: () => { chosen = p.person_id; } }),
       name(p), p.birth_year ? h("span", { class: "muted", text: String(p.birth_year) }) : null)),
     found.length ? "" : h("p", { class: "empty", text: ctx.t("search.none") }));
@@ -197,7 +204,7 @@ function remove(root, ctx, params) {
     value: fixed?.payload.removed_by || "" });
   const note = h("textarea", { rows: 2, dir: "auto", maxlength: 2000 });
   note.value = fixed?.payload.note || "";
-  const submit = h("button", { type: "submit", class: "primary big", text: ctx.t(fixed ? "fix.save" : "mon.record_removal") });
+  const submit = submitButton(ctx, fixed, "mon.record_removal");
   const form = h("form", { class: "screen-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const reason = checked(form, "reason")[0];
@@ -212,17 +219,17 @@ function remove(root, ctx, params) {
     submit.disabled = false;
     if (!done) return;
     const who = ctx.data.person(chosen);
-    fill(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
-      h("h1", { text: ctx.t("mon.removed") })),
+    fill(root, heading(ctx, ctx.t("mon.removed"), at("count", v)),
     saved(ctx, done, ctx.t("mon.removal_saved", { name: who ? fullName(who) : chosen })),
     figure(findVehicle(ctx, v.id).aboard.length, ctx.t("mon.manifest")),
     h("div", { class: "buttons" },
-      h("button", { type: "button", class: "primary big", text: ctx.t("mon.back_to_count"),
-        onclick: () => ctx.go(`/monitor/count?vehicle=${encodeURIComponent(v.id)}`) })));
+      button(ctx.t("mon.back_to_count"), () => ctx.go(at("count", v)), "primary big")));
   } },
   field(ctx, { name: "person_id", label: ctx.t("mon.who"), input: query }), results,
-  h("div", { class: "field", "data-field": "reason" }, h("span", { class: "label", text: ctx.t("mon.reason") }),
-    choices("reason", REMOVAL_REASONS.map((r) => [r, ctx.t(`removal.${r}`)]), fixed?.payload.reason),
+  h("div", { class: "field", "data-field": "reason" },
+    h("span", { class: "label", text: ctx.t("mon.reason") }),
+    choices("reason", REMOVAL_REASONS.map((r) => [r, ctx.t(`removal.${r}`)]),
+      fixed?.payload.reason),
     h("p", { class: "field-error", hidden: true })),
   field(ctx, { name: "removed_by", label: ctx.t("mon.removed_by"), input: removedBy, optional: true,
     hint: ctx.t("mon.removed_by_hint") }),
@@ -230,14 +237,14 @@ function remove(root, ctx, params) {
   summary, problem, submit);
   query.id = "f-person_id";
   drawResults();
-  add(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
-    h("h1", {}, ctx.t("mon.remove"), " · ", h("bdi", { text: v.vehicle.label }))),
+  add(root, heading(ctx, [ctx.t("mon.remove"), " · ", h("bdi", { text: v.vehicle.label })],
+    at("count", v)),
   fixed ? fixNote(ctx, fixed) : null,
   form);
   return null;
 }
 
-// --- hold and release -------------------------------------------------------------------------------
+// --- hold and release ---------------------------------------------------------------------------
 
 // Whether the convoy is held: the pull's state, then this phone's holds and releases.
 function held(ctx, v) {
@@ -249,7 +256,8 @@ function held(ctx, v) {
 
 function hold(root, ctx, params) {
   const fixed = fixing(ctx, params, ["ConvoyHeld", "ConvoyReleased"]);
-  const byConvoy = fixed && ctx.data.vehicles().find((e) => e.convoy?.convoy_id === fixed.payload.convoy_id);
+  const byConvoy = fixed
+    && ctx.data.vehicles().find((e) => e.convoy?.convoy_id === fixed.payload.convoy_id);
   const v = findVehicle(ctx, byConvoy?.vehicle.vehicle_id || params.vehicle);
   if (!v?.convoy) return missingVehicle(root, ctx);
   const releasing = fixed ? fixed.type === "ConvoyReleased" : held(ctx, v);
@@ -263,29 +271,30 @@ function hold(root, ctx, params) {
   const form = h("form", { class: "screen-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const value = text.value.trim();
-    if (!showErrors(form, !releasing && !value ? { reason: ctx.t("err.hold_reason") } : {}, summary)) return;
+    const errors = !releasing && !value ? { reason: ctx.t("err.hold_reason") } : {};
+    if (!showErrors(form, errors, summary)) return;
     submit.disabled = true;
     const payload = releasing ? { convoy_id: v.convoy.convoy_id, note: value }
       : { convoy_id: v.convoy.convoy_id, location_id: ctx.me.post_id, reason: value };
     const done = await record(ctx, type, payload, fixed, problem);
     submit.disabled = false;
     if (!done) return;
-    fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", {}, h("bdi", { text: v.convoy.label }))),
+    fill(root, heading(ctx, h("bdi", { text: v.convoy.label })),
       saved(ctx, done, ctx.t(releasing ? "mon.released" : "mon.held")),
-      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary big",
-        onclick: () => ctx.go(`/monitor/count?vehicle=${encodeURIComponent(v.id)}`), text: ctx.t("mon.back_to_count") })));
+      h("div", { class: "buttons" },
+        button(ctx.t("mon.back_to_count"), () => ctx.go(at("count", v)), "primary big")));
   } },
   h("p", { class: "lead", text: ctx.t(releasing ? "mon.release_lead" : "mon.hold_lead") }),
-  field(ctx, { name: "reason", label: ctx.t(releasing ? "mon.note" : "mon.hold_reason"), input: text, optional: releasing }),
+  field(ctx, { name: "reason", label: ctx.t(releasing ? "mon.note" : "mon.hold_reason"),
+    input: text, optional: releasing }),
   summary, problem, submit);
-  add(root, h("header", { class: "screen-head" }, back(ctx, `/monitor/count?vehicle=${encodeURIComponent(v.id)}`),
-    h("h1", {}, h("bdi", { text: v.convoy.label }))),
+  add(root, heading(ctx, h("bdi", { text: v.convoy.label }), at("count", v)),
   fixed ? fixNote(ctx, fixed) : null,
   form);
   return null;
 }
 
-// --- an incident ---------------------------------------------------------------------------------------
+// --- an incident ------------------------------------------------------------------------------
 
 function incident(root, ctx, params) {
   const fixed = fixing(ctx, params, ["IncidentReported"]);
@@ -293,15 +302,15 @@ function incident(root, ctx, params) {
   const v = findVehicle(ctx, before.vehicle_id || params.vehicle);
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
   const summary = h("p", { class: "error-box", role: "alert", hidden: true });
-  const number = (value) => h("input", { type: "text", inputmode: "numeric", dir: "ltr", class: "small-number",
-    autocomplete: "off", value: String(value ?? 0) });
+  const number = (value) => h("input", { type: "text", inputmode: "numeric", dir: "ltr",
+    class: "small-number", autocomplete: "off", value: String(value ?? 0) });
   const killed = number(before.killed);
   const injured = number(before.injured);
   const reporter = h("input", { type: "text", dir: "auto", autocomplete: "off", maxlength: 120,
     value: before.reported_by || ctx.me.username });
   const description = h("textarea", { rows: 3, dir: "auto", maxlength: 2000 });
   description.value = before.description || "";
-  const submit = h("button", { type: "submit", class: "primary big", text: ctx.t(fixed ? "fix.save" : "mon.record_incident") });
+  const submit = submitButton(ctx, fixed, "mon.record_incident");
   const form = h("form", { class: "screen-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const type = checked(form, "type")[0];
@@ -320,28 +329,29 @@ function incident(root, ctx, params) {
       occurred_at: before.occurred_at || localTime(), location_id: ctx.me.post_id,
       killed: Number(killed.value), injured: Number(injured.value), reported_by: who,
       description: description.value.trim() };
-    if (v) Object.assign(payload, { vehicle_id: v.id, convoy_id: v.convoy?.convoy_id ?? undefined });
-    if (!payload.convoy_id) delete payload.convoy_id;
+    if (v) payload.vehicle_id = v.id;
+    if (v?.convoy) payload.convoy_id = v.convoy.convoy_id;
     const done = await record(ctx, "IncidentReported", payload, fixed, problem);
     submit.disabled = false;
     if (!done) return;
-    fill(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
+    fill(root, heading(ctx, ctx.t("mon.incident")),
       saved(ctx, done, ctx.t("mon.incident_saved", { type: ctx.t(`incident.${type}`) })),
-      h("div", { class: "buttons" }, h("button", { type: "button", class: "primary big",
-        onclick: () => ctx.go("/home"), text: ctx.t("nav.home") })));
+      h("div", { class: "buttons" },
+        button(ctx.t("nav.home"), () => ctx.go("/home"), "primary big")));
   } },
-  v ? h("p", { class: "lead" }, h("bdi", { text: v.vehicle.label }), v.convoy ? h("span", {}, " · ", h("bdi", { text: v.convoy.label })) : null) : null,
-  h("div", { class: "field", "data-field": "type" }, h("span", { class: "label", text: ctx.t("mon.incident_type") }),
+  v ? h("p", { class: "lead" }, h("bdi", { text: v.vehicle.label }),
+    v.convoy ? h("span", {}, " · ", h("bdi", { text: v.convoy.label })) : null) : null,
+  h("div", { class: "field", "data-field": "type" },
+    h("span", { class: "label", text: ctx.t("mon.incident_type") }),
     choices("type", INCIDENT_TYPES.map((t) => [t, ctx.t(`incident.${t}`)]), before.type),
     h("p", { class: "field-error", hidden: true })),
   h("div", { class: "pair" },
     field(ctx, { name: "killed", label: ctx.t("mon.killed"), input: killed }),
     field(ctx, { name: "injured", label: ctx.t("mon.injured"), input: injured })),
   field(ctx, { name: "reported_by", label: ctx.t("mon.reported_by"), input: reporter }),
-  field(ctx, { name: "description", label: ctx.t("mon.description"), input: description, optional: true }),
+  field(ctx, { name: "description", label: ctx.t("mon.description"), input: description,
+    optional: true }),
   summary, problem, submit);
-  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("mon.incident") })),
-    fixed ? fixNote(ctx, fixed) : null,
-    form);
+  add(root, heading(ctx, ctx.t("mon.incident")), fixed ? fixNote(ctx, fixed) : null, form);
   return null;
 }

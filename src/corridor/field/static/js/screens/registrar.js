@@ -9,8 +9,9 @@
 import { freshToken, KINDS, withCheck } from "../codes.js";
 import { scanner } from "../scan.js";
 import {
-  add, back, checkboxes, checked, choices, facts, field, figure, fill, fixing, fixNote, fullName,
-  h, live, name, record, rejected, saved, select, showErrors, tokenCard,
+  add, button, checkboxes, checked, choices, facts, field, figure, fill, fixing, fixNote,
+  fullName, h, heading, homeHeading, live, name, record, rejected, saved, select, showErrors,
+  submitButton, tokenCard,
 } from "./ui.js";
 
 const NEEDS = ["wounded", "medical", "unaccompanied_child", "separated_child", "elderly",
@@ -42,7 +43,8 @@ const priorityOf = (needs) => Math.min(NO_NEED_PRIORITY, ...needs.map((n) => NEE
 
 // Person ids boarded from this phone, with the vehicle.
 function boardedHere(ctx) {
-  return new Map(facts(ctx, "PersonBoarded").map((e) => [e.payload.person_id, e.payload.vehicle_id]));
+  return new Map(facts(ctx, "PersonBoarded")
+    .map((e) => [e.payload.person_id, e.payload.vehicle_id]));
 }
 
 function tokensIssued(ctx) {
@@ -88,12 +90,15 @@ function vehicles(ctx) {
   const boarded = boardedHere(ctx);
   return ctx.data.vehicles().map(({ vehicle, person_ids: ids }) => {
     const aboard = new Set(ids);
-    for (const [personId, vehicleId] of boarded) if (vehicleId === vehicle.vehicle_id) aboard.add(personId);
+    for (const [personId, vehicleId] of boarded) {
+      if (vehicleId === vehicle.vehicle_id) aboard.add(personId);
+    }
     return { vehicle_id: vehicle.vehicle_id, label: vehicle.label, capacity: vehicle.capacity,
       aboard: [...aboard] };
   });
 }
 
+const to = (sub, key, value) => `/registrar/${sub}?${key}=${encodeURIComponent(value)}`;
 const sameCode = (a, b) => a && b && a.toUpperCase() === b.toUpperCase();
 
 function householdByToken(ctx, code) {
@@ -104,15 +109,10 @@ function householdByToken(ctx, code) {
 
 function home(root, ctx) {
   const list = h("div", { class: "live" });
-  add(root, 
-    h("header", { class: "screen-head" },
-      h("h1", { text: ctx.t("reg.title") }),
-      h("p", { class: "post", text: ctx.t("reg.post", { post: ctx.me.post_name || ctx.me.post_id || "—" }) })),
+  add(root, homeHeading(ctx, ctx.t("reg.title"), "reg.post"),
     h("div", { class: "buttons" },
-      h("button", { type: "button", class: "primary big", onclick: () => ctx.go("/registrar/register"),
-        text: ctx.t("reg.register") }),
-      h("button", { type: "button", class: "secondary big", onclick: () => ctx.go("/registrar/board"),
-        text: ctx.t("reg.board") })),
+      button(ctx.t("reg.register"), () => ctx.go("/registrar/register"), "primary big"),
+      button(ctx.t("reg.board"), () => ctx.go("/registrar/board"))),
     list);
   return live(ctx, list, () => [
     rejected(ctx, ["HouseholdRegistered", "TokenIssued", "PersonBoarded"], (e) => describe(ctx, e)),
@@ -125,14 +125,20 @@ function describe(ctx, event) {
   }
   if (event.type === "PersonBoarded") {
     const who = person(ctx, event.payload.person_id);
-    return ctx.t("reg.boarded_record", { name: who ? fullName(who) : "?", vehicle: event.payload.vehicle_id });
+    const vehicle = event.payload.vehicle_id;
+    return ctx.t("reg.boarded_record", { name: who ? fullName(who) : "?", vehicle });
   }
   return ctx.t("reg.token_record", { token: event.payload.token });
 }
 
+function tokenText(token) {
+  return token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(token) }) : null;
+}
+
 function needChips(ctx, needs) {
   return needs.length ? h("span", { class: "chips" },
-    needs.map((need) => h("span", { class: `chip need-${need}`, text: ctx.t(`need.${need}`) }))) : null;
+    needs.map((need) => h("span", { class: `chip need-${need}`, text: ctx.t(`need.${need}`) })))
+    : null;
 }
 
 function queueList(ctx) {
@@ -141,8 +147,9 @@ function queueList(ctx) {
     h("h2", {}, ctx.t("reg.queue"), h("span", { class: "count", text: String(entries.length) })),
     entries.length ? h("ol", { class: "rows" }, entries.slice(0, 50).map((entry) => {
       const first = person(ctx, entry.person_ids[0]);
-      return h("li", {}, h("button", { type: "button", class: "row", "data-household": entry.household_id,
-        onclick: () => ctx.go(`/registrar/board?household=${encodeURIComponent(entry.household_id)}`) },
+      return h("li", {}, h("button", { type: "button", class: "row",
+        "data-household": entry.household_id,
+        onclick: () => ctx.go(to("board", "household", entry.household_id)) },
       h("span", { class: "row-main" }, first ? name(first) : null,
         h("span", { class: "muted", text: ctx.t("reg.waiting", { n: entry.person_ids.length }) })),
       h("span", { class: "row-side" },
@@ -159,11 +166,12 @@ function recent(ctx) {
     h("h2", { text: ctx.t("reg.recent") }),
     h("ul", { class: "records" }, mine.map((r) => h("li", { class: "record" },
       h("div", {}, name(r.members[0]),
-        r.members.length > 1 ? h("span", { class: "muted", text: ` +${r.members.length - 1}` }) : null,
+        r.members.length > 1
+          ? h("span", { class: "muted", text: ` +${r.members.length - 1}` }) : null,
         ctx.badge(r.event.id)),
       r.token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(r.token) })
         : h("button", { type: "button", class: "secondary", "data-household": r.household_id,
-          onclick: () => ctx.go(`/registrar/token?household=${encodeURIComponent(r.household_id)}`),
+          onclick: () => ctx.go(to("token", "household", r.household_id)),
           text: ctx.t("reg.give_token") })))));
 }
 
@@ -174,7 +182,10 @@ function nameError(ctx, text, required) {
   if (!value) return required ? ctx.t("err.required") : null;
   if (CONTROL.test(value)) return ctx.t("err.control");
   const bidi = value.match(BIDI);
-  if (bidi) return ctx.t("err.bidi", { character: `U+${bidi[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}` });
+  if (bidi) {
+    const code = bidi[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return ctx.t("err.bidi", { character: `U+${code}` });
+  }
   if (Array.from(value).length > NAME_LENGTH) return ctx.t("err.too_long", { max: NAME_LENGTH });
   return null;
 }
@@ -191,10 +202,15 @@ function readHousehold(ctx, form, memberIds, tokenValue, destinations) {
   const errors = {};
   const members = [];
   const say = (key, i, fieldKey, problem) => {
-    errors[key] = ctx.t("err.member_field", { n: i + 1, field: ctx.t(`person.${fieldKey}`), problem });
+    const field_ = ctx.t(`person.${fieldKey}`);
+    errors[key] = ctx.t("err.member_field", { n: i + 1, field: field_, problem });
   };
   memberIds.forEach((personId, i) => {
     const value = (f) => form.querySelector(`[name="m${i}.${f}"]`).value.trim();
+    // An untouched extra member is left out, as on the web form.
+    const typed = [...NAMES, "birth_year", "age"].some((f) => value(f))
+      || checked(form, `m${i}.needs`).length;
+    if (!typed && memberIds.length > 1) return;
     const member = { person_id: personId };
     for (const f of NAMES) {
       const problem = nameError(ctx, value(f), f === "given_name");
@@ -203,18 +219,23 @@ function readHousehold(ctx, form, memberIds, tokenValue, destinations) {
     }
     member.sex = checked(form, `m${i}.sex`)[0] || "unknown";
     const [year, age] = [value("birth_year"), value("age")];
-    if (year && age) say(`m${i}.birth_year`, i, "birth_year", ctx.t("err.one_age"));
-    else if (year && whole(year, 1900, 2100) === null) say(`m${i}.birth_year`, i, "birth_year", ctx.t("err.birth_year"));
+    const year_ = (key) => say(`m${i}.birth_year`, i, "birth_year", ctx.t(key));
+    if (year && age) year_("err.one_age");
+    else if (year && whole(year, 1900, 2100) === null) year_("err.birth_year");
     else if (age && whole(age, 0, 120) === null) say(`m${i}.age`, i, "age", ctx.t("err.age"));
     else if (year) member.birth_year = Number(year);
     else if (age) member.age = Number(age);
     member.needs = checked(form, `m${i}.needs`).filter((n) => NEEDS.includes(n));
     const destination = value("destination_id");
-    if (destination && !destinations.includes(destination)) say(`m${i}.destination_id`, i, "destination", ctx.t("err.choice"));
-    else if (destination) member.destination_id = destination;
+    if (destination && !destinations.includes(destination)) {
+      say(`m${i}.destination_id`, i, "destination", ctx.t("err.choice"));
+    } else if (destination) {
+      member.destination_id = destination;
+    }
     member.consent = form.querySelector(`[name="m${i}.consent"]`).checked;
     members.push(member);
   });
+  if (!members.length) say("m0.given_name", 0, "given_name", ctx.t("err.required"));
   if (tokenValue && !TOKEN.test(tokenValue)) errors.token = ctx.t("err.token");
   if (!ctx.me.post_id) errors.token ||= ctx.t("err.no_post");
   return { errors, members };
@@ -224,25 +245,27 @@ function memberBlock(ctx, i, member, destinations) {
   const text = (f, attrs = {}) => h("input", { type: "text", name: `m${i}.${f}`, id: `m${i}.${f}`,
     value: member[f] ?? "", dir: "auto", autocomplete: "off", maxlength: NAME_LENGTH, ...attrs });
   const number = (f, max) => h("input", { type: "text", name: `m${i}.${f}`, id: `m${i}.${f}`,
-    value: member[f] ?? "", inputmode: "numeric", maxlength: max, dir: "ltr", autocomplete: "off" });
+    value: member[f] ?? "", inputmode: "numeric", maxlength: max, dir: "ltr",
+    autocomplete: "off" });
   return h("fieldset", { class: "member", "data-member": i },
     h("legend", { text: ctx.t("reg.member", { n: i + 1 }) }),
-    field(ctx, { name: `m${i}.given_name`, label: ctx.t("person.given_name"), input: text("given_name") }),
-    field(ctx, { name: `m${i}.father_name`, label: ctx.t("person.father_name"), input: text("father_name"), optional: true }),
-    field(ctx, { name: `m${i}.family_name`, label: ctx.t("person.family_name"), input: text("family_name"), optional: true }),
+    NAMES.map((f) => field(ctx, { name: `m${i}.${f}`, label: ctx.t(`person.${f}`), input: text(f),
+      optional: f !== "given_name" })),
     h("div", { class: "field", "data-field": `m${i}.sex` },
       h("span", { class: "label", text: ctx.t("person.sex") }),
       choices(`m${i}.sex`, SEXES.map((s) => [s, ctx.t(`sex.${s}`)]), member.sex || "unknown"),
       h("p", { class: "field-error", hidden: true })),
     h("div", { class: "pair" },
-      field(ctx, { name: `m${i}.birth_year`, label: ctx.t("person.birth_year"), input: number("birth_year", 4) }),
+      field(ctx, { name: `m${i}.birth_year`, label: ctx.t("person.birth_year"),
+        input: number("birth_year", 4) }),
       field(ctx, { name: `m${i}.age`, label: ctx.t("person.age"), input: number("age", 3) })),
     h("div", { class: "field", "data-field": `m${i}.needs` },
       h("span", { class: "label", text: ctx.t("person.needs") }),
       checkboxes(`m${i}.needs`, NEEDS.map((n) => [n, ctx.t(`need.${n}`)]), member.needs || []),
       h("p", { class: "field-error", hidden: true })),
     field(ctx, { name: `m${i}.destination_id`, label: ctx.t("person.destination"), optional: true,
-      input: select(destinations.map((l) => [l.location_id, `${l.name} (${ctx.t(`kind.${l.kind}`)})`]),
+      input: select(destinations.map((l) => [l.location_id,
+        `${l.name} (${ctx.t(`kind.${l.kind}`)})`]),
         member.destination_id, ctx.t("form.not_chosen")) }),
     h("label", { class: "choice consent" },
       h("input", { type: "checkbox", name: `m${i}.consent`, checked: Boolean(member.consent) }),
@@ -281,12 +304,12 @@ function register(root, ctx, params) {
     chosenToken = value || "";
     fill(tokenShown, chosenToken ? h("div", {}, tokenCard(ctx, chosenToken),
       h("button", { type: "button", class: "link", onclick: () => showToken(null),
-        text: ctx.t("reg.token_remove") })) : h("p", { class: "muted", text: ctx.t("reg.token_none") }));
+        text: ctx.t("reg.token_remove") }))
+      : h("p", { class: "muted", text: ctx.t("reg.token_none") }));
     cardScanner.element.hidden = Boolean(chosenToken);
     fresh.hidden = Boolean(chosenToken);
   }
-  const fresh = h("button", { type: "button", class: "secondary big", onclick: () => showToken(freshToken()),
-    text: ctx.t("reg.token_new") });
+  const fresh = button(ctx.t("reg.token_new"), () => showToken(freshToken()));
 
   const membersBox = h("div", { class: "members" });
   const drawMembers = () => fill(membersBox, 
@@ -295,37 +318,38 @@ function register(root, ctx, params) {
     // What is typed survives adding or removing a member.
     const typed = (i, f) => form.querySelector(`[name="m${i}.${f}"]`).value;
     members = memberIds.map((_, i) => ({
-      ...Object.fromEntries([...NAMES, "birth_year", "age", "destination_id"].map((f) => [f, typed(i, f)])),
+      ...Object.fromEntries([...NAMES, "birth_year", "age", "destination_id"]
+        .map((f) => [f, typed(i, f)])),
       sex: checked(form, `m${i}.sex`)[0], needs: checked(form, `m${i}.needs`),
       consent: form.querySelector(`[name="m${i}.consent"]`).checked }));
   };
-  const addMember = h("button", { type: "button", class: "secondary", text: `+ ${ctx.t("reg.add_member")}`,
-    onclick: () => {
-      if (members.length >= MAX_MEMBERS) return;
-      keep();
-      members.push({});
-      memberIds.push(crypto.randomUUID());
-      drawMembers();
-      membersBox.lastChild.querySelector("input").focus();
-    } });
-  const dropMember = h("button", { type: "button", class: "link", text: ctx.t("reg.remove_member"),
-    onclick: () => {
-      if (members.length <= 1) return;
-      keep();
-      members.pop();
-      memberIds.pop();
-      drawMembers();
-    } });
+  const addMember = button(`+ ${ctx.t("reg.add_member")}`, () => {
+    if (members.length >= MAX_MEMBERS) return;
+    keep();
+    members.push({});
+    memberIds.push(crypto.randomUUID());
+    drawMembers();
+    membersBox.lastChild.querySelector("input").focus();
+  }, "secondary");
+  const dropMember = button(ctx.t("reg.remove_member"), () => {
+    if (members.length <= 1) return;
+    keep();
+    members.pop();
+    memberIds.pop();
+    drawMembers();
+  }, "link");
 
   const summary = h("p", { class: "error-box", role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "primary big", text: ctx.t(fixed ? "fix.save" : "reg.save") });
-  const form = h("form", { class: "screen-form", novalidate: true, autocomplete: "off", onsubmit: async (event) => {
+  const submit = submitButton(ctx, fixed, "reg.save");
+  const form = h("form", { class: "screen-form", novalidate: true, autocomplete: "off",
+    onsubmit: async (event) => {
     event.preventDefault();
     const { errors, members: read } = readHousehold(ctx, form, memberIds, chosenToken,
       destinations.map((l) => l.location_id));
     if (!showErrors(form, errors, summary)) return;
     submit.disabled = true;
-    const payload = { household_id: householdId, gathering_point_id: ctx.me.post_id, members: read };
+    const payload = { household_id: householdId, gathering_point_id: ctx.me.post_id,
+      members: read };
     if (chosenToken) payload.token = chosenToken;
     const done = await record(ctx, "HouseholdRegistered", payload, fixed, problem);
     submit.disabled = false;
@@ -337,23 +361,20 @@ function register(root, ctx, params) {
 
   drawMembers();
   showToken(chosenToken);
-  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.register") })), form);
+  add(root, heading(ctx, ctx.t("reg.register")), form);
   return cardScanner.stop;
 }
 
 function registeredView(root, ctx, event, payload) {
-  fill(root, 
-    h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.done") })),
+  const id = payload.household_id;
+  fill(root, heading(ctx, ctx.t("reg.done")),
     saved(ctx, event, ctx.t("reg.saved")),
     payload.token ? tokenCard(ctx, payload.token) : h("div", { class: "buttons" },
-      h("button", { type: "button", class: "primary big", text: ctx.t("reg.give_token"),
-        onclick: () => ctx.go(`/registrar/token?household=${encodeURIComponent(payload.household_id)}`) })),
+      button(ctx.t("reg.give_token"), () => ctx.go(to("token", "household", id)), "primary big")),
     h("ol", { class: "names" }, payload.members.map((m) => h("li", {}, name(m)))),
     h("div", { class: "buttons" },
-      h("button", { type: "button", class: "primary big", text: ctx.t("reg.board_now"),
-        onclick: () => ctx.go(`/registrar/board?household=${encodeURIComponent(payload.household_id)}`) }),
-      h("button", { type: "button", class: "secondary big", text: ctx.t("reg.another"),
-        onclick: () => ctx.go(`/registrar/register?again=${Date.now()}`) })));
+      button(ctx.t("reg.board_now"), () => ctx.go(to("board", "household", id)), "primary big"),
+      button(ctx.t("reg.another"), () => ctx.go(to("register", "again", Date.now())))));
   window.scrollTo(0, 0);
 }
 
@@ -369,8 +390,8 @@ function token(root, ctx, params) {
       fixed, problem);
     if (done) {
       fill(body, saved(ctx, done, ctx.t("reg.token_saved")), tokenCard(ctx, value),
-        h("button", { type: "button", class: "primary big", text: ctx.t("reg.board_now"),
-          onclick: () => ctx.go(`/registrar/board?household=${encodeURIComponent(householdId)}`) }));
+        button(ctx.t("reg.board_now"), () => ctx.go(to("board", "household", householdId)),
+          "primary big"));
     }
   };
   const cardScanner = scanner(ctx, { kind: KINDS.household, label: ctx.t("reg.scan_card"),
@@ -383,9 +404,8 @@ function token(root, ctx, params) {
       issue(code.key.toUpperCase());
     } });
   add(body, cardScanner.element,
-    h("button", { type: "button", class: "primary big", text: ctx.t("reg.token_new"),
-      onclick: () => issue(freshToken()) }));
-  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.give_token") })),
+    button(ctx.t("reg.token_new"), () => issue(freshToken()), "primary big"));
+  add(root, heading(ctx, ctx.t("reg.give_token")),
     fixed ? fixNote(ctx, fixed) : null,
     householdId ? body : h("p", { class: "empty", text: ctx.t("reg.no_household") }), problem);
   return cardScanner.stop;
@@ -399,7 +419,8 @@ function board(root, ctx, params) {
   let vehicleId = fixed?.payload.vehicle_id || params.vehicle || null;
   if (fixed) {
     const who = person(ctx, fixed.payload.person_id);
-    household = { household_id: who?.household_id, token: who?.token, person_ids: [fixed.payload.person_id] };
+    household = { household_id: who?.household_id, token: who?.token,
+      person_ids: [fixed.payload.person_id] };
   } else if (params.household) {
     household = queue(ctx).find((e) => e.household_id === params.household) || null;
   }
@@ -409,8 +430,8 @@ function board(root, ctx, params) {
   const vehicleBox = h("section", { class: "step" });
   const reasonInput = h("textarea", { name: "override_reason", rows: 2, dir: "auto" });
   if (fixed) reasonInput.value = fixed.payload.override_reason || "";
-  const reasonField = field(ctx, { name: "override_reason", label: ctx.t("board.reason"), input: reasonInput,
-    hint: ctx.t("board.reason_hint") });
+  const reasonField = field(ctx, { name: "override_reason", label: ctx.t("board.reason"),
+    input: reasonInput, hint: ctx.t("board.reason_hint") });
   const summary = h("p", { class: "error-box", role: "alert", hidden: true });
   const capacity = h("div", { class: "capacity" });
   const submit = h("button", { type: "submit", class: "primary big" });
@@ -418,15 +439,22 @@ function board(root, ctx, params) {
   const householdScanner = scanner(ctx, { kind: KINDS.household, label: ctx.t("board.scan_token"),
     onCode: (code) => {
       const found = code.kind === KINDS.household ? householdByToken(ctx, code.key) : null;
-      if (!found) return fail(code.kind === KINDS.household ? ctx.t("board.unknown_token", { token: code.key }) : ctx.t("scan.wrong_kind_h"));
+      if (!found) {
+        return fail(code.kind === KINDS.household
+          ? ctx.t("board.unknown_token", { token: code.key }) : ctx.t("scan.wrong_kind_h"));
+      }
       household = found;
       leftOut.clear();
       return draw();
     } });
   const vehicleScanner = scanner(ctx, { kind: KINDS.vehicle, label: ctx.t("board.scan_vehicle"),
     onCode: (code) => {
-      const found = code.kind === KINDS.vehicle ? vehicles(ctx).find((v) => sameCode(v.vehicle_id, code.key)) : null;
-      if (!found) return fail(code.kind === KINDS.vehicle ? ctx.t("board.unknown_vehicle", { vehicle: code.key }) : ctx.t("scan.wrong_kind_v"));
+      const found = code.kind === KINDS.vehicle
+        ? vehicles(ctx).find((v) => sameCode(v.vehicle_id, code.key)) : null;
+      if (!found) {
+        return fail(code.kind === KINDS.vehicle
+          ? ctx.t("board.unknown_vehicle", { vehicle: code.key }) : ctx.t("scan.wrong_kind_v"));
+      }
       vehicleId = found.vehicle_id;
       return draw();
     } });
@@ -442,20 +470,21 @@ function board(root, ctx, params) {
   function drawHousehold() {
     if (!household) {
       const entries = queue(ctx).slice(0, 12);
-      fill(householdBox, h("h2", { text: ctx.t("board.which_household") }), householdScanner.element,
+      fill(householdBox, h("h2", { text: ctx.t("board.which_household") }),
+        householdScanner.element,
         h("p", { class: "label", text: ctx.t("board.or_pick") }),
         h("div", { class: "picks" }, entries.map((entry) => {
           const first = person(ctx, entry.person_ids[0]);
           return h("button", { type: "button", class: "pick", "data-household": entry.household_id,
             onclick: () => { household = entry; leftOut.clear(); draw(); } },
-          first ? name(first) : null, h("span", { class: "muted", text: ctx.t("reg.waiting", { n: entry.person_ids.length }) }),
-          entry.token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(entry.token) }) : null);
+          first ? name(first) : null,
+          h("span", { class: "muted", text: ctx.t("reg.waiting", { n: entry.person_ids.length }) }),
+          tokenText(entry.token));
         })));
       return;
     }
-    fill(householdBox, 
-      h("h2", {}, ctx.t("board.household"),
-        household.token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(household.token) }) : null),
+    fill(householdBox,
+      h("h2", {}, ctx.t("board.household"), tokenText(household.token)),
       h("div", { class: "choices" }, household.person_ids.map((id) => {
         const who = person(ctx, id);
         return h("label", { class: "choice" },
@@ -467,17 +496,25 @@ function board(root, ctx, params) {
             } }),
           who ? name(who) : h("span", { text: id }));
       })),
-      fixed ? null : h("button", { type: "button", class: "link", text: ctx.t("board.other_household"),
-        onclick: () => { household = null; leftOut.clear(); draw(); } }));
+      fixed ? null : button(ctx.t("board.other_household"), () => {
+        household = null;
+        leftOut.clear();
+        draw();
+      }, "link"));
   }
 
   function drawVehicles() {
     const list = vehicles(ctx);
     fill(vehicleBox, h("h2", { text: ctx.t("board.which_vehicle") }),
       list.length ? null : h("p", { class: "empty", text: ctx.t("board.no_vehicles") }),
-      h("div", { class: "picks", role: "radiogroup" }, list.map((v) => h("label", { class: "pick vehicle" },
-        h("input", { type: "radio", name: "vehicle", value: v.vehicle_id, checked: v.vehicle_id === vehicleId,
-          onchange: () => { vehicleId = v.vehicle_id; draw(); } }),
+      h("div", { class: "picks", role: "radiogroup" }, list.map((v) => h("label", {
+        class: "pick vehicle" },
+      h("input", { type: "radio", name: "vehicle", value: v.vehicle_id,
+        checked: v.vehicle_id === vehicleId,
+        onchange: () => {
+          vehicleId = v.vehicle_id;
+          draw();
+        } }),
         h("span", { class: "row-main" }, h("bdi", { text: v.label })),
         h("span", { class: v.aboard.length >= v.capacity ? "seats full" : "seats", dir: "ltr",
           text: ctx.t("board.seats", { aboard: v.aboard.length, capacity: v.capacity }) })))),
@@ -496,9 +533,11 @@ function board(root, ctx, params) {
 
   function drawCapacity() {
     const { v, people, split, over } = needs();
+    const after = v ? v.aboard.length + people.length : 0;
     fill(capacity, ...(v ? [
-      figure(`${v.aboard.length + people.length}/${v.capacity}`, ctx.t("board.after"), over ? "warn" : ""),
-      over ? h("p", { class: "warning", text: ctx.t("board.over", { n: v.aboard.length + people.length - v.capacity }) }) : null,
+      figure(`${after}/${v.capacity}`, ctx.t("board.after"), over ? "warn" : ""),
+      over ? h("p", { class: "warning", text: ctx.t("board.over", { n: after - v.capacity }) })
+        : null,
       split ? h("p", { class: "warning", text: ctx.t("board.split") }) : null] : []));
     reasonField.hidden = !(split || over);
     submit.textContent = ctx.t("board.submit", { n: people.length });
@@ -516,13 +555,15 @@ function board(root, ctx, params) {
     event.preventDefault();
     const { v, people, split, over } = needs();
     const reason = reasonInput.value.trim();
-    const errors = (split || over) && !reason ? { override_reason: ctx.t(split ? "board.reason_split" : "board.reason_over") } : {};
+    const errors = (split || over) && !reason
+      ? { override_reason: ctx.t(split ? "board.reason_split" : "board.reason_over") } : {};
     if (!showErrors(form, errors, summary) || !v) return;
     submit.disabled = true;
     const done = [];
     for (const personId of people) {
       const one = await record(ctx, "PersonBoarded",
-        { person_id: personId, vehicle_id: v.vehicle_id, override_reason: split || over ? reason : "" },
+        { person_id: personId, vehicle_id: v.vehicle_id,
+          override_reason: split || over ? reason : "" },
         fixed, problem);
       if (!one) break;
       done.push([personId, one]);
@@ -532,24 +573,26 @@ function board(root, ctx, params) {
   } }, householdBox, vehicleBox, capacity, reasonField, summary, problem, submit);
 
   draw();
-  add(root, h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("reg.board") })),
-    fixed ? fixNote(ctx, fixed) : null,
-    form);
-  return () => { householdScanner.stop(); vehicleScanner.stop(); };
+  add(root, heading(ctx, ctx.t("reg.board")), fixed ? fixNote(ctx, fixed) : null, form);
+  return () => {
+    householdScanner.stop();
+    vehicleScanner.stop();
+  };
 }
 
 function boardedView(root, ctx, vehicle, done) {
   const after = vehicles(ctx).find((v) => v.vehicle_id === vehicle.vehicle_id);
   fill(root, 
-    h("header", { class: "screen-head" }, back(ctx), h("h1", { text: ctx.t("board.done") })),
+    heading(ctx, ctx.t("board.done")),
     figure(`${after.aboard.length}/${after.capacity}`, ctx.t("board.on", { vehicle: after.label })),
     h("ul", { class: "records" }, done.map(([personId, event]) => {
       const who = person(ctx, personId);
-      return h("li", { class: "record" }, who ? name(who) : h("span", { text: personId }), ctx.badge(event.id));
+      return h("li", { class: "record" }, who ? name(who) : h("span", { text: personId }),
+        ctx.badge(event.id));
     })),
     h("div", { class: "buttons" },
-      h("button", { type: "button", class: "primary big", text: ctx.t("board.next"),
-        onclick: () => ctx.go(`/registrar/board?vehicle=${encodeURIComponent(vehicle.vehicle_id)}&again=${Date.now()}`) }),
-      h("button", { type: "button", class: "secondary big", text: ctx.t("nav.home"), onclick: () => ctx.go("/home") })));
+      button(ctx.t("board.next"), () => ctx.go(`${to("board", "vehicle", vehicle.vehicle_id)}`
+        + `&again=${Date.now()}`), "primary big"),
+      button(ctx.t("nav.home"), () => ctx.go("/home"))));
   window.scrollTo(0, 0);
 }

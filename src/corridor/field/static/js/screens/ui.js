@@ -12,7 +12,8 @@ export function h(tag, attrs = {}, ...children) {
   return element(tag, rest, text ?? null, ...children);
 }
 
-const present = (children) => children.flat().filter((c) => c !== null && c !== undefined && c !== false);
+const present = (children) => children.flat()
+  .filter((c) => c !== null && c !== undefined && c !== false);
 
 // An element's children replaced, or added to, leaving out null and false (the DOM
 // would write them as text).
@@ -56,14 +57,16 @@ export function showErrors(form, errors, summary) {
 
 export function select(options, value, blank) {
   return h("select", {}, blank ? h("option", { value: "", text: blank }) : null,
-    options.map(([key, label]) => h("option", { value: key, selected: key === value, text: label })));
+    options.map(([key, label]) => h("option", { value: key, selected: key === value,
+      text: label })));
 }
 
 // Radio buttons as big tappable choices; `name` groups them.
 export function choices(name, options, value) {
   return h("div", { class: "choices", role: "radiogroup" }, options.map(([key, label]) =>
     h("label", { class: "choice" },
-      h("input", { type: "radio", name, value: key, checked: key === value }), h("span", { text: label }))));
+      h("input", { type: "radio", name, value: key, checked: key === value }),
+      h("span", { text: label }))));
 }
 
 export function checkboxes(name, options, values = []) {
@@ -149,6 +152,29 @@ export function back(ctx, hash = "/home") {
     text: ctx.t("nav.back") });
 }
 
+// A role's home screen header: what it is, and the post.
+export function homeHeading(ctx, title, postKey) {
+  const post = ctx.me.post_name || ctx.me.post_id || "—";
+  return h("header", { class: "screen-head" }, h("h1", { text: title }),
+    h("p", { class: "post", text: ctx.t(postKey, { post }) }));
+}
+
+// A screen's header: "back" (to `hash`), then its title (text or elements).
+export function heading(ctx, title, hash = "/home") {
+  return h("header", { class: "screen-head" }, back(ctx, hash), h("h1", {}, title));
+}
+
+// A full-width button that runs `action`.
+export function button(text, action, style = "secondary big", attrs = {}) {
+  return h("button", { type: "button", class: style, text, onclick: action, ...attrs });
+}
+
+// A form's submit button: "save the fix" when it fixes a refused record.
+export function submitButton(ctx, fixed, key) {
+  return h("button", { type: "submit", class: "primary big",
+    text: ctx.t(fixed ? "fix.save" : key) });
+}
+
 // Draws into `container` now and again whenever the data or a record's state changes;
 // returns the unsubscribe for the screen's cleanup.
 export function live(ctx, container, draw) {
@@ -167,7 +193,8 @@ function qr(text) {
   svg.setAttribute("class", "qr");
   svg.setAttribute("role", "img");
   svg.setAttribute("shape-rendering", "crispEdges");
-  const path = code.data.flatMap((row, y) => row.map((dark, x) => (dark ? `M${x},${y}h1v1h-1z` : "")));
+  const path = code.data
+    .flatMap((row, y) => row.map((dark, x) => (dark ? `M${x},${y}h1v1h-1z` : "")));
   const background = document.createElementNS(SVG, "rect");
   background.setAttribute("width", code.size);
   background.setAttribute("height", code.size);
