@@ -266,6 +266,8 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
         COORDINATES,
         HANDLES_REQUESTS,
         MAY_RECORD,
+        PRINTS_TOKENS,
+        PRINTS_VEHICLE_CARDS,
         PULLS_LEDGER,
         PULLS_SCOPE,
         SEARCHES,
@@ -302,7 +304,9 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
            "/tracing": SEARCHES, "/tracing/requests": HANDLES_REQUESTS,
            "/tracing/requests/{request_id}": HANDLES_REQUESTS, "/duplicates": reviewers,
            "/admin/users": frozenset({Role.ADMIN}), "/admin/audit": frozenset({Role.ADMIN}),
-           "/persons/{person_id}/reads": COORDINATES}
+           "/persons/{person_id}/reads": COORDINATES, "/conflicts": COORDINATES,
+           "/codes/tokens": PRINTS_TOKENS, "/households/{household_id}/wristbands": PRINTS_TOKENS,
+           "/convoys/{convoy_id}/vehicle-cards": PRINTS_VEHICLE_CARDS}
     return api, web
 
 
@@ -348,7 +352,7 @@ def test_every_get_route_answers_every_role_as_the_table_says(tmp_path) -> None:
               Role.RECEPTION: names["B"] + names["C"] + names["D"]}
     household_id = ok(coordinator.get(f"/api/persons/{people['A'][0]}"))["household_id"]
     ids = {"person_id": people["A"][0], "household_id": household_id, "vehicle_id": "bus1",
-           "request_id": "no-such-request"}
+           "request_id": "no-such-request", "convoy_id": "c1"}
     api_routes, web_routes = _matrix_routes()
 
     declared = set(api_routes) | set(web_routes) | NOT_DATA

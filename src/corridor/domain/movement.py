@@ -34,6 +34,7 @@ again when that thing arrives.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -54,6 +55,11 @@ if TYPE_CHECKING:
     from corridor.domain.state import OperationState
 
 CLOCK_TOLERANCE = timedelta(minutes=15)
+# Two counts of one vehicle's trip at two checkpoints closer in time than this speed
+# over the straight line between them (and than a minute) put it in two places at once.
+TOP_SPEED_KMH = 100
+AT_ONCE = timedelta(minutes=1)
+EARTH_RADIUS_KM = 6371.0
 
 PERSON_FACTS = frozenset({"PersonBoarded", "PersonDisembarked", "PersonStayed",
                           "PersonRemoved", "PersonCheckedIn"})
@@ -332,6 +338,7 @@ class Movements:
         state = self.state
         facts = sorted(self.by_vehicle.get(vehicle_id, ()), key=_by_order)
         passages: dict[Trip, dict[str, Fact]] = defaultdict(dict)
+        counts: dict[Trip, list[Fact]] = defaultdict(list)  # every count, in order
         arrivals: dict[Trip, Fact] = {}
         vehicle = state.vehicles.get(vehicle_id)
         for f in facts:
@@ -355,6 +362,7 @@ class Movements:
                     state.judge(f, f"{place_id} is not a checkpoint or crossing")
                     continue
                 passages[trip][place_id] = f  # a recount replaces the count before it
+                counts[trip].append(f)
                 route = state.routes[state.convoys[convoy_id].route_id]
                 if place_id not in route.checkpoint_ids:
                     state.judge(f, f"{place_id} is not on the route of convoy {convoy_id}",
@@ -374,6 +382,8 @@ class Movements:
                     state.judge(f, None if departed else (
                         f"vehicle {vehicle_id} arrived before its departure was recorded"),
                         applied=True)
+        for trip in sorted(counts):
+            self._clashing_counts(vehicle_id, counts[trip])
         trips = set(passages) | set(arrivals) | self.trips_of_vehicle[vehicle_id]
         for trip in trips:
             self.passages[trip] = passages.get(trip, {})
@@ -388,6 +398,40 @@ class Movements:
         self.dirty_trips.update(trips)
         if vehicle is not None:
             self._position(vehicle_id)
+
+    def _clashing_counts(self, vehicle_id: str, counts: list[Fact]) -> None:
+        """Counts of one trip that cannot all be true, each listed with what it
+        contradicts: two devices whose last counts at one checkpoint differ (a device's
+        own recount replaces its count; the latest count stands), and counts at two
+        checkpoints closer in time than the vehicle could drive between them."""
+        last: dict[tuple[str, str], Fact] = {}  # (checkpoint, device) -> its last count
+        for f in counts:
+            last[(said(f).checkpoint_id, f.device_id)] = f
+        for (checkpoint, device), f in sorted(last.items()):
+            for (elsewhere, other), g in sorted(last.items()):
+                if elsewhere == checkpoint and other != device \
+                        and said(g).headcount != said(f).headcount:
+                    self._contradicts(f, f"vehicle {vehicle_id} was counted "
+                                      f"{said(g).headcount} at {checkpoint} by {other} "
+                                      f"(event {g.event_id}); the latest count stands")
+        for f in counts:
+            for g in counts:
+                here, there = said(f).checkpoint_id, said(g).checkpoint_id
+                gap = abs(f.recorded_at - g.recorded_at)
+                if here != there and gap < self._drive(here, there):
+                    self._contradicts(f, f"vehicle {vehicle_id} was counted at {there} by "
+                                      f"{g.device_id} (event {g.event_id}) {_minutes(gap)} "
+                                      f"from this count at {here}: it cannot have been at both")
+
+    def _drive(self, a: str, b: str) -> timedelta:
+        """The least time a vehicle takes from one place to another: the straight line
+        at `TOP_SPEED_KMH`, and never less than `AT_ONCE`."""
+        one, two = self.state.locations[a], self.state.locations[b]
+        lat1, lat2 = math.radians(one.latitude), math.radians(two.latitude)
+        half = (math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2)
+                * math.sin(math.radians(two.longitude - one.longitude) / 2) ** 2)
+        km = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, half)))
+        return max(AT_ONCE, timedelta(hours=km / TOP_SPEED_KMH))
 
     def _position(self, vehicle_id: str) -> None:
         """The vehicle's current trip: its last convoy, furthest checkpoint, arrival."""
@@ -496,8 +540,10 @@ class Movements:
             return None
         trip = (convoy_id, p.vehicle_id)
         departed = state.convoys[convoy_id].departed_at
-        if ride is not None and ride.trip != trip and not self._open(ride.trip, f.recorded_at) \
-                and not self._void(ride.trip) and ride.trip not in self.arrivals:
+        aboard = ride is not None and ride.trip != trip and not self._void(ride.trip) \
+            and ride.trip not in self.arrivals
+        moving = aboard and ride is not None and self._left_before(ride.trip, f.recorded_at)
+        if moving and ride is not None:
             reason: str | None = (f"person {person_id} was on moving vehicle {ride.trip[1]} "
                                   "when this was recorded")
         elif departed is not None and self._left_before(trip, f.recorded_at):
@@ -507,7 +553,27 @@ class Movements:
             reason = None
         # Counted either way: a phone whose clock runs ahead must not lose a passenger.
         state.judge(f, reason, applied=True, strict=True)
+        if aboard and ride is not None and ride.trip[1] != p.vehicle_id and (
+                moving or ride.boarded.device_id != f.device_id):
+            # Two vehicles, no disembarkation between: both facts are kept and listed.
+            first = ride.boarded
+            self._contradicts(first, f"person {person_id} was then boarded onto vehicle "
+                              f"{p.vehicle_id} ({f.device_id}, event {f.event_id}) with no "
+                              "disembarkation between; the later boarding counts")
+            if not moving:  # else its reason says so already
+                self._contradicts(f, f"person {person_id} was on vehicle {ride.trip[1]} "
+                                  f"({first.device_id}, event {first.event_id}) with no "
+                                  "disembarkation between; this later boarding counts")
         return Ride(trip, f)
+
+    def _contradicts(self, f: Fact, reason: str) -> None:
+        """List an applied fact as contradicting another, keeping whatever else this
+        derivation already said about it."""
+        held = self.state.conflicts.get(f.event_id)
+        if held is not None and reason in held.reason:
+            return
+        self.state.judge(f, f"{held.reason}; {reason}" if held is not None else reason,
+                         applied=True, strict=f.event_id in self.state.command_refusals)
 
     def _open(self, trip: Trip, at: datetime) -> bool:
         """Could one still get on or off this trip at `at` (by the fact's clock)?"""
@@ -747,5 +813,7 @@ def _explained(alert: Alert, at: datetime, why: str) -> None:
 
 
 def _minutes(delta: timedelta) -> str:
+    if delta < timedelta(minutes=1):
+        return f"{int(delta.total_seconds())} s"
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"

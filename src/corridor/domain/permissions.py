@@ -44,3 +44,7 @@ SEARCHES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRACING_OFFICER, Role.R
 SEES_WHEREABOUTS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.TRACING_OFFICER})
 # Those who take tracing requests: the tracing desk, and reception where families ask.
 HANDLES_REQUESTS = SEES_WHEREABOUTS | {Role.RECEPTION}
+# Who prints code cards (docs/codes.md): token cards and wristbands at registration,
+# and vehicle cards, which are a convoy's, by coordinators alone.
+PRINTS_TOKENS = frozenset({Role.REGISTRAR, Role.COORDINATOR})
+PRINTS_VEHICLE_CARDS = frozenset({Role.COORDINATOR})

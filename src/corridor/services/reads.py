@@ -168,8 +168,9 @@ def person(engine: Engine, principal: Principal, person_id: str) -> dict[str, An
     return found
 
 
-def household(engine: Engine, principal: Principal, household_id: str) -> dict[str, Any]:
-    """A household and those of its members the account may see."""
+def household(engine: Engine, principal: Principal, household_id: str,
+              action: str = "view household") -> dict[str, Any]:
+    """A household and those of its members the account may see; audited as `action`."""
     _role_may("household", principal)
 
     def read(conn: Connection) -> dict[str, Any] | None:
@@ -184,7 +185,7 @@ def household(engine: Engine, principal: Principal, household_id: str) -> dict[s
         return shape("household", principal.role, {
             **row._mapping, "members": shape_all("person", principal.role, members)})
 
-    found = audited(engine, principal, audit_action(principal, "view household"), read,
+    found = audited(engine, principal, audit_action(principal, action), read,
                     household_id, persons=lambda found: ids(found.get("members", [])))
     if found is None:
         raise ReadRefused(404, f"household {household_id} is not known", "household_id")

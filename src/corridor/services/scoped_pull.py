@@ -24,7 +24,11 @@ and convoys carries the ledger seq of the pass that wrote it (`changed_seq`), so
   (boarded, departed, arrived, checked in, removed, disembarked, stayed) or about
   their vehicle, so the rows changed since the cursor find them all;
 - `cursor`: to send next time. It names the role and post it was made for: a cursor
-  made for another post (the account was moved) gets the whole scope again.
+  made for another post (the account was moved) gets the whole scope again;
+- `conflicts`: every conflict the record holds on an event this account pushed
+  (`events.pushed_by`), `{event_id, reason, waiting}`, the whole list each time: it
+  is small, and a conflict that goes (what it waited for arrived) must go on the
+  phone too.
 """
 
 from __future__ import annotations
@@ -48,7 +52,16 @@ from corridor.services.reads import (
 )
 from corridor.storage import ledger_store
 from corridor.storage.database import epoch_of
-from corridor.storage.schema import convoys, households, passages, persons, routes, vehicles
+from corridor.storage.schema import (
+    conflicts,
+    convoys,
+    events,
+    households,
+    passages,
+    persons,
+    routes,
+    vehicles,
+)
 
 MAX_CURSOR = 2**62  # far past any ledger; a bigger one is refused, not a database error
 
@@ -144,7 +157,8 @@ def _pull(conn: Connection, queue: list[dict[str, Any]] | None, principal: Princ
         "vehicle_ids": sorted(scope.vehicle_ids),
         "vehicles": _vehicles(conn, role, scope, sent),
         "persons": shape_all("person", role, delta), "households": [], "queue": None,
-        "gone": {"persons": sorted(g.person_id for g in gone), "households": []}}
+        "gone": {"persons": sorted(g.person_id for g in gone), "households": []},
+        "conflicts": _conflicts(conn, principal)}
     if role == Role.REGISTRAR and scope.gathering_point_id:
         here = households.c.gathering_point_id == scope.gathering_point_id
         touched = {p["household_id"] for p in delta} | {g.household_id for g in gone} | set(
@@ -162,6 +176,15 @@ def _pull(conn: Connection, queue: list[dict[str, Any]] | None, principal: Princ
         if since == 0 or touched or gone:
             answer["queue"] = queue
     return answer
+
+
+def _conflicts(conn: Connection, principal: Principal) -> list[dict[str, Any]]:
+    """The conflicts held on the events this account pushed, oldest first."""
+    return queries.dicts(conn, select(conflicts.c.event_id, conflicts.c.reason,
+                                      conflicts.c.waiting)
+                         .join(events, events.c.id == conflicts.c.event_id)
+                         .where(events.c.pushed_by == principal.username)
+                         .order_by(conflicts.c.seq))
 
 
 def _gone(conn: Connection, principal: Principal, scope: Scope, since: int,

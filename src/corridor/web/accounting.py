@@ -23,6 +23,7 @@ from corridor.web.page import (
     WebError,
     app_of,
     may,
+    one_of,
     records,
     render,
 )
@@ -32,6 +33,7 @@ UNACCOUNTED_SHOWN = 1000
 RESOLVED_SHOWN = 10
 Resolver = Annotated[Principal, records("AlertResolved")]
 Reporter = Annotated[Principal, records("IncidentReported")]
+Coordinator = Annotated[Principal, one_of(*COORDINATES)]
 
 
 def _alerts_page(request: Request, who: Principal, status: int = 200,
@@ -133,3 +135,13 @@ def report_incident(request: Request, form: Posted,
     except Refused:
         return _incidents_page(request, who, 409, values, {"type": N_("error.refused")})
     return RedirectResponse("/incidents", status_code=303)
+
+
+# --- conflicts -----------------------------------------------------------------------------
+
+@router.get("/conflicts", response_class=HTMLResponse)
+def conflicts(request: Request, who: Coordinator) -> HTMLResponse:
+    """Facts that do not fit the record, kept in the ledger: what each contradicts, and
+    whether it was applied, refused or waits for a fact not yet arrived."""
+    return render(request, "conflicts.html",
+                  conflicts=reads.conflicts(app_of(request).engine, who))

@@ -22,6 +22,8 @@ from corridor.domain.permissions import (
     COORDINATES,
     HANDLES_REQUESTS,
     MAY_RECORD,
+    PRINTS_TOKENS,
+    PRINTS_VEHICLE_CARDS,
     SEARCHES,
     SEES_PERSONS,
 )
@@ -163,6 +165,8 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     if may(who, "DuplicateReviewed"):
         items.append(("/duplicates", N_("nav.duplicates")))
     items.append(("/incidents", N_("nav.incidents")))
+    if who.role in COORDINATES:
+        items.append(("/conflicts", N_("nav.conflicts")))
     if who.role == Role.ADMIN:
         items.append(("/admin/users", N_("nav.admin")))
         items.append(("/admin/audit", N_("nav.audit")))
@@ -205,5 +209,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         path=request.url.path,
         sees_persons=who is not None and who.role in SEES_PERSONS,
         sees_reads=who is not None and who.role in COORDINATES,
+        prints_codes=who is not None and who.role in PRINTS_TOKENS,
+        prints_vehicle_cards=who is not None and who.role in PRINTS_VEHICLE_CARDS,
         lang_links={lang: _with_lang(request, lang) for lang in ("en", "ar")}, **context)
     return HTMLResponse(page, status_code=status)

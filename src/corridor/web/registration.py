@@ -4,7 +4,10 @@ The form posts back to the server for everything, including "add another member"
 so it works on any phone without scripts. An error re-shows the form with what was
 typed and the message beside the field; nothing is recorded unless all is well.
 A successful registration redirects (post/redirect/get), so reloading the page
-cannot register the family twice.
+cannot register the family twice. The household id is made when the form is drawn
+and sent back hidden, so a form sent again after its answer was lost shows the
+household it registered, never a second one; sent again with other details, it
+says so (`register_household` decides both).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from starlette.datastructures import FormData
 
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
 from corridor.services import queries, reads
+from corridor.services.commands import new_id
 from corridor.services.commands.registration import HouseholdIn, register_household
 from corridor.services.ledger import Principal, Refused
 from corridor.services.reads import ReadRefused
@@ -37,7 +41,7 @@ FIELD_KEYS = {"birth_year": N_("error.birth_year"), "age": N_("error.age"),
               "token": N_("error.token")}
 # What the record's refusal of a field (registration_problems) says on the form.
 REFUSAL_KEYS = {"gathering_point_id": N_("error.choice"), "destination_id": N_("error.choice"),
-                "token": N_("error.token_in_use")}
+                "token": N_("error.token_in_use"), "household_id": N_("error.household_sent")}
 
 
 def blank_row() -> dict[str, Any]:
@@ -97,48 +101,54 @@ def _refused(refused: Refused, kept: list[int]) -> dict[str, str]:
     parts = field.split(".")
     if parts[0] == "members" and len(parts) == 3:
         field = f"m{kept[int(parts[1])]}.{parts[2]}"
+    elif field == "household_id":  # no field of its own: the whole form was sent before
+        field = "form"
     return {field: REFUSAL_KEYS.get(parts[-1], N_("error.refused"))}
 
 
 def _form(request: Request, status: int = 200, rows: list[dict[str, Any]] | None = None,
           values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-          registered: dict[str, Any] | None = None) -> HTMLResponse:
+          registered: dict[str, Any] | None = None, again: bool = False) -> HTMLResponse:
     with app_of(request).engine.connect() as conn:
         places = queries.places(conn)
     gathering = [p for p in places if p["kind"] == LocationKind.GATHERING_POINT]
     default_point = request.session.get("gathering_point_id") or (
         gathering[0]["location_id"] if len(gathering) == 1 else "")
     return render(request, "register.html", status, rows=rows or [blank_row()],
-                  values=values or {"gathering_point_id": default_point, "token": ""},
-                  errors=errors or {}, registered=registered, gathering=gathering,
+                  values=values or {"gathering_point_id": default_point, "token": "",
+                                    "household_id": new_id()},
+                  errors=errors or {}, registered=registered, again=again,
+                  gathering=gathering,
                   destinations=[p for p in places if p["kind"] in ARRIVAL_KINDS],
                   place_names={p["location_id"]: p["name"] for p in places},
                   needs=list(Need), sexes=list(Sex))
 
 
 @router.get("/register", response_class=HTMLResponse)
-def register_form(request: Request, who: Registrar,
-                  registered: str | None = None) -> HTMLResponse:
+def register_form(request: Request, who: Registrar, registered: str | None = None,
+                  again: bool = False) -> HTMLResponse:
     household = None
     if registered:
         # A household registered at another post's gathering point is recorded, but not
         # this account's to read back: the form alone, then.
         with suppress(ReadRefused):
             household = reads.household(app_of(request).engine, who, registered)
-    return _form(request, registered=household)
+    return _form(request, registered=household, again=again)
 
 
 @router.post("/register")
 def register(request: Request, form: Posted,
              who: Registrar) -> Response:
     rows = _rows(form)
-    values = {"gathering_point_id": text(form, "gathering_point_id"), "token": text(form, "token")}
+    values = {"gathering_point_id": text(form, "gathering_point_id"), "token": text(form, "token"),
+              "household_id": text(form, "household_id") or new_id()}
     if form.get("action") == "add":
         rows = rows + [blank_row()] if len(rows) < MAX_MEMBERS else rows
         return _form(request, rows=rows, values=values)
     kept = [i for i, row in enumerate(rows) if not _blank(row)] or [0]
     try:
         household = HouseholdIn.model_validate({
+            "household_id": values["household_id"],
             "gathering_point_id": values["gathering_point_id"] or None,
             "token": values["token"] or None,
             "members": [_member(rows[i]) for i in kept]})
@@ -148,4 +158,6 @@ def register(request: Request, form: Posted,
     except Refused as refused:
         return _form(request, refused.status, rows, values, _refused(refused, kept))
     request.session["gathering_point_id"] = household.gathering_point_id
-    return RedirectResponse(f"/register?registered={registered.household_id}", status_code=303)
+    again = "&again=1" if registered.again else ""
+    return RedirectResponse(f"/register?registered={registered.household_id}{again}",
+                            status_code=303)

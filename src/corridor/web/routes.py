@@ -14,7 +14,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.headers import HEADERS
-from corridor.web import accounting, admin, audit, auth, manifest, overview, registration, tracing
+from corridor.web import (
+    accounting,
+    admin,
+    audit,
+    auth,
+    codes,
+    manifest,
+    overview,
+    registration,
+    tracing,
+)
 from corridor.web.i18n import N_
 from corridor.web.page import HERE, SignInRequired, WebError, principal, render
 
@@ -45,7 +55,8 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, accounting, tracing, admin, audit):
+    for module in (auth, overview, registration, manifest, codes, accounting, tracing, admin,
+                   audit):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

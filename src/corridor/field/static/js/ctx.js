@@ -24,7 +24,7 @@ export const FIX_ROUTES = {
 
 class Refused extends Error {}
 
-function localTime(date = new Date()) {
+export function localTime(date = new Date()) {
   // ISO 8601 with the phone's offset, as the ledger keeps the device's own clock.
   const offset = -date.getTimezoneOffset();
   const sign = offset >= 0 ? "+" : "-";

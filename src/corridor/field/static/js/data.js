@@ -1,7 +1,8 @@
 // What the scoped pull gave this phone, decrypted, in memory while unlocked; read by
 // the screens through ctx.data. How a pull answer is applied is docs/sync.md's rule:
-// `full` replaces everything, vehicles are always replaced whole, persons and
-// households added or replaced, `gone` deleted, `queue` null keeps the one held.
+// `full` replaces everything; the vehicles that changed are replaced whole and those
+// not in `vehicle_ids` dropped; persons and households added or replaced, `gone`
+// deleted, `queue` null keeps the one held.
 
 function empty() {
   return { vehicles: [], persons: new Map(), households: new Map(), queue: [],
@@ -38,7 +39,12 @@ export function apply(answer) {
     held = empty();
     held.locations = locations;
   }
-  held.vehicles = answer.vehicles || [];
+  // `vehicles` holds those that changed, each whole; `vehicle_ids` every one in scope.
+  const sent = new Map((answer.vehicles || []).map((v) => [v.vehicle.vehicle_id, v]));
+  const scope = new Set(answer.vehicle_ids || sent.keys());
+  held.vehicles = [...held.vehicles.filter((v) => !sent.has(v.vehicle.vehicle_id)), ...sent.values()]
+    .filter((v) => scope.has(v.vehicle.vehicle_id))
+    .sort((a, b) => (a.vehicle.vehicle_id < b.vehicle.vehicle_id ? -1 : 1));
   for (const p of answer.persons || []) held.persons.set(p.person_id, p);
   for (const h of answer.households || []) held.households.set(h.household_id, h);
   for (const id of answer.gone?.persons || []) held.persons.delete(id);
