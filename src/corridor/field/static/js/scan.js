@@ -106,6 +106,7 @@ export function scanner(ctx, { onCode, kind, label }) {
     message.hidden = true;
     try {
       const read = await decoder();
+      element.dataset.engine = read.name;
       stream = await navigator.mediaDevices.getUserMedia(
         { video: { facingMode: { ideal: "environment" } }, audio: false });
       video.srcObject = stream;

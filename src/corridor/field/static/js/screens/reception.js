@@ -93,13 +93,32 @@ function home(root, ctx) {
       return null;
     } });
   const list = h("div", { class: "live" });
+  // Someone who does not know their vehicle: everyone coming here, searched by name.
+  const query = h("input", { type: "search", id: "f-search", dir: "auto", autocomplete: "off",
+    placeholder: ctx.t("search.placeholder") });
+  const results = h("ul", { class: "records results" });
+  const drawResults = () => {
+    const text = query.value.trim();
+    if (!text) return fill(results);
+    const vehicleOf = new Map(ctx.data.vehicles().flatMap((v) => v.person_ids.map((p) => [p, v])));
+    const hits = search(ctx.data.persons().filter((p) => vehicleOf.has(p.person_id)), text, 20);
+    return fill(results, hits.length ? hits.map(({ person }) => {
+      const entry = vehicleOf.get(person.person_id);
+      const row = personRow(ctx, person, entry.vehicle.vehicle_id, problem);
+      row.querySelector("div").append(h("bdi", { class: "chip", text: entry.vehicle.label }));
+      return row;
+    }) : h("li", { class: "empty", text: ctx.t("search.none") }));
+  };
+  query.addEventListener("input", drawResults);
   add(root, h("header", { class: "screen-head" }, h("h1", { text: ctx.t("rec.title") }),
     h("p", { class: "post", text: ctx.t("rec.post", { post: ctx.me.post_name || ctx.me.post_id || "—" }) })),
-  vehicleScanner.element, problem, list);
-  const unsubscribe = live(ctx, list, () => [
+  vehicleScanner.element, problem, list,
+  h("section", { class: "search" }, h("label", { for: "f-search", class: "label", text: ctx.t("rec.search_all") }),
+    query, results));
+  const stops = [live(ctx, list, () => [
     rejected(ctx, ["VehicleArrived", "PersonCheckedIn"], (e) => ctx.t(`rec.record.${e.type}`)),
-    vehiclesList(ctx)]);
-  return () => { unsubscribe(); vehicleScanner.stop(); };
+    vehiclesList(ctx)]), ctx.onChange(drawResults)];
+  return () => { stops.forEach((stop) => stop()); vehicleScanner.stop(); };
 }
 
 function vehiclesList(ctx) {

@@ -162,7 +162,7 @@ function recent(ctx) {
         r.members.length > 1 ? h("span", { class: "muted", text: ` +${r.members.length - 1}` }) : null,
         ctx.badge(r.event.id)),
       r.token ? h("span", { class: "token-small", dir: "ltr", text: withCheck(r.token) })
-        : h("button", { type: "button", class: "secondary",
+        : h("button", { type: "button", class: "secondary", "data-household": r.household_id,
           onclick: () => ctx.go(`/registrar/token?household=${encodeURIComponent(r.household_id)}`),
           text: ctx.t("reg.give_token") })))));
 }
