@@ -70,6 +70,8 @@ class Server:
         self._server.should_exit = True
         self._server.force_exit = True
         self._thread.join(timeout=15)
+        if self._thread.is_alive():
+            raise RuntimeError("uvicorn did not stop")
         self._server = self._thread = self.app = None
 
 
@@ -104,6 +106,14 @@ class Phone:
         page.fill("input[name=pin_again]", pin)
         page.click("form button[type=submit]")
         expect(page.locator("#nav")).to_be_visible()
+        self.settled()
+
+    def settled(self) -> dict[str, Any]:
+        """Wait for the sync under way (the first one starts at unlocking) or run one;
+        its status."""
+        return dict(self.page.evaluate(
+            "async () => { const s = await import('/field/static/js/sync.js');"
+            " await s.syncNow(); return {...s.status}; }"))
 
     def unlock(self, pin: str = PIN) -> None:
         for digit in pin:
@@ -134,9 +144,7 @@ class Phone:
     def send_now(self) -> dict[str, Any]:
         """Press "Send now" and wait until a whole sync has run since; its status."""
         self.page.click(".send-now")
-        return dict(self.page.evaluate(
-            "async () => { const s = await import('/field/static/js/sync.js');"
-            " await s.syncNow(); return {...s.status}; }"))
+        return self.settled()
 
     def summary(self) -> str:
         return self.page.get_by_test_id("bar-summary").inner_text()

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from web_server import PASSWORD, Site, open_operation
 
 from corridor.domain.vocabulary import Role
-from corridor.services.access import add_user
+from corridor.services.access import add_user, revoke_tokens
 from corridor.services.backup import backup, restore
 from corridor.services.ledger import Principal
 from corridor.storage.database import connect, initialise
@@ -113,7 +113,6 @@ def test_the_server_killed_mid_sync_then_back(phone: Phone, server) -> None:
     phone.sign_in("registrar", PASSWORD)
     phone.context.set_offline(True)
     ids = [phone.record("HouseholdRegistered", household(n)) for n in ("Huda", "Karim")]
-    phone.context.set_offline(False)
 
     def die_after_commit(route: Route) -> None:
         route.fetch()
@@ -121,6 +120,7 @@ def test_the_server_killed_mid_sync_then_back(phone: Phone, server) -> None:
         route.abort()
 
     phone.page.route("**/api/sync/push", die_after_commit, times=1)
+    phone.context.set_offline(False)  # the phone syncs on `online`: this push dies
     assert phone.send_now()["error"] == "sync.offline"
     assert set(phone.states().values()) == {"pending"}
     assert phone.send_now()["error"] == "sync.offline"  # still down
@@ -328,3 +328,18 @@ def test_registrations_are_refused_below_the_storage_floor(phone: Phone, server)
     phone.page.click("#nav >> text=Settings")
     expect(phone.page.locator(".settings .warning")).to_contain_text(
         "new registrations are refused")
+
+
+def test_a_revoked_token_is_renewed_without_losing_the_store(phone: Phone, server) -> None:
+    _, engine, _ = server
+    phone.sign_in("registrar", PASSWORD)
+    revoke_tokens(engine, "registrar", by="admin")
+    event_id = phone.record("HouseholdRegistered", household("Ward"))
+    assert phone.send_now()["error"] == "sync.unauthorised"
+    assert phone.states() == {event_id: "pending"}
+    phone.page.get_by_role("link", name="Sign in again").click()
+    phone.page.fill("input[name=password]", PASSWORD)
+    phone.page.click("form button[type=submit]")
+    expect(phone.page.get_by_test_id("bar-summary")).to_have_text("All sent")
+    assert phone.states() == {event_id: "accepted"}
+    assert event_id in ledger_ids(engine)

@@ -14,7 +14,7 @@ import { lock as lockSession, session, stored, unlocked } from "./session.js";
 import { mark, marker } from "./marker.js";
 import { measure } from "./storage.js";
 import { renderBar, renderAlarm, renderNav } from "./bar.js";
-import { renderSignIn } from "./signin.js";
+import { renderRenew, renderSignIn } from "./signin.js";
 import { renderLock } from "./lock.js";
 import { renderOutbox } from "./outbox-view.js";
 import { renderSettings } from "./settings.js";
@@ -49,6 +49,7 @@ async function route() {
   const { screen, params } = parse(location.hash);
   if (screen === "outbox") return show((root) => renderOutbox(root, ctx));
   if (screen === "settings") return show((root) => renderSettings(root, ctx, { signedOut: boot }));
+  if (screen === "renew") return show(renderRenew);
   const home = SCREENS[session.me.role];
   if (!home) {
     return show((root) => root.append(h("section", { class: "card" },

@@ -34,6 +34,9 @@ export async function renderBar(element, { locked }) {
     lines.push(h("div", { class: "bar-detail", "data-testid": "bar-detail" },
       t("bar.confirmed", { time: confirmed }), " · ", t("bar.epoch", { epoch })));
     if (status.error) lines.push(h("div", { class: "bar-error" }, t(status.error)));
+    if (status.error === "sync.unauthorised") {
+      lines.push(h("a", { class: "bar-link", href: "#/renew" }, t("renew.title")));
+    }
   }
   element.append(h("div", { class: "bar-text" }, lines));
   if (!locked) {

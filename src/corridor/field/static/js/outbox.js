@@ -16,23 +16,26 @@ export const ACKNOWLEDGED = new Set(["accepted", "duplicate"]);
 const DAY = 86_400_000;
 
 let key = null;
-let records = new Map();  // id → {id, type, payload, …event, state, reason, epoch, seq, acked_at}
+let records = new Map();  // id → {…event, state, reason, epoch, seq, acked_at, n, body}
+let last = 0;
 
 export function retentionDays() {
   return Number(localStorage.getItem("corridor.retention_days")) || 7;
 }
 
-// Decrypt every row with the data key (at unlock).
+// Decrypt every row with the data key (at unlock), in the order they were recorded.
 export async function load(dataKey) {
   key = dataKey;
   const rows = await db.outboxRows();
+  rows.sort((a, b) => a.n - b.n);
   const opened = await Promise.all(rows.map(async (row) => {
     const event = await open(key, row.body);
     const reason = row.why ? await open(key, row.why) : null;
     return { ...event, state: row.state, reason, epoch: row.epoch, seq: row.seq,
-      acked_at: row.acked_at };
+      acked_at: row.acked_at, n: row.n, body: row.body };
   }));
-  records = new Map(opened.sort(byTime).map((r) => [r.id, r]));
+  records = new Map(opened.map((r) => [r.id, r]));
+  last = rows.length ? rows[rows.length - 1].n : 0;
   await prune();
 }
 
@@ -41,15 +44,13 @@ export function clear() {
   records = new Map();
 }
 
-function byTime(a, b) {
-  return a.recorded_at < b.recorded_at ? -1 : a.recorded_at > b.recorded_at ? 1 : 0;
-}
-
+// The stored row: ids, order, state and times in clear; the event and the reason
+// sealed (the event once, when recorded).
 async function row(record) {
-  const { state, reason, epoch, seq, acked_at: ackedAt, ...event } = record;
-  return { id: record.id, state: state === "sending" ? "pending" : state,
-    at: record.recorded_at, epoch: epoch ?? null, seq: seq ?? null, acked_at: ackedAt ?? null,
-    body: await seal(key, strip(event)), why: reason ? await seal(key, reason) : null };
+  return { id: record.id, n: record.n, state: record.state === "sending" ? "pending" : record.state,
+    at: record.recorded_at, epoch: record.epoch ?? null, seq: record.seq ?? null,
+    acked_at: record.acked_at ?? null, body: record.body,
+    why: record.reason ? await seal(key, record.reason) : null };
 }
 
 function strip(event) {
@@ -57,11 +58,19 @@ function strip(event) {
   return { id, type, payload, device_id: deviceId, author, recorded_at: recordedAt };
 }
 
+// A strictly increasing number for the recording order, which a push keeps (a
+// household is registered before it boards) whatever the clock does.
+function next() {
+  last = Math.max(last + 1, Date.now() * 1000);
+  return last;
+}
+
 // Write one event durably (the transaction complete) and only then hold it; with
 // `replaces`, the rejected event it fixes is discarded in the same transaction.
 export async function add(event, replaces = null) {
   if (!key) throw new Error("locked");
-  const record = { ...event, state: "pending", reason: null };
+  const record = { ...strip(event), state: "pending", reason: null, n: next(),
+    body: await seal(key, strip(event)) };
   const remove = replaces && records.has(replaces) ? [replaces] : [];
   await db.writeOutbox([await row(record)], remove);
   for (const id of remove) records.delete(id);
@@ -78,6 +87,10 @@ export async function discard(id) {
 
 export function all() {
   return [...records.values()];
+}
+
+export function plain(record) {
+  return strip(record);
 }
 
 export function get(id) {

@@ -65,6 +65,14 @@ export async function unlock(pin) {
   return { ok: true };
 }
 
+// A new token for the same account and store (the old one expired or was revoked):
+// nothing recorded here is lost, as it would be by signing out.
+export async function renew(token, me) {
+  Object.assign(session, { token, me });
+  await db.putMeta("session", await seal(session.key, { token, me }));
+  changed({ session: true });
+}
+
 export function lock() {
   Object.assign(session, { key: null, token: null, me: null });
   data.clear();

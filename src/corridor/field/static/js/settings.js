@@ -37,10 +37,17 @@ async function signOut(signedOut) {
   await signedOut();
 }
 
+// A choice kept in localStorage (a number; no one's data).
+function choice(label, key, fallback, options, unit) {
+  const held = localStorage.getItem(key) || fallback;
+  return h("label", { class: "field" }, h("span", {}, label),
+    h("select", { name: key, onchange: (e) => localStorage.setItem(key, e.target.value) },
+      options.map((n) => h("option", { value: n, selected: n === held }, t(unit, { n: number(n) })))));
+}
+
 export function renderSettings(root, ctx, { signedOut }) {
   const draw = () => {
     const storage = ctx.storage();
-    const idle = localStorage.getItem("corridor.idle_minutes") || "5";
     clear(root).append(h("section", { class: "settings" },
       h("h1", {}, t("settings.title")),
       h("div", { class: "card" }, h("h2", {}, t("settings.language")),
@@ -60,10 +67,13 @@ export function renderSettings(root, ctx, { signedOut }) {
           draw();
         } }, t("settings.ask_persist"))),
       h("div", { class: "card" }, h("h2", {}, t("settings.lock")),
-        h("label", { class: "field" }, h("span", {}, t("settings.idle")),
-          h("select", { onchange: (e) => localStorage.setItem("corridor.idle_minutes",
-            e.target.value) }, ["1", "2", "5", "10", "15"].map((m) => h("option",
-            { value: m, selected: m === idle }, t("settings.minutes", { n: number(m) })))))),
+        choice(t("settings.idle"), "corridor.idle_minutes", "5", ["1", "2", "5", "10", "15"],
+          "settings.minutes")),
+      h("div", { class: "card" }, h("h2", {}, t("settings.keeping")),
+        choice(t("settings.floor"), "corridor.floor_mb", "20", ["10", "20", "50", "100"],
+          "settings.megabytes"),
+        choice(t("settings.retention"), "corridor.retention_days", "7", ["3", "7", "14", "30"],
+          "settings.days")),
       h("div", { class: "card" }, h("h2", {}, t("settings.account")),
         h("p", {}, ctx.me.username, " · ", t(`role.${ctx.me.role}`),
           ctx.me.post_name ? ` · ${ctx.me.post_name}` : ""),

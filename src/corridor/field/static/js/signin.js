@@ -5,10 +5,10 @@
 import * as db from "./db.js";
 import { t, number } from "./i18n.js";
 import { clear, h } from "./dom.js";
-import { HttpError, api } from "./sync.js";
+import { HttpError, api, syncNow } from "./sync.js";
 import { askPersist, measure } from "./storage.js";
 import { calibrate } from "./crypto.js";
-import { create } from "./session.js";
+import { create, renew, session } from "./session.js";
 import { languageSwitch } from "./bar.js";
 
 export const MIN_PIN = 6;
@@ -20,6 +20,12 @@ function field(label, input) {
 function deviceLabel() {
   const bytes = crypto.getRandomValues(new Uint8Array(3));
   return `phone-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function failure(error) {
+  if (!(error instanceof HttpError)) return t("signin.offline");
+  if (error.status === 401) return t("signin.wrong");
+  return t(error.status === 429 ? "signin.throttled" : "signin.failed");
 }
 
 export function renderSignIn(root, { done, wiped }) {
@@ -42,11 +48,8 @@ export function renderSignIn(root, { done, wiped }) {
       const me = await api("/api/me", { token });
       if (wiped) await db.destroy();  // the old store can never be opened again
       clear(root).append(pinSetup(token, me, done));
-    } catch (failure) {
-      error.textContent = failure instanceof HttpError
-        ? t(failure.status === 401 ? "signin.wrong" : failure.status === 429
-          ? "signin.throttled" : "signin.failed")
-        : t("signin.offline");
+    } catch (refused) {
+      error.textContent = failure(refused);
       submit.disabled = false;
     }
   } },
@@ -91,4 +94,28 @@ function pinSetup(token, me, done) {
   } },
   h("h1", {}, t("pin.title")), h("p", {}, t("pin.explain")),
   field(t("pin.pin"), pin), field(t("pin.again"), again), calibration, error, submit);
+}
+
+// Signing in again with the store kept, when the server no longer takes the token.
+export function renderRenew(root) {
+  const error = h("p", { class: "error", role: "alert" });
+  const password = h("input", { name: "password", type: "password", required: true,
+    autocomplete: "current-password" });
+  const submit = h("button", { type: "submit", class: "primary" }, t("renew.submit"));
+  root.append(h("form", { class: "card", onsubmit: async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      const { token } = await api("/api/auth/token", { method: "POST", token: null, body: {
+        username: session.me.username, password: password.value, device: session.me.device_id } });
+      await renew(token, await api("/api/me", { token }));
+      location.hash = "#/home";
+      syncNow();
+    } catch (refused) {
+      error.textContent = failure(refused);
+      submit.disabled = false;
+    }
+  } }, h("h1", {}, t("renew.title")), h("p", {}, t("renew.explain")),
+  h("p", {}, session.me.username),
+  field(t("signin.password"), password), error, submit));
 }

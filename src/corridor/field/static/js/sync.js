@@ -63,6 +63,7 @@ async function run() {
     const sync = await watermark();
     remember(sync);
     await push(sync);
+    await outbox.prune();
     if (FIELD_ROLES.has(session.me.role)) {
       if (await pull(sync)) {  // a new epoch seen on the pull: re-send, then pull it whole
         await push(sync);
@@ -107,9 +108,8 @@ async function push(sync) {
     outbox.markSending(batch);
     let answer;
     try {
-      answer = await api("/api/sync/push", { method: "POST", body: { events: batch.map(
-        ({ id, type, payload, device_id: d, author, recorded_at: r }) => (
-          { id, type, payload, device_id: d, author, recorded_at: r })) } });
+      answer = await api("/api/sync/push", { method: "POST",
+        body: { events: batch.map(outbox.plain) } });
     } finally {
       outbox.unsend(batch);  // an event a receipt did not settle is pending again
     }
@@ -147,7 +147,11 @@ async function report() {
   const answer = await api("/api/sync/device", { method: "POST", body: {
     device_id: session.me.device_id, store_id: store.store_id, unsent: counts.unsent,
     oldest_unsent_at: counts.oldest, newest_recorded_at: counts.newest } });
-  if (answer.new && answer.earlier.length) raise({ kind: "server", earlier: answer.earlier });
+  if (answer.new && answer.earlier.length) {
+    // Kept readable without the PIN: counts and times only (a device label may be a name).
+    raise({ kind: "server", earlier: answer.earlier.map(
+      ({ created_at: c, reported_at: r, unsent }) => ({ created_at: c, reported_at: r, unsent })) });
+  }
 }
 
 export function start() {
