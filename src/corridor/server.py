@@ -1,6 +1,6 @@
-"""The ASGI application: the API and the web UI over one running Corridor.
+"""The ASGI application: the API, the web UI and the field app over one running Corridor.
 
-This is the one module that knows both entrypoints; neither imports the other. It
+This is the one module that knows the entrypoints; none imports another. It
 holds what lives as long as the server: the ledger's cached state, kept projected in
 the background, and the name index and duplicate queue, warmed up at start.
 """
@@ -23,6 +23,7 @@ from corridor import __version__, config
 from corridor.api.app import BodyLimit
 from corridor.api.app import install as install_api
 from corridor.api.csrf import CookieWritesNeedProof
+from corridor.field.routes import install as install_field
 from corridor.headers import SecurityHeaders
 from corridor.services.app import Corridor
 from corridor.services.ledger import Ledger
@@ -81,6 +82,7 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
     app.state.corridor = corridor
     install_api(app)
     install_web(app)
+    install_field(app)
     # Outermost last: the CSRF check reads the session; the headers are on every answer,
     # the session's cookie and a refused body's included.
     app.add_middleware(CookieWritesNeedProof)

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from corridor.api import (
     accounting,
     docs,
+    field,
     movement,
     openapi,
     operation,
@@ -72,7 +73,7 @@ def install(app: FastAPI) -> None:
     problems.install(app)
     openapi.install(app)
     docs.install(app)
-    for module in (sync, operation, people, movement, accounting, tracing):
+    for module in (sync, field, operation, people, movement, accounting, tracing):
         app.include_router(module.router)
 
     @app.post("/api/auth/token", tags=["access"], status_code=201)

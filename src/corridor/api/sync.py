@@ -26,6 +26,7 @@ from corridor.domain.permissions import PULLS_LEDGER, PULLS_SCOPE, SYNCS
 from corridor.services import scoped_pull
 from corridor.services.app import Corridor
 from corridor.services.audit import record_read
+from corridor.services.devices import server_time
 from corridor.services.ledger import MAX_BATCH, Ledger, Principal
 
 router = APIRouter(prefix="/api/sync", tags=["sync"])
@@ -46,6 +47,7 @@ class ReceiptOut(BaseModel):
 class PushOut(BaseModel):
     epoch: str
     head_seq: int
+    server_time: str = Field(description="the server's clock (UTC, ISO 8601)")
     receipts: list[ReceiptOut]
 
 
@@ -115,7 +117,7 @@ async def push(request: Request, principal: Principal = Depends(require(*SYNCS))
                       "sent", "body") from None
     result = await run_in_threadpool(ledger.push, events, principal)
     return _json({
-        "epoch": result.epoch, "head_seq": result.head_seq,
+        "epoch": result.epoch, "head_seq": result.head_seq, "server_time": server_time(),
         "receipts": [{"id": r.id, "status": r.status, "seq": r.seq, "reason": r.reason}
                      for r in result.receipts]})
 
@@ -145,4 +147,5 @@ def scope(since: str | None = Query(None, max_length=200, description="the curso
     """What a field device's post needs — a registrar's waiting households and queue, the
     vehicles expected at a monitor's checkpoint or heading to reception with who is on
     them — or what changed in it since the cursor (docs/sync.md). Audited."""
-    return scoped_pull.pull(app.engine, app.ledger, principal, since)
+    return {**scoped_pull.pull(app.engine, app.ledger, principal, since),
+            "server_time": server_time()}

@@ -4,7 +4,7 @@
   to, append-only;
 - projections: the operation's current state, derived from the ledger and
   rebuilt from it at will (`corridor rebuild`), never edited by hand;
-- access (`users`, `sessions`, `api_tokens`, `limit_hits`, `audit_meta`, `audit_log`,
+- access (`users`, `sessions`, `api_tokens`, `devices`, `limit_hits`, `audit_meta`, `audit_log`,
   `audit_subjects`): who may do what, for how long, how often they may try, and
   who read what (a hash chain of its own, like the ledger's).
 
@@ -338,6 +338,23 @@ api_tokens = Table(
     Column("last_used_at", UTC_TIME),  # written at most once a minute (access.TOUCH_EVERY)
 )
 Index("ix_api_tokens_username", api_tokens.c.username)
+
+# The field app's stores, one per sign-in on a phone (its IndexedDB database), as each
+# last reported itself: a new store of an account learns of the earlier ones that
+# stopped reporting, and whether they still held unsent events (the lost-store alarm).
+devices = Table(
+    "devices", metadata,
+    Column("store_id", String(36), primary_key=True),
+    Column("username", String(ID), ForeignKey("users.username"), nullable=False),
+    Column("device_id", String(ID), nullable=False),
+    Column("created_at", UTC_TIME, nullable=False),  # its first report
+    Column("reported_at", UTC_TIME, nullable=False),
+    Column("unsent", Integer, nullable=False),
+    Column("oldest_unsent_at", String(40)),  # the phone's clock, as it sent it
+    Column("newest_recorded_at", String(40)),
+    Column("closed", Boolean, nullable=False),  # signed out on the phone
+)
+Index("ix_devices_username", devices.c.username)
 
 # Web sessions: the signed cookie carries a random id; only its SHA-256 is kept here,
 # so deleting the row ends the session wherever a copy of the cookie is.

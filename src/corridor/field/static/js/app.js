@@ -1,0 +1,163 @@
+// The field app's boot and router. At start: the language, the service worker, the
+// lost-store check; then sign-in (no store yet) or the lock screen (a store). Once
+// unlocked: the status bar, the role's screens by hash route, the outbox, settings,
+// and the idle lock.
+
+import * as i18n from "./i18n.js";
+import * as alarm from "./alarm.js";
+import * as outbox from "./outbox.js";
+import * as sync from "./sync.js";
+import { ctx } from "./ctx.js";
+import { clear, h } from "./dom.js";
+import { changed, onChange } from "./bus.js";
+import { lock as lockSession, session, stored, unlocked } from "./session.js";
+import { mark, marker } from "./marker.js";
+import { measure } from "./storage.js";
+import { renderBar, renderAlarm, renderNav } from "./bar.js";
+import { renderSignIn } from "./signin.js";
+import { renderLock } from "./lock.js";
+import { renderOutbox } from "./outbox-view.js";
+import { renderSettings } from "./settings.js";
+
+const SCREENS = { registrar: "registrar", checkpoint_monitor: "monitor", reception: "reception" };
+const main = () => document.getElementById("main");
+let cleanup = null;
+let lastActive = Date.now();
+let hiddenAt = null;
+let updateReady = false;
+
+export function idleMs() {
+  return (Number(localStorage.getItem("corridor.idle_minutes")) || 5) * 60_000;
+}
+
+function show(render) {
+  if (typeof cleanup === "function") cleanup();
+  cleanup = null;
+  const root = clear(main());
+  cleanup = render(root);
+}
+
+function parse(hash) {
+  const [path, query = ""] = hash.replace(/^#\/?/, "").split("?");
+  const [screen = "home", sub = null] = path.split("/").filter(Boolean);
+  return { screen, params: { sub, ...Object.fromEntries(new URLSearchParams(query)) } };
+}
+
+async function route() {
+  if (!unlocked()) return;
+  const { screen, params } = parse(location.hash);
+  if (screen === "outbox") return show((root) => renderOutbox(root, ctx));
+  if (screen === "settings") return show((root) => renderSettings(root, ctx, { signedOut: boot }));
+  const home = SCREENS[session.me.role];
+  if (!home) {
+    return show((root) => root.append(h("section", { class: "card" },
+      h("h1", {}, i18n.t("role.web_only.title")),
+      h("p", {}, i18n.t("role.web_only.text")),
+      h("a", { class: "button", href: "/" }, i18n.t("role.web_only.open")))));
+  }
+  const name = screen === "home" || !Object.values(SCREENS).includes(screen) ? home : screen;
+  try {
+    const module = await import(`./screens/${name}.js`);
+    show((root) => module.render(root, ctx, params));
+  } catch (error) {
+    console.error(`screen ${name} failed`, error);
+    show((root) => root.append(h("section", { class: "card" },
+      h("p", {}, i18n.t("screen.unavailable")))));
+  }
+}
+
+function shell() {
+  renderAlarm(document.getElementById("alarm"));
+  renderBar(document.getElementById("bar"), { locked: !unlocked() });
+  renderNav(document.getElementById("nav"), { locked: !unlocked(), lock });
+}
+
+// Unlocked: sync starts, the role's screen shows.
+export async function opened() {
+  lastActive = Date.now();
+  shell();
+  if (!location.hash) location.hash = "#/home";
+  await route();
+  sync.start();
+  measure().then(() => changed({ storage: true }));
+}
+
+export function lock() {
+  sync.stop();
+  lockSession();
+  // Nothing is in memory now: the moment to take a new version of the app.
+  if (updateReady) {
+    location.reload();
+    return;
+  }
+  shell();
+  show((root) => renderLock(root, { unlocked: opened, signIn: boot }));
+}
+
+function watchIdle() {
+  for (const name of ["pointerdown", "keydown", "input"]) {
+    addEventListener(name, () => { lastActive = Date.now(); }, { passive: true });
+  }
+  setInterval(() => {
+    if (unlocked() && Date.now() - lastActive > idleMs()) lock();
+  }, 10_000);
+  // Timers sleep while the app is hidden: decide when it comes back.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") {
+      hiddenAt = Date.now();
+    } else if (hiddenAt !== null && unlocked() && Date.now() - hiddenAt > idleMs()) {
+      lock();
+    }
+  });
+}
+
+async function worker() {
+  if (!("serviceWorker" in navigator)) return;
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!hadController) return;
+    updateReady = true;
+    const notice = clear(document.getElementById("notice"));
+    notice.append(h("div", { class: "notice" }, i18n.t("update.ready"),
+      h("button", { type: "button", onclick: () => (unlocked() ? lock() : location.reload()) },
+        i18n.t("update.reload"))));
+  });
+  try {
+    await navigator.serviceWorker.register("/field/sw.js", { scope: "/field" });
+  } catch (error) {
+    console.warn("service worker not registered", error);
+  }
+}
+
+// The start, and after a sign-out: a store → the lock screen; none → sign in.
+export async function boot() {
+  const store = await stored();
+  alarm.checkLocal(marker(), store);
+  shell();
+  if (store?.keyring) {
+    show((root) => renderLock(root, { unlocked: opened, signIn: boot }));
+  } else {
+    show((root) => renderSignIn(root, { done: opened, wiped: Boolean(store) }));
+  }
+}
+
+async function start() {
+  await i18n.load();
+  onChange(async (what) => {
+    if (what.outbox && unlocked()) {
+      mark({ unsent: (await outbox.counts(sync.status.epoch)).unsent });
+    }
+    if (what.lang) {
+      shell();
+      if (unlocked()) route();
+    } else if (what.alarm || what.outbox || what.sync || what.session || what.storage) {
+      shell();
+    }
+  });
+  addEventListener("hashchange", route);
+  watchIdle();
+  worker();
+  await boot();
+}
+
+start();

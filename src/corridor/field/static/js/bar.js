@@ -1,0 +1,72 @@
+// The status bar, the bottom navigation and the alarm banner. The bar says what the
+// phone holds and what the server last confirmed: "N unsent, oldest X ago · last
+// confirmed sync HH:MM (server time) · epoch abcd", or "All sent" only when nothing
+// is unacknowledged in the current epoch. Locked, it shows counts only.
+
+import * as alarm from "./alarm.js";
+import * as outbox from "./outbox.js";
+import { ago, clock, number, t } from "./i18n.js";
+import { clear, h } from "./dom.js";
+import { status, syncNow, watermark } from "./sync.js";
+
+let drawing = 0;
+
+export async function renderBar(element, { locked }) {
+  const turn = ++drawing;
+  const sync = await watermark().catch(() => ({ epoch: null, confirmed: null }));
+  const counts = await outbox.counts(sync.epoch).catch(() => null);
+  if (turn !== drawing) return;  // a newer draw has started
+  clear(element);
+  if (!counts) return;
+  const summary = counts.unsent
+    ? t("bar.unsent", { n: number(counts.unsent),
+      ago: counts.oldest ? ago(Date.now() - Date.parse(counts.oldest)) : "" })
+    : t("bar.all_sent");
+  const lines = [h("div", { class: `bar-summary ${counts.unsent ? "bar-unsent" : "bar-ok"}`,
+    "data-testid": "bar-summary" }, summary)];
+  if (counts.rejected) {
+    lines.push(h("div", { class: "bar-rejected" }, t("bar.rejected", { n: number(counts.rejected) })));
+  }
+  if (!locked) {
+    const confirmed = sync.confirmed ? clock(new Date(sync.confirmed)) : t("bar.never");
+    const epoch = sync.epoch ? sync.epoch.slice(0, 4) : "—";
+    lines.push(h("div", { class: "bar-detail", "data-testid": "bar-detail" },
+      t("bar.confirmed", { time: confirmed }), " · ", t("bar.epoch", { epoch })));
+    if (status.error) lines.push(h("div", { class: "bar-error" }, t(status.error)));
+  }
+  element.append(h("div", { class: "bar-text" }, lines));
+  if (!locked) {
+    element.append(h("button", { type: "button", class: "send-now", disabled: status.syncing,
+      onclick: () => syncNow() }, status.syncing ? t("bar.sending") : t("bar.send_now")));
+  }
+}
+
+export function renderNav(element, { locked, lock }) {
+  clear(element);
+  if (locked) return;
+  const link = (hash, key) => h("a", { href: hash, class: "nav-item" }, t(key));
+  element.append(link("#/home", "nav.home"), link("#/outbox", "nav.outbox"),
+    link("#/settings", "nav.settings"),
+    h("button", { type: "button", class: "nav-item", onclick: lock }, t("nav.lock")));
+}
+
+function storeLine(kind, store) {
+  const vars = { created: new Date(store.created_at || store.created).toLocaleString(),
+    reported: store.reported_at ? ago(Date.now() - Date.parse(store.reported_at)) : "",
+    n: number(store.unsent ?? 0) };
+  if (kind === "local") return t(store.unsent > 0 ? "alarm.local_unsent" : "alarm.local_line", vars);
+  return t(store.unsent > 0 ? "alarm.store_unsent" : "alarm.store_clean", vars);
+}
+
+export function renderAlarm(element) {
+  clear(element);
+  const raised = alarm.current();
+  if (!raised) return;
+  const level = alarm.level(raised);
+  const stores = raised.kind === "server" ? raised.earlier : [raised];
+  element.append(h("div", { class: `alarm alarm-${level}`, "data-testid": "alarm" },
+    h("strong", {}, t(raised.kind === "server" ? "alarm.server_title" : "alarm.local_title")),
+    stores.map((s) => h("p", {}, storeLine(raised.kind, s))),
+    h("p", {}, t(level === "red" ? "alarm.red_advice" : "alarm.amber_advice")),
+    h("button", { type: "button", onclick: alarm.dismiss }, t("alarm.dismiss"))));
+}
