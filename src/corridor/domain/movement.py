@@ -30,6 +30,12 @@ must not lose a passenger; the conflict list says so, and a command is refused.
 A fact that names something not recorded yet (a person, vehicle, place, convoy)
 waits: it is listed as a waiting conflict, and the record that names it is derived
 again when that thing arrives.
+
+Two phones that contradict each other — one person boarded onto two vehicles with no
+disembarkation between, one vehicle counted differently at one checkpoint, or at two
+checkpoints closer in time than it could drive — are both kept, applied and listed,
+each naming the other; the record follows the later boarding and the latest count
+(docs/accounting.md, "Conflicts between phones").
 """
 
 from __future__ import annotations
