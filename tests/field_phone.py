@@ -37,7 +37,7 @@ def shot(page: Page, name: str, at: str | None = None) -> Path:
     """The phone's screen as its user sees it, scrolled to `at` (a selector) if given."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     if at:
-        page.locator(at).first.scroll_into_view_if_needed()
+        page.locator(at).first.evaluate("e => e.scrollIntoView({block: 'center'})")
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path

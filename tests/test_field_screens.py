@@ -157,7 +157,7 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     page.fill("[name=override_reason]", "Omar follows with his uncle")
     submit(page)
     expect(page.locator(".figure strong")).to_have_text("3/40")
-    arabic(page, "registrar-board", "/registrar/board")
+    arabic(page, "registrar-board", "/registrar/board", "input[name=vehicle]")
     arabic(page, "registrar-register", "/registrar/register", ".member")
     assert counts(site, "HouseholdRegistered", "PersonBoarded") == [2, 0]
 

@@ -253,7 +253,8 @@ function memberBlock(ctx, i, member, destinations) {
       optional: f !== "given_name" })),
     h("div", { class: "field", "data-field": `m${i}.sex` },
       h("span", { class: "label", text: ctx.t("person.sex") }),
-      choices(`m${i}.sex`, SEXES.map((s) => [s, ctx.t(`sex.${s}`)]), member.sex || "unknown"),
+      choices(`m${i}.sex`, SEXES.map((s) => [s, ctx.t(`sex.${s}`)]), member.sex || "unknown",
+        ctx.t("person.sex")),
       h("p", { class: "field-error", hidden: true })),
     h("div", { class: "pair" },
       field(ctx, { name: `m${i}.birth_year`, label: ctx.t("person.birth_year"),
@@ -477,8 +478,8 @@ function board(root, ctx, params) {
           const first = person(ctx, entry.person_ids[0]);
           return h("button", { type: "button", class: "pick", "data-household": entry.household_id,
             onclick: () => { household = entry; leftOut.clear(); draw(); } },
-          first ? name(first) : null,
-          h("span", { class: "muted", text: ctx.t("reg.waiting", { n: entry.person_ids.length }) }),
+          h("span", { class: "row-main" }, first ? name(first) : null, h("span", { class: "muted",
+            text: ctx.t("reg.waiting", { n: entry.person_ids.length }) })),
           tokenText(entry.token));
         })));
       return;

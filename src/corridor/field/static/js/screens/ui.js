@@ -61,12 +61,12 @@ export function select(options, value, blank) {
       text: label })));
 }
 
-// Radio buttons as big tappable choices; `name` groups them.
-export function choices(name, options, value) {
-  return h("div", { class: "choices", role: "radiogroup" }, options.map(([key, label]) =>
-    h("label", { class: "choice" },
+// Radio buttons as big tappable choices; `name` groups them, `label` names the group.
+export function choices(name, options, value, label) {
+  return h("div", { class: "choices", role: "radiogroup", "aria-label": label },
+    options.map(([key, text]) => h("label", { class: "choice" },
       h("input", { type: "radio", name, value: key, checked: key === value }),
-      h("span", { text: label }))));
+      h("span", { text }))));
 }
 
 export function checkboxes(name, options, values = []) {
