@@ -247,6 +247,11 @@ def reception_checks_in(browser: Browser, site: Site, card: Path, shown: Path) -
     page.click("[data-vehicle=bus1]")
     page.click("[data-arrival=bus1]")
     expect(page.locator(".arrived")).to_contain_text("Arrived")
+    # Another QR code (a website's) is said not to be one of ours.
+    foreign = shown.with_name("foreign.png")
+    segno.make("https://example.org/", error="m").save(foreign, scale=6)
+    page.set_input_files(".scanner .scan-file", str(foreign))
+    expect(page.locator(".scanner .scan-error")).to_have_text("This is not a Corridor code")
     # The QR code the registrar's phone showed reads as that household's token.
     page.set_input_files(".scanner .scan-file", str(shown))
     expect(page.locator(".found [data-person]")).to_contain_text("فاطمة")

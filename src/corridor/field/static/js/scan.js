@@ -79,14 +79,17 @@ export function scanner(ctx, { onCode, kind, label }) {
     stop();
     onCode(code);
   };
+  // The first code read, if it is one of ours; another QR code (a website's) is
+  // said to be foreign and the camera goes on looking.
   const take = (texts) => {
     if (!texts.length) return false;
     try {
       found(readPayload(texts[0]));
+      return true;
     } catch (error) {
       fail(error);
+      return false;
     }
-    return true;
   };
 
   const video = h("video", { class: "scan-video", playsinline: true, hidden: true });
@@ -104,6 +107,7 @@ export function scanner(ctx, { onCode, kind, label }) {
   }
 
   async function camera() {
+    if (stream) return;
     message.hidden = true;
     try {
       const read = await decoder();
@@ -137,10 +141,12 @@ export function scanner(ctx, { onCode, kind, label }) {
     try {
       const read = await decoder();
       element.dataset.engine = read.name;
-      if (!take(await read.read(file))) {
+      const texts = await read.read(file);
+      if (!texts.length) {
         message.textContent = ctx.t("scan.none_found");
         message.hidden = false;
       }
+      take(texts);
     } catch (error) {
       fail(error);
     }
