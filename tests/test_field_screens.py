@@ -19,6 +19,7 @@ from pathlib import Path
 
 import segno
 from conftest import CHROMIUM, CHROMIUM_ARGS
+from field_app import CTX
 from field_phone import all_sent, phone, shot
 from operation_setup import ok
 from playwright.sync_api import Browser, Page, expect
@@ -30,17 +31,19 @@ from corridor.storage.schema import events
 
 
 def arabic(page: Page, name: str, hash_: str, at: str | None = None) -> None:
-    """The same screen in Arabic (chosen in settings), right to left, then English again."""
-    page.goto("/field#/settings")
-    page.click("button[lang=ar]")
-    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    """The same screen in Arabic, right to left (the language chosen as settings chooses
+    it), then English again."""
+    language(page, "ar")
     page.goto(f"/field#{hash_}")
     expect(page.locator("main .screen-head h1")).to_be_visible()
     shot(page, f"{name}-ar", at)
-    page.goto("/field#/settings")
-    page.click("button[lang=en]")
-    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    language(page, "en")
     page.goto("/field#/home")
+
+
+def language(page: Page, lang: str) -> None:
+    page.evaluate(f"async (l) => {{ {CTX} await ctx.setLang(l); }}", lang)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
 
 
 def submit(page: Page) -> None:
@@ -53,7 +56,7 @@ def test_the_walk_from_registration_to_check_in(browser: Browser, site: Site,
     khalil = register(site, "F-7", "Khalil", ["Layla", "Omar"])
     shown = tmp_path / "shown.png"
     token = registrar_registers_and_boards(browser, site, khalil, shown)
-    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [3, 3]
+    assert counts(site, "HouseholdRegistered", "PersonBoarded") == [3, 4]
 
     ok(site.api("coordinator").post("/api/convoys/c1/departure"))
     monitor_counts_with_one_removal(browser, site)
@@ -61,12 +64,15 @@ def test_the_walk_from_registration_to_check_in(browser: Browser, site: Site,
 
     card = tmp_path / "card.png"
     segno.make(payload(Kind.HOUSEHOLD, "F-7"), error="m", micro=False).save(card, scale=6)
-    reception_checks_in(browser, site, card, shown)
+    wristband = tmp_path / "wristband.png"
+    segno.make(payload(Kind.PERSON, khalil["Layla"]), error="m", micro=False).save(wristband,
+                                                                                  scale=6)
+    reception_checks_in(browser, site, card, shown, wristband)
     assert counts(site, "VehicleArrived", "PersonCheckedIn") == [2, 2]
 
     # Every fact once, as each phone recorded it.
     assert counts(site, "HouseholdRegistered", "TokenIssued", "PersonBoarded", "CheckpointPassed",
-                  "PersonRemoved", "VehicleArrived", "PersonCheckedIn") == [3, 1, 3, 1, 1, 2, 2]
+                  "PersonRemoved", "VehicleArrived", "PersonCheckedIn") == [3, 1, 4, 1, 1, 2, 2]
     registered = select(events.c.payload).where(events.c.type == "HouseholdRegistered")
     with site.engine.connect() as conn:
         tokens = {json.loads(body).get("token") for body in conn.execute(registered).scalars()}
@@ -176,7 +182,18 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     expect(page.locator(".saved")).to_contain_text("Token saved on this phone")
     expect(page.locator(".token-card .token-text")).to_have_text(re.compile(r"^\w{4}-\w{4}-\w$"))
     shot(page, "registrar-token-saved-en")
+
+    # A boarding the server refused is fixed in the boarding screen: Omar, onto Bus 2.
+    device.record("PersonBoarded", {"person_id": khalil["Omar"], "vehicle_id": "Bus 2"})
+    device.send_now()
+    page.goto("/field#/home")
+    page.click(".rejected button")
+    expect(page.locator(f"input[name=person][value='{khalil['Omar']}']")).to_be_checked()
+    page.check("input[name=vehicle][value=bus2]")
+    expect(page.locator(".capacity .figure strong")).to_have_text("1/40")
+    submit(page)
     all_sent(device)
+    expect(page.locator(".records .badge")).to_have_text("Accepted")
     context.close()
     return token
 
@@ -220,12 +237,14 @@ def monitor_counts_with_one_removal(browser: Browser, site: Site) -> None:
     context.close()
 
 
-def reception_checks_in(browser: Browser, site: Site, card: Path, shown: Path) -> None:
+def reception_checks_in(browser: Browser, site: Site, card: Path, shown: Path,
+                        wristband: Path) -> None:
     device = phone(browser, site, "reception")
     page, context = device.page, device.context
     expect(page.locator("[data-vehicle=bus1]")).to_contain_text("2 to check in")
     page.fill("#f-search", "ليلى")  # Layla, typed in Arabic: on which vehicle?
-    expect(page.locator(".results [data-person]")).to_contain_text("Bus 1")
+    expect(page.locator(".results [data-person]").first).to_contain_text("Layla Khalil")
+    expect(page.locator(".results [data-person]").first).to_contain_text("Bus 1")
     shot(page, "reception-home-en", ".results")
     arabic(page, "reception-home", "/home")
 
@@ -269,6 +288,10 @@ def reception_checks_in(browser: Browser, site: Site, card: Path, shown: Path) -
     shot(page, "reception-checkin-en")
     page.click(".found [data-checkin]")
     expect(page.locator(".figures .figure").first).to_contain_text("0")
+    # Layla's wristband names her alone, now checked in.
+    page.set_input_files(".scanner .scan-file", str(wristband))
+    expect(page.locator(".found [data-person]")).to_have_count(1)
+    expect(page.locator(".found [data-person] .badge")).to_have_text("On this phone")
     arabic(page, "reception-checkin", "/reception/checkin?vehicle=bus1")
 
     context.set_offline(False)

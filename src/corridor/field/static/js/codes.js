@@ -96,14 +96,16 @@ function draw() {
     .map((b) => UNAMBIGUOUS[b % UNAMBIGUOUS.length]).join("");
 }
 
-// A random household token, `XXXX-XXXX` from the unambiguous letters and digits, whose
-// check character is unambiguous too and under which every swap of two neighbours is
-// caught (as the server's fresh_token draws them).
-export function freshToken() {
+// A random household token, `XXXX-XXXX` from the unambiguous letters and digits, not
+// in `used` (the tokens this phone knows), whose check character is unambiguous too
+// and under which every swap of two neighbours is caught (as the server's
+// fresh_token draws them).
+export function freshToken(used = new Set()) {
   for (;;) {
     const raw = draw();
     if (raw.length < PHONE_TOKEN_LENGTH) continue;
     const token = `${raw.slice(0, 4)}-${raw.slice(4)}`;
+    if (used.has(token)) continue;
     if (UNAMBIGUOUS.includes(checkCharacter(token)) && swapsCaught(withCheck(token))) return token;
   }
 }

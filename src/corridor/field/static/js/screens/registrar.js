@@ -9,7 +9,7 @@
 import { freshToken, KINDS, withCheck } from "../codes.js";
 import { scanner } from "../scan.js";
 import {
-  add, button, checkboxes, checked, choices, facts, field, figure, fill, fixing, fixNote,
+  add, badge, button, checkboxes, checked, choices, facts, field, figure, fill, fixing, fixNote,
   fullName, h, heading, homeHeading, live, name, record, rejected, saved, select, showErrors,
   submitButton, tokenCard,
 } from "./ui.js";
@@ -96,6 +96,13 @@ function vehicles(ctx) {
     return { vehicle_id: vehicle.vehicle_id, label: vehicle.label, capacity: vehicle.capacity,
       aboard: [...aboard] };
   });
+}
+
+// Every token this phone knows of: a token made here must be none of them.
+function knownTokens(ctx) {
+  return new Set([...ctx.data.households().map((hh) => hh.token),
+    ...ctx.data.persons().map((p) => p.token), ...queue(ctx).map((e) => e.token),
+    ...registeredHere(ctx).map((r) => r.token)].filter(Boolean));
 }
 
 const to = (sub, key, value) => `/registrar/${sub}?${key}=${encodeURIComponent(value)}`;
@@ -310,7 +317,7 @@ function register(root, ctx, params) {
     cardScanner.element.hidden = Boolean(chosenToken);
     fresh.hidden = Boolean(chosenToken);
   }
-  const fresh = button(ctx.t("reg.token_new"), () => showToken(freshToken()));
+  const fresh = button(ctx.t("reg.token_new"), () => showToken(freshToken(knownTokens(ctx))));
 
   const membersBox = h("div", { class: "members" });
   const drawMembers = () => fill(membersBox, 
@@ -405,7 +412,7 @@ function token(root, ctx, params) {
       issue(code.key.toUpperCase());
     } });
   add(body, cardScanner.element,
-    button(ctx.t("reg.token_new"), () => issue(freshToken()), "primary big"));
+    button(ctx.t("reg.token_new"), () => issue(freshToken(knownTokens(ctx))), "primary big"));
   add(root, heading(ctx, ctx.t("reg.give_token")),
     fixed ? fixNote(ctx, fixed) : null,
     householdId ? body : h("p", { class: "empty", text: ctx.t("reg.no_household") }), problem);
@@ -589,7 +596,7 @@ function boardedView(root, ctx, vehicle, done) {
     h("ul", { class: "records" }, done.map(([personId, event]) => {
       const who = person(ctx, personId);
       return h("li", { class: "record" }, who ? name(who) : h("span", { text: personId }),
-        ctx.badge(event.id));
+        badge(ctx, event.id));
     })),
     h("div", { class: "buttons" },
       button(ctx.t("board.next"), () => ctx.go(`${to("board", "vehicle", vehicle.vehicle_id)}`

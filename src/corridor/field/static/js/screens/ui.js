@@ -95,13 +95,26 @@ export const figure = (value, label, extra = "") =>
 // The confirmation after a record is written to the phone: it names the record and
 // shows its state, which follows the outbox (pending → sending → accepted …).
 export function saved(ctx, event, text) {
-  const element = h("div", { class: "saved", role: "status", "data-event": event.id },
-    h("span", { text }), ctx.badge(event.id));
+  return h("div", { class: "saved", role: "status", "data-event": event.id },
+    h("span", { text }), badge(ctx, event.id));
+}
+
+// A record's state badge that follows the record (pending → sending → accepted …) while
+// it is on screen.
+export function badge(ctx, id) {
+  let shown = ctx.badge(id);
+  let seen = false;
   const stop = ctx.onChange(() => {
-    if (!element.isConnected) return stop();
-    return element.lastChild.replaceWith(ctx.badge(event.id));
+    if (!shown.isConnected) {
+      if (seen) stop();
+      return;
+    }
+    seen = true;
+    const next = ctx.badge(id);
+    shown.replaceWith(next);
+    shown = next;
   });
-  return element;
+  return shown;
 }
 
 // The facts this phone recorded of a type, the rejected ones aside (they are not
