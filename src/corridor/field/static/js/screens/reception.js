@@ -56,9 +56,10 @@ async function checkIn(ctx, personId, vehicleId, problem, fixed = null) {
   return done;
 }
 
-// One person with a big "check in" button, or their record's state once checked in.
-function personRow(ctx, person, vehicleId, problem) {
-  const done = checkedIn(ctx).get(person.person_id);
+// One person with a big "check in" button, or their record's state once checked in
+// (`checked`: this phone's check-ins, read once for a whole list).
+function personRow(ctx, person, vehicleId, problem, checked = checkedIn(ctx)) {
+  const done = checked.get(person.person_id);
   const checkInButton = button(ctx.t("rec.check_in"), async () => {
     checkInButton.disabled = true;
     if (!(await checkIn(ctx, person.person_id, vehicleId, problem))) checkInButton.disabled = false;
@@ -79,7 +80,8 @@ function nameSearch(ctx, label, people, row) {
     const text = query.value.trim();
     if (!text) return fill(results);
     const hits = search(people(), text, 20);
-    return fill(results, hits.length ? hits.map((hit) => row(hit.person))
+    const checked = checkedIn(ctx);
+    return fill(results, hits.length ? hits.map((hit) => row(hit.person, checked))
       : h("li", { class: "empty", text: ctx.t("search.none") }));
   };
   query.addEventListener("input", redraw);
@@ -101,16 +103,18 @@ function home(root, ctx) {
   const cards = vehicleScanner(ctx, { label: ctx.t("rec.scan_vehicle"), problem,
     unknownKey: "rec.not_expected", open: (id) => ctx.go(checkinOf(id)) });
   const list = h("div", { class: "live" });
-  // Someone who does not know their vehicle: everyone coming here, searched by name.
-  const everyone = () => {
-    const vehicleOf = new Map(ctx.data.vehicles()
+  // Someone who does not know their vehicle: everyone coming here, searched by name
+  // (the search reads `coming` first, then draws each hit with its vehicle).
+  let vehicleOf = new Map();
+  const coming = () => {
+    vehicleOf = new Map(ctx.data.vehicles()
       .flatMap((entry) => entry.person_ids.map((p) => [p, entry.vehicle])));
-    return { vehicleOf, people: ctx.data.persons().filter((p) => vehicleOf.has(p.person_id)) };
+    return ctx.data.persons().filter((p) => vehicleOf.has(p.person_id));
   };
-  const finder = nameSearch(ctx, ctx.t("rec.search_all"), () => everyone().people, (person) => {
-    const vehicle = everyone().vehicleOf.get(person.person_id);
-    const row = personRow(ctx, person, vehicle.vehicle_id, problem);
-    row.firstChild.append(h("bdi", { class: "chip", text: vehicle.label }));
+  const finder = nameSearch(ctx, ctx.t("rec.search_all"), coming, (person, checked) => {
+    const { vehicle_id: id, label } = vehicleOf.get(person.person_id);
+    const row = personRow(ctx, person, id, problem, checked);
+    row.firstChild.append(h("bdi", { class: "chip", text: label }));
     return row;
   });
   add(root, homeHeading(ctx, ctx.t("rec.title"), "rec.post"), cards.element, problem, list,
@@ -171,18 +175,20 @@ function checkin(root, ctx, params) {
   if (!v) return missingVehicle(root, ctx);
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
   const current = () => findVehicle(ctx, v.id);
-  const row = (person) => personRow(ctx, person, v.id, problem);
+  const row = (person, checked) => personRow(ctx, person, v.id, problem, checked);
 
   // The people a scanned token card (its household) or wristband (its wearer) names.
   let scanned = [];
   const found = h("section", { class: "found" });
   const drawFound = () => {
-    const waiting = scanned.filter((p) => !checkedIn(ctx).has(p.person_id));
+    const checked = checkedIn(ctx);
+    const waiting = scanned.filter((p) => !checked.has(p.person_id));
     const all = button(ctx.t("rec.check_in_all", { n: waiting.length }), async () => {
       for (const p of waiting) if (!(await checkIn(ctx, p.person_id, v.id, problem))) break;
     }, "primary big");
     fill(found, scanned.length ? [h("h2", { text: ctx.t("rec.scanned", { n: scanned.length }) }),
-      h("ul", { class: "records" }, scanned.map(row)), waiting.length > 1 ? all : null] : null);
+      h("ul", { class: "records" }, scanned.map((p) => row(p, checked))),
+      waiting.length > 1 ? all : null] : null);
   };
   const cards = scanner(ctx, { kind: KINDS.household, label: ctx.t("rec.scan_card"),
     onCode: (code) => {
@@ -209,9 +215,10 @@ function checkin(root, ctx, params) {
   const missing = h("div", { class: "live" });
   const drawMissing = () => {
     const now = current();
+    const checked = checkedIn(ctx);
     return now.missing.length ? h("details", { class: "missing" },
       h("summary", { text: ctx.t("rec.who_missing", { n: now.missing.length }) }),
-      h("ul", { class: "records" }, now.missing.map(row))) : null;
+      h("ul", { class: "records" }, now.missing.map((p) => row(p, checked)))) : null;
   };
   const stops = [live(ctx, head, drawHead), live(ctx, missing, drawMissing),
     ctx.onChange(() => { finder.redraw(); drawFound(); })];

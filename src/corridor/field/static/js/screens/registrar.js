@@ -41,56 +41,49 @@ export function render(root, ctx, params) {
 
 const priorityOf = (needs) => Math.min(NO_NEED_PRIORITY, ...needs.map((n) => NEED_PRIORITY[n]));
 
-// Person ids boarded from this phone, with the vehicle.
-function boardedHere(ctx) {
-  return new Map(facts(ctx, "PersonBoarded")
-    .map((e) => [e.payload.person_id, e.payload.vehicle_id]));
-}
-
-function tokensIssued(ctx) {
-  return new Map(facts(ctx, "TokenIssued").map((e) => [e.payload.household_id, e.payload.token]));
-}
-
-// Households registered on this phone: {household_id, token, members, event}.
-function registeredHere(ctx) {
-  const issued = tokensIssued(ctx);
-  return facts(ctx, "HouseholdRegistered").map((event) => ({
+// This phone's own records, the refused ones aside, read once for what a screen draws:
+// {boarded: person → vehicle, registered: [{household_id, token, members, event}],
+// members: person id → member}.
+function own(ctx) {
+  const issued = new Map(facts(ctx, "TokenIssued")
+    .map((e) => [e.payload.household_id, e.payload.token]));
+  const registered = facts(ctx, "HouseholdRegistered").map((event) => ({
     household_id: event.payload.household_id, event, members: event.payload.members,
     token: event.payload.token || issued.get(event.payload.household_id) || null }));
+  return { issued, registered,
+    boarded: new Map(facts(ctx, "PersonBoarded")
+      .map((e) => [e.payload.person_id, e.payload.vehicle_id])),
+    members: new Map(registered.flatMap((r) => r.members.map((m) => [m.person_id, m]))) };
 }
 
-function person(ctx, personId) {
-  return ctx.data.person(personId) || registeredHere(ctx).flatMap((r) => r.members)
-    .find((m) => m.person_id === personId) || null;
+function person(ctx, personId, mine = own(ctx)) {
+  return ctx.data.person(personId) || mine.members.get(personId) || null;
 }
 
 // The boarding queue: the server's, then households registered here it does not hold
 // yet; anyone boarded from this phone taken out. Entries: {household_id, token,
 // priority, person_ids, needs}.
-function queue(ctx) {
-  const boarded = boardedHere(ctx);
-  const issued = tokensIssued(ctx);
+function queue(ctx, mine = own(ctx)) {
   const entries = ctx.data.queue().map((entry, order) => ({ ...entry, order,
-    token: entry.token || issued.get(entry.household_id) || null }));
+    token: entry.token || mine.issued.get(entry.household_id) || null }));
   const known = new Set([...entries.map((e) => e.household_id),
     ...ctx.data.households().map((hh) => hh.household_id)]);
-  registeredHere(ctx).filter((r) => !known.has(r.household_id)).forEach((r, n) => {
+  mine.registered.filter((r) => !known.has(r.household_id)).forEach((r, n) => {
     const needs = [...new Set(r.members.flatMap((m) => m.needs))];
     entries.push({ household_id: r.household_id, token: r.token, priority: priorityOf(needs),
       person_ids: r.members.map((m) => m.person_id), needs, order: entries.length + n });
   });
   return entries
-    .map((e) => ({ ...e, person_ids: e.person_ids.filter((id) => !boarded.has(id)) }))
+    .map((e) => ({ ...e, person_ids: e.person_ids.filter((id) => !mine.boarded.has(id)) }))
     .filter((e) => e.person_ids.length)
     .sort((a, b) => a.priority - b.priority || a.order - b.order);
 }
 
 // The vehicles boarding here: {vehicle_id, label, capacity, aboard: [person ids]}.
-function vehicles(ctx) {
-  const boarded = boardedHere(ctx);
+function vehicles(ctx, mine = own(ctx)) {
   return ctx.data.vehicles().map(({ vehicle, person_ids: ids }) => {
     const aboard = new Set(ids);
-    for (const [personId, vehicleId] of boarded) {
+    for (const [personId, vehicleId] of mine.boarded) {
       if (vehicleId === vehicle.vehicle_id) aboard.add(personId);
     }
     return { vehicle_id: vehicle.vehicle_id, label: vehicle.label, capacity: vehicle.capacity,
@@ -100,9 +93,10 @@ function vehicles(ctx) {
 
 // Every token this phone knows of: a token made here must be none of them.
 function knownTokens(ctx) {
+  const mine = own(ctx);
   return new Set([...ctx.data.households().map((hh) => hh.token),
-    ...ctx.data.persons().map((p) => p.token), ...queue(ctx).map((e) => e.token),
-    ...registeredHere(ctx).map((r) => r.token)].filter(Boolean));
+    ...ctx.data.persons().map((p) => p.token), ...queue(ctx, mine).map((e) => e.token),
+    ...mine.registered.map((r) => r.token)].filter(Boolean));
 }
 
 const to = (sub, key, value) => `/registrar/${sub}?${key}=${encodeURIComponent(value)}`;
@@ -149,11 +143,12 @@ function needChips(ctx, needs) {
 }
 
 function queueList(ctx) {
-  const entries = queue(ctx);
+  const mine = own(ctx);
+  const entries = queue(ctx, mine);
   return h("section", { class: "queue" },
     h("h2", {}, ctx.t("reg.queue"), h("span", { class: "count", text: String(entries.length) })),
     entries.length ? h("ol", { class: "rows" }, entries.slice(0, 50).map((entry) => {
-      const first = person(ctx, entry.person_ids[0]);
+      const first = person(ctx, entry.person_ids[0], mine);
       return h("li", {}, h("button", { type: "button", class: "row",
         "data-household": entry.household_id,
         onclick: () => ctx.go(to("board", "household", entry.household_id)) },
@@ -167,11 +162,11 @@ function queueList(ctx) {
 }
 
 function recent(ctx) {
-  const mine = registeredHere(ctx).slice(-10).reverse();
-  if (!mine.length) return null;
+  const recorded = own(ctx).registered.slice(-10).reverse();
+  if (!recorded.length) return null;
   return h("section", { class: "recent" },
     h("h2", { text: ctx.t("reg.recent") }),
-    h("ul", { class: "records" }, mine.map((r) => h("li", { class: "record" },
+    h("ul", { class: "records" }, recorded.map((r) => h("li", { class: "record" },
       h("div", {}, name(r.members[0]),
         r.members.length > 1
           ? h("span", { class: "muted", text: ` +${r.members.length - 1}` }) : null,
@@ -477,12 +472,13 @@ function board(root, ctx, params) {
 
   function drawHousehold() {
     if (!household) {
-      const entries = queue(ctx).slice(0, 12);
+      const mine = own(ctx);
+      const entries = queue(ctx, mine).slice(0, 12);
       fill(householdBox, h("h2", { text: ctx.t("board.which_household") }),
         householdScanner.element,
         h("p", { class: "label", text: ctx.t("board.or_pick") }),
         h("div", { class: "picks" }, entries.map((entry) => {
-          const first = person(ctx, entry.person_ids[0]);
+          const first = person(ctx, entry.person_ids[0], mine);
           return h("button", { type: "button", class: "pick", "data-household": entry.household_id,
             onclick: () => { household = entry; leftOut.clear(); draw(); } },
           h("span", { class: "row-main" }, first ? name(first) : null, h("span", { class: "muted",
