@@ -76,8 +76,18 @@ function shell() {
   renderNav(document.getElementById("nav"), { locked: !unlocked(), lock });
 }
 
-// Unlocked: sync starts, the role's screen shows.
-export async function opened() {
+function notice(text) {
+  const element = clear(document.getElementById("notice"));
+  element.append(h("div", { class: "notice", "data-testid": "notice" }, text,
+    h("button", { type: "button", onclick: () => clear(element) }, i18n.t("notice.close"))));
+}
+
+// Unlocked (after a PIN set-up, with the browser's answer to persist()): sync starts,
+// the role's screen shows.
+export async function opened({ persisted } = {}) {
+  if (persisted !== undefined) {
+    notice(i18n.t(persisted ? "settings.persisted" : "settings.not_persisted"));
+  }
   hasStore = true;
   lastActive = Date.now();
   shell();
@@ -122,10 +132,9 @@ async function worker() {
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (!hadController) return;
     updateReady = true;
-    const notice = clear(document.getElementById("notice"));
-    notice.append(h("div", { class: "notice" }, i18n.t("update.ready"),
-      h("button", { type: "button", onclick: () => (unlocked() ? lock() : location.reload()) },
-        i18n.t("update.reload"))));
+    clear(document.getElementById("notice")).append(h("div", { class: "notice" },
+      i18n.t("update.ready"), h("button", { type: "button",
+        onclick: () => (unlocked() ? lock() : location.reload()) }, i18n.t("update.reload"))));
   });
   try {
     await navigator.serviceWorker.register("/field/sw.js", { scope: "/field" });
@@ -138,7 +147,6 @@ async function worker() {
 export async function boot() {
   const store = await stored();
   hasStore = Boolean(store?.keyring);
-  alarm.checkLocal(marker(), store);
   shell();
   if (store?.keyring) {
     show((root) => renderLock(root, { unlocked: opened, signIn: boot }));
@@ -167,6 +175,7 @@ async function start() {
   addEventListener("hashchange", route);
   watchIdle();
   worker();
+  alarm.checkLocal(marker(), await stored());
   await boot();
 }
 

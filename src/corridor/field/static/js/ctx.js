@@ -22,6 +22,9 @@ export const FIX_ROUTES = {
   VehicleArrived: "reception/arrival", PersonCheckedIn: "reception/checkin",
 };
 
+// Refused below the storage floor: a registration that could not be written is lost.
+const REGISTRATIONS = new Set(["HouseholdRegistered", "PersonRegistered"]);
+
 class Refused extends Error {}
 
 export function localTime(date = new Date()) {
@@ -35,7 +38,7 @@ export function localTime(date = new Date()) {
 
 async function record(type, payload, options = {}) {
   if (!unlocked()) throw new Refused(i18n.t("record.locked"));
-  if (type === "HouseholdRegistered" && !(await roomFor())) {
+  if (REGISTRATIONS.has(type) && !(await roomFor())) {
     throw new Refused(i18n.t("record.no_space"));
   }
   const event = { id: crypto.randomUUID(), type, payload, device_id: session.me.device_id,
