@@ -9,8 +9,6 @@ import { changed, onChange } from "./bus.js";
 import { session, unlocked } from "./session.js";
 import { storage, roomFor } from "./storage.js";
 
-export const STATES = ["pending", "sending", "accepted", "duplicate", "rejected", "conflict"];
-
 // Which screen fixes a rejected event of each type: `#/<screen>/<sub>?fix=<id>`.
 export const FIX_ROUTES = {
   HouseholdRegistered: "registrar/register", PersonRegistered: "registrar/register",
@@ -102,5 +100,3 @@ export const ctx = {
   storage,
   Refused,
 };
-
-export default ctx;
