@@ -97,7 +97,9 @@ def test_reports_are_checked_and_stores_are_their_account_s(app, engine: Engine,
     taken = huda.post("/api/sync/device", json=report(store))
     assert taken.status_code == 422 and taken.json()["field"] == "store_id"
     for bad, field in ((report("not-a-uuid"), "store_id"), (report(store, unsent=-1), "unsent"),
-                       ({**report(store), "name": "Mariam"}, "name")):
+                       ({**report(store), "name": "Mariam"}, "name"),
+                       (report(store, device_id="phone\u0000"), "device_id"),
+                       (report(store, newest_recorded_at="yesterday"), "newest_recorded_at")):
         answer = amal.post("/api/sync/device", json=bad)
         assert answer.status_code == 422, bad
         assert field in answer.text

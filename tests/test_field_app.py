@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from field_app import Phone, Server, household
+from field_app import Phone, Server, household, ledger_ids
 from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine
 from web_server import PASSWORD, Site, open_operation
@@ -110,18 +110,22 @@ def test_screens_at_360_by_640(phone: Phone, lang: str) -> None:
     phone.page.fill("input[name=pin_again]", "246810")
     phone.page.click("form button[type=submit]")
     expect(phone.page.locator("#nav")).to_be_visible()
+    expect(phone.page.get_by_test_id("notice")).to_be_visible()  # the answer to persist()
+    if lang == "en":
+        expect(phone.page.get_by_test_id("notice")).to_contain_text("ersistent")
+    shoot(phone, lang, "3-home")
     phone.record("HouseholdRegistered", {**household("Aya"), "members": []})
     phone.send_now()
     phone.context.set_offline(True)
     phone.record("HouseholdRegistered", household("Mariam"))
     phone.page.click("#nav a[href='#/outbox']")
     expect(phone.page.locator(".outbox-item")).to_have_count(2)
-    shoot(phone, lang, "3-outbox")
+    shoot(phone, lang, "4-outbox")
     phone.page.click("#nav a[href='#/settings']")
     expect(phone.page.get_by_test_id("free")).to_be_visible()
-    shoot(phone, lang, "4-settings")
+    shoot(phone, lang, "5-settings")
     phone.lock()
-    shoot(phone, lang, "5-lock")
+    shoot(phone, lang, "6-lock")
     body = phone.page.locator("body")
     expect(body).not_to_contain_text("Mariam")
     expect(body).not_to_contain_text("registrar")
@@ -171,3 +175,16 @@ def test_a_new_version_takes_over_on_the_next_load(phone: Phone, server, tmp_pat
     css = phone.page.evaluate("async () => (await (await fetch('/field/static/field.css'))"
                               ".text())")
     assert "outline: 1px solid transparent" in css
+
+
+def test_the_phone_sends_on_its_own_every_30_seconds(phone: Phone, server) -> None:
+    _, engine = server
+    phone.page.clock.install()
+    phone.open()
+    phone.sign_in("registrar", PASSWORD)
+    event_id = phone.record("HouseholdRegistered", household("Rasha"))
+    assert phone.states() == {event_id: "pending"}
+    phone.page.clock.fast_forward("00:31")
+    expect(phone.page.get_by_test_id("bar-summary")).to_have_text("All sent")
+    assert phone.states() == {event_id: "accepted"}
+    assert event_id in ledger_ids(engine)

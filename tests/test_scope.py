@@ -281,6 +281,7 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
         "/api/sync/pull": (PULLS_LEDGER, None), "/api/sync/scope": (PULLS_SCOPE, "scope"),
         "/api/operation": (everyone, "operation_counts"), "/api/locations": (everyone, None),
         "/api/parties": (everyone, None), "/api/convoys": (READS["convoy"], "convoy"),
+        "/api/me": (everyone, None),  # the account asking, its post and operation
         "/api/households/{household_id}": (READS["household"], "household"),
         "/api/persons": (READS["person"], "persons"),
         "/api/persons/{person_id}": (READS["person"], "person"),
@@ -310,7 +311,9 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
     return api, web
 
 
-NOT_DATA = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login"}
+NOT_DATA = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login",
+            # The field app's shell: the same files for everyone, its data from the API.
+            "/field", "/field/sw.js", "/field/manifest.webmanifest"}
 
 
 def _signed_in(app: Any, username: str) -> TestClient:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from corridor.api.context import current_principal, ledger_of, require
 from corridor.api.problems import Problem
+from corridor.domain import events as ev
 from corridor.domain.permissions import SYNCS
 from corridor.services import devices
 from corridor.services.ledger import Ledger, Principal
@@ -20,12 +21,19 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 class DeviceReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    device_id: str = Field(min_length=1, max_length=64)
+    device_id: ev.Id
     store_id: str = Field(pattern=UUID_PATTERN, description="the store's own UUID, lowercase")
     unsent: int = Field(ge=0, le=10_000_000, description="events held not yet acknowledged")
-    oldest_unsent_at: str | None = Field(None, max_length=40, description="the phone's clock")
-    newest_recorded_at: str | None = Field(None, max_length=40)
+    oldest_unsent_at: ev.Moment | None = Field(None, description="the phone's clock")
+    newest_recorded_at: ev.Moment | None = None
     closed: bool = Field(False, description="the store is being signed out")
+
+    def report(self) -> devices.Report:
+        return devices.Report(
+            self.device_id, self.store_id, self.unsent,
+            self.oldest_unsent_at.isoformat() if self.oldest_unsent_at else None,
+            self.newest_recorded_at.isoformat() if self.newest_recorded_at else None,
+            self.closed)
 
 
 @router.get("/api/me")
@@ -42,7 +50,7 @@ def device_report(body: DeviceReportIn, principal: Principal = Depends(require(*
     """A field app store reports what it holds unsent. Its first report answers with the
     account's earlier stores that never signed out, with what they last said."""
     try:
-        return devices.report(ledger.engine, principal, devices.Report(**body.model_dump()))
+        return devices.report(ledger.engine, principal, body.report())
     except devices.ReportRefused as refused:
         raise Problem(422, "Invalid request", f"{refused.field}: {refused.reason}",
                       refused.field) from None

@@ -37,7 +37,7 @@ MANIFEST = {
     "icons": [{"src": f"{PREFIX}/static/icons/icon-192.png", "sizes": "192x192",
                "type": "image/png"},
               {"src": f"{PREFIX}/static/icons/icon-512.png", "sizes": "512x512",
-               "type": "image/png", "purpose": "any maskable"}],
+               "type": "image/png"}],
 }
 
 

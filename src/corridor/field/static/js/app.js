@@ -27,7 +27,7 @@ let hiddenAt = null;
 let updateReady = false;
 let hasStore = false;  // no bar before there is a store to speak of
 
-export function idleMs() {
+function idleMs() {
   return (Number(localStorage.getItem("corridor.idle_minutes")) || 5) * 60_000;
 }
 
@@ -76,8 +76,19 @@ function shell() {
   renderNav(document.getElementById("nav"), { locked: !unlocked(), lock });
 }
 
-// Unlocked: sync starts, the role's screen shows.
-export async function opened() {
+// A line under the bar with one button; by default the button closes it.
+function notice(text, label = i18n.t("notice.close"), action = null) {
+  const element = clear(document.getElementById("notice"));
+  element.append(h("div", { class: "notice", "data-testid": "notice" }, text,
+    h("button", { type: "button", onclick: action || (() => clear(element)) }, label)));
+}
+
+// Unlocked (after a PIN set-up, with the browser's answer to persist()): sync starts,
+// the role's screen shows.
+async function opened({ persisted } = {}) {
+  if (persisted !== undefined) {
+    notice(i18n.t(persisted ? "settings.persisted" : "settings.not_persisted"));
+  }
   hasStore = true;
   lastActive = Date.now();
   shell();
@@ -87,7 +98,7 @@ export async function opened() {
   measure().then(() => changed({ storage: true }));
 }
 
-export function lock() {
+function lock() {
   sync.stop();
   lockSession();
   // Nothing is in memory now: the moment to take a new version of the app.
@@ -122,10 +133,8 @@ async function worker() {
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (!hadController) return;
     updateReady = true;
-    const notice = clear(document.getElementById("notice"));
-    notice.append(h("div", { class: "notice" }, i18n.t("update.ready"),
-      h("button", { type: "button", onclick: () => (unlocked() ? lock() : location.reload()) },
-        i18n.t("update.reload"))));
+    notice(i18n.t("update.ready"), i18n.t("update.reload"),
+      () => (unlocked() ? lock() : location.reload()));
   });
   try {
     await navigator.serviceWorker.register("/field/sw.js", { scope: "/field" });
@@ -135,10 +144,9 @@ async function worker() {
 }
 
 // The start, and after a sign-out: a store → the lock screen; none → sign in.
-export async function boot() {
+async function boot() {
   const store = await stored();
   hasStore = Boolean(store?.keyring);
-  alarm.checkLocal(marker(), store);
   shell();
   if (store?.keyring) {
     show((root) => renderLock(root, { unlocked: opened, signIn: boot }));
@@ -167,6 +175,7 @@ async function start() {
   addEventListener("hashchange", route);
   watchIdle();
   worker();
+  alarm.checkLocal(marker(), await stored());
   await boot();
 }
 

@@ -6,7 +6,7 @@
 // iterations as the phone does in about half a second is the best it offers.
 
 const subtle = crypto.subtle;
-export const MIN_ITERATIONS = 100_000;
+const MIN_ITERATIONS = 100_000;
 const TARGET_MS = 500;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -15,7 +15,7 @@ async function pinKey(pin) {
   return subtle.importKey("raw", enc.encode(pin), "PBKDF2", false, ["deriveKey"]);
 }
 
-export async function wrapKeyFrom(pin, salt, iterations) {
+async function wrapKeyFrom(pin, salt, iterations) {
   return subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt, iterations },
     await pinKey(pin), { name: "AES-KW", length: 256 }, false, ["wrapKey", "unwrapKey"]);
 }

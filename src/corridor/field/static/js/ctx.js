@@ -9,8 +9,6 @@ import { changed, onChange } from "./bus.js";
 import { session, unlocked } from "./session.js";
 import { storage, roomFor } from "./storage.js";
 
-export const STATES = ["pending", "sending", "accepted", "duplicate", "rejected", "conflict"];
-
 // Which screen fixes a rejected event of each type: `#/<screen>/<sub>?fix=<id>`.
 export const FIX_ROUTES = {
   HouseholdRegistered: "registrar/register", PersonRegistered: "registrar/register",
@@ -21,6 +19,9 @@ export const FIX_ROUTES = {
   IncidentReported: "monitor/incident",
   VehicleArrived: "reception/arrival", PersonCheckedIn: "reception/checkin",
 };
+
+// Refused below the storage floor: a registration that could not be written is lost.
+const REGISTRATIONS = new Set(["HouseholdRegistered", "PersonRegistered"]);
 
 class Refused extends Error {}
 
@@ -35,7 +36,7 @@ export function localTime(date = new Date()) {
 
 async function record(type, payload, options = {}) {
   if (!unlocked()) throw new Refused(i18n.t("record.locked"));
-  if (type === "HouseholdRegistered" && !(await roomFor())) {
+  if (REGISTRATIONS.has(type) && !(await roomFor())) {
     throw new Refused(i18n.t("record.no_space"));
   }
   const event = { id: crypto.randomUUID(), type, payload, device_id: session.me.device_id,
@@ -99,5 +100,3 @@ export const ctx = {
   storage,
   Refused,
 };
-
-export default ctx;

@@ -6,7 +6,7 @@
 
 import { deleteDB, openDB } from "../vendor/idb/index.js";
 
-export const NAME = "corridor-field";
+const NAME = "corridor-field";
 const VERSION = 1;
 
 let db = null;

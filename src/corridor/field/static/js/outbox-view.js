@@ -1,7 +1,7 @@
 // The outbox as the user sees it: every event kept on this phone, newest first, with
 // its state badge and, for a rejected one, the reason, Fix and Discard (confirmed).
 
-import { clock, t } from "./i18n.js";
+import { clock, number, t } from "./i18n.js";
 import { clear, h } from "./dom.js";
 import { onChange } from "./bus.js";
 import { discard } from "./outbox.js";
@@ -24,14 +24,22 @@ function item(ctx, event) {
     actions);
 }
 
+// The newest this many are drawn; a phone holding thousands (a week's retention) says
+// how many more it keeps. Rejected ones are always drawn: they wait for the user.
+const SHOWN = 200;
+
 export function renderOutbox(root, ctx) {
   const draw = () => {
     const events = ctx.events().reverse();
+    const shown = events.filter((e, i) => i < SHOWN || e.state === "rejected");
     clear(root).append(h("section", {},
       h("h1", {}, t("outbox.title")),
-      events.length
-        ? h("ul", { class: "outbox", "data-testid": "outbox" }, events.map((e) => item(ctx, e)))
-        : h("p", { class: "hint" }, t("outbox.empty"))));
+      shown.length
+        ? h("ul", { class: "outbox", "data-testid": "outbox" }, shown.map((e) => item(ctx, e)))
+        : h("p", { class: "hint" }, t("outbox.empty")),
+      events.length > shown.length
+        ? h("p", { class: "hint" }, t("outbox.more", { n: number(events.length - shown.length) }))
+        : null));
   };
   draw();
   return onChange((what) => { if (what.outbox || what.data) draw(); });

@@ -19,7 +19,7 @@ let key = null;
 let records = new Map();  // id → {…event, state, reason, epoch, seq, acked_at, n, body}
 let last = 0;
 
-export function retentionDays() {
+function retentionDays() {
   return Number(localStorage.getItem("corridor.retention_days")) || 7;
 }
 

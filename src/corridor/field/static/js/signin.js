@@ -11,7 +11,7 @@ import { calibrate } from "./crypto.js";
 import { create, renew, session } from "./session.js";
 import { languageSwitch } from "./bar.js";
 
-export const MIN_PIN = 6;
+const MIN_PIN = 6;
 
 function field(label, input) {
   return h("label", { class: "field" }, h("span", {}, label), input);

@@ -60,6 +60,19 @@ async function run() {
   status.syncing = true;
   changed({ sync: true });
   try {
+    status.error = await exchange();
+    // Reported even when the push failed: a phone that cannot deliver is what the
+    // lost-store alarm must know about.
+    if (unlocked()) await report().catch((error) => console.info("no device report", error));
+  } finally {
+    status.syncing = false;
+    changed({ sync: true });
+  }
+}
+
+// Push, pull and the locations; what went wrong (a key of the shell's strings) or null.
+async function exchange() {
+  try {
     const sync = await watermark();
     remember(sync);
     await push(sync);
@@ -71,23 +84,21 @@ async function run() {
       }
       await locations(sync);
     }
-    status.error = null;
+    return null;
   } catch (error) {
-    status.error = error instanceof HttpError
-      ? (error.status === 401 ? "sync.unauthorised" : "sync.server_error")
-      : "sync.offline";
-    if (!(error instanceof HttpError)) console.info("sync failed", error);
+    if (error instanceof Locked) return status.error;
+    if (error instanceof HttpError) return error.status === 401 ? "sync.unauthorised" : "sync.server_error";
+    console.info("sync failed", error);
+    return "sync.offline";
   }
-  // Reported even when the push failed: a phone that cannot deliver is what the
-  // lost-store alarm must know about.
-  try {
-    if (unlocked()) await report();
-  } catch (error) {
-    console.info("no device report", error);
-  } finally {
-    status.syncing = false;
-    changed({ sync: true });
-  }
+}
+
+class Locked extends Error {}
+
+// After every answer: a phone locked meanwhile keeps nothing of it in memory (the
+// receipts are asked again next time, and come back as duplicates).
+function stillOpen() {
+  if (!unlocked()) throw new Locked("locked during the sync");
 }
 
 // Note the epoch an answer carries; a different one from the one held means the
@@ -113,6 +124,7 @@ async function push(sync) {
     } finally {
       outbox.unsend(batch);  // an event a receipt did not settle is pending again
     }
+    stillOpen();
     if (answer.receipts.length !== batch.length) throw new Error("receipts do not match the batch");
     seen(sync, answer.epoch, answer.server_time);
     await outbox.applyReceipts(batch, answer.receipts, answer.epoch, { sync });
@@ -123,6 +135,7 @@ async function push(sync) {
 async function pull(sync) {
   const since = sync.cursor ? `?since=${encodeURIComponent(sync.cursor)}` : "";
   const answer = await api(`/api/sync/scope${since}`);
+  stillOpen();
   const restored = seen(sync, answer.epoch, answer.server_time);
   if (restored) return true;
   data.apply(answer);
@@ -134,7 +147,9 @@ async function pull(sync) {
 }
 
 async function locations(sync) {
-  data.setLocations(await api("/api/locations"));
+  const held = await api("/api/locations");
+  stillOpen();
+  data.setLocations(held);
   await saveData({ sync });
   changed({ data: true });
 }
