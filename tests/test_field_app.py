@@ -188,3 +188,36 @@ def test_the_phone_sends_on_its_own_every_30_seconds(phone: Phone, server) -> No
     expect(phone.page.get_by_test_id("bar-summary")).to_have_text("All sent")
     assert phone.states() == {event_id: "accepted"}
     assert event_id in ledger_ids(engine)
+
+
+def test_every_shell_string_is_in_both_languages() -> None:
+    """The shell's keys — literals in its modules, and the families it builds from a
+    state, a role or an event type — are in English and Arabic with the same
+    placeholders, and the Arabic ones are Arabic."""
+    import json
+    import re
+
+    from corridor.domain.vocabulary import Role
+
+    js = routes.STATIC / "js"
+    code = "\n".join(p.read_text() for p in js.glob("*.js"))
+    literals = set(re.findall(r'"([a-z_]+(?:\.[a-z_]+)+)"', code))
+    keys = {k for k in literals if not k.startswith("corridor.")}
+    fix_routes = re.search(r"FIX_ROUTES = \{(.*?)\};", code, re.S)
+    assert fix_routes is not None
+    keys |= {f"state.{s}" for s in ("pending", "sending", "accepted", "duplicate", "rejected",
+                                    "conflict")}
+    keys |= {f"role.{r}" for r in Role} | {"lang.en", "lang.ar"}
+    keys |= {f"type.{t}" for t in re.findall(r"(\w+): \"", fix_routes.group(1))}
+    def bundle(name: str, lang: str) -> dict[str, str]:
+        return dict(json.loads((routes.STATIC / "locales" / f"{name}.{lang}.json").read_text()))
+
+    bundles = {lang: bundle("shell", lang) for lang in ("en", "ar")}
+    for lang, strings in bundles.items():  # js/ holds the screens' scan.js and codes.js too
+        assert keys - set(strings) - set(bundle("screens", lang)) == set(), lang
+    placeholders = re.compile(r"\{(\w+)\}")
+    for key, english in bundles["en"].items():
+        arabic = bundles["ar"][key]
+        assert set(placeholders.findall(english)) == set(placeholders.findall(arabic)), key
+        assert key in {"lang.en"} or re.search("[\u0600-\u06ff]", arabic), key
+    assert set(bundles["en"]) == set(bundles["ar"])
