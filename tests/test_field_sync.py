@@ -311,7 +311,7 @@ def test_wrong_pins_are_counted_and_the_tenth_wipes_the_key(phone: Phone, server
     phone.lock()
     for left in range(9, 0, -1):
         wrong_pin(phone, f"{left} attempts left")
-    wrong_pin(phone, "too many wrong PINs")  # the tenth: sign in again
+    wrong_pin(phone, "can no longer be opened")  # the tenth: sign in again
     phone.sign_in("registrar", PASSWORD)
     assert phone.states() == {}
 
@@ -343,3 +343,17 @@ def test_a_revoked_token_is_renewed_without_losing_the_store(phone: Phone, serve
     expect(phone.page.get_by_test_id("bar-summary")).to_have_text("All sent")
     assert phone.states() == {event_id: "accepted"}
     assert event_id in ledger_ids(engine)
+
+
+def test_a_forgotten_pin_starts_a_new_store_after_a_warning(phone: Phone, server) -> None:
+    phone.sign_in("registrar", PASSWORD)
+    phone.page.route("**/api/sync/push", lambda route: route.abort())
+    phone.record("HouseholdRegistered", household("Lina"))
+    phone.lock()
+    warnings: list[str] = []
+    phone.page.on("dialog", lambda dialog: warnings.append(dialog.message))  # and accepted
+    phone.page.get_by_role("button", name="Forgot the PIN?").click()
+    expect(phone.page.locator(".warning")).to_contain_text("can no longer be opened")
+    assert "1 of them have not reached the server" in warnings[0]
+    phone.sign_in("registrar", PASSWORD)
+    assert phone.states() == {}

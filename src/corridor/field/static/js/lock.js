@@ -3,7 +3,9 @@
 
 import { t, number } from "./i18n.js";
 import { h } from "./dom.js";
-import { MAX_ATTEMPTS, attempts, unlock } from "./session.js";
+import { MAX_ATTEMPTS, attempts, forget, unlock } from "./session.js";
+import { counts } from "./outbox.js";
+import { watermark } from "./sync.js";
 import { languageSwitch } from "./bar.js";
 
 export function renderLock(root, { unlocked, signIn }) {
@@ -49,8 +51,15 @@ export function renderLock(root, { unlocked, signIn }) {
   attempts().then((n) => {
     if (n) message.textContent = t("lock.wrong", { n: number(MAX_ATTEMPTS - n) });
   });
+  const forgotten = async () => {
+    const { unsent } = await counts((await watermark()).epoch);
+    if (!confirm(t("lock.forgot_confirm", { n: number(unsent) }))) return;
+    await forget();
+    await signIn();
+  };
   root.append(h("section", { class: "lock" },
     h("div", { class: "title-row" }, h("h1", {}, t("lock.title")), languageSwitch()),
-    dots, message, pad));
+    dots, message, pad,
+    h("button", { type: "button", class: "link", onclick: forgotten }, t("lock.forgot"))));
   return () => removeEventListener("keydown", typed);
 }

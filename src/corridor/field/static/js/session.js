@@ -56,7 +56,7 @@ export async function unlock(pin) {
   const dataKey = await unwrap(pin, keyring);
   if (!dataKey) {
     const attempts = ((await db.getMeta("attempts")) || 0) + 1;
-    if (attempts >= MAX_ATTEMPTS) await db.putMeta("keyring", null);
+    if (attempts >= MAX_ATTEMPTS) await forget();
     await db.putMeta("attempts", attempts);
     return { ok: false, left: Math.max(MAX_ATTEMPTS - attempts, 0), wiped: attempts >= MAX_ATTEMPTS };
   }
@@ -71,6 +71,11 @@ export async function renew(token, me) {
   Object.assign(session, { token, me });
   await db.putMeta("session", await seal(session.key, { token, me }));
   changed({ session: true });
+}
+
+// A forgotten PIN: the wrapped key goes, as after too many wrong PINs.
+export async function forget() {
+  await db.putMeta("keyring", null);
 }
 
 export function lock() {

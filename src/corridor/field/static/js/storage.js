@@ -10,10 +10,12 @@ export function floorBytes() {
 }
 
 export async function measure() {
-  const estimate = navigator.storage?.estimate ? await navigator.storage.estimate() : {};
   const persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : false;
-  const usage = estimate.usage ?? 0;
-  const quota = estimate.quota ?? 0;
+  if (!navigator.storage?.estimate) {  // a browser that cannot tell: nothing is refused
+    last = { persisted, usage: 0, quota: 0, floorOk: true };
+    return last;
+  }
+  const { usage = 0, quota = 0 } = await navigator.storage.estimate();
   last = { persisted, usage, quota, floorOk: quota - usage >= floorBytes() };
   return last;
 }
