@@ -106,6 +106,7 @@ function lock() {
     location.reload();
     return;
   }
+  clear(document.getElementById("notice"));
   shell();
   show((root) => renderLock(root, { unlocked: opened, signIn: boot }));
 }
