@@ -18,7 +18,7 @@ from corridor.services.access import add_user, revoke_tokens
 from corridor.services.backup import backup, restore
 from corridor.services.ledger import Principal
 from corridor.storage.database import connect, initialise
-from corridor.storage.schema import audit_log, households
+from corridor.storage.schema import api_tokens, audit_log, households
 
 
 @pytest.fixture
@@ -357,3 +357,26 @@ def test_a_forgotten_pin_starts_a_new_store_after_a_warning(phone: Phone, server
     assert "1 of them have not reached the server" in warnings[0]
     phone.sign_in("registrar", PASSWORD)
     assert phone.states() == {}
+
+
+def test_signing_out_warns_of_unsent_events_and_raises_no_alarm_after(phone: Phone,
+                                                                      server) -> None:
+    _, engine, _ = server
+    phone.sign_in("registrar", PASSWORD)
+    phone.page.route("**/api/sync/push", lambda route: route.abort())
+    phone.record("HouseholdRegistered", household("Sawsan"))
+    phone.page.click("#nav a[href='#/settings']")
+    warnings: list[str] = []
+    phone.page.on("dialog", lambda dialog: warnings.append(dialog.message))  # and accepted
+    phone.page.get_by_role("button", name="Sign out").click()
+    expect(phone.page.locator("input[name=username]")).to_be_visible()
+    assert "1 records have NOT reached the server" in warnings[0]
+    assert phone.page.evaluate("localStorage.getItem('corridor.store')") is None
+    phone.page.unroute("**/api/sync/push")
+
+    phone.sign_in("registrar", PASSWORD)  # the store was closed on purpose: no alarm
+    expect(phone.page.get_by_test_id("alarm")).to_have_count(0)
+    with engine.connect() as conn:
+        revoked = conn.execute(select(func.count()).select_from(api_tokens)
+                               .where(api_tokens.c.revoked.is_(True))).scalar_one()
+    assert revoked == 1
