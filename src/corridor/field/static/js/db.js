@@ -9,6 +9,9 @@ import { deleteDB, openDB } from "../vendor/idb/index.js";
 const NAME = "corridor-field";
 const VERSION = 1;
 
+// Every write completes only once on disk: Chromium's default ("relaxed") completes
+// when the operating system has the data, which a power cut can still lose.
+const STRICT = { durability: "strict" };
 let db = null;
 
 export async function exists() {
@@ -36,7 +39,7 @@ export async function getMeta(key) {
 }
 
 export async function putMeta(key, value) {
-  const tx = (await open()).transaction("meta", "readwrite");
+  const tx = (await open()).transaction("meta", "readwrite", STRICT);
   tx.store.put(value, key);
   await tx.done;
 }
@@ -47,7 +50,7 @@ export async function outboxRows() {
 
 // Put and delete outbox rows, and optionally meta entries, in one transaction.
 export async function writeOutbox(put = [], remove = [], meta = {}) {
-  const tx = (await open()).transaction(["outbox", "meta"], "readwrite");
+  const tx = (await open()).transaction(["outbox", "meta"], "readwrite", STRICT);
   const outbox = tx.objectStore("outbox");
   for (const row of put) outbox.put(row);
   for (const id of remove) outbox.delete(id);
