@@ -5,7 +5,6 @@
 
 import * as i18n from "./i18n.js";
 import * as alarm from "./alarm.js";
-import * as outbox from "./outbox.js";
 import * as sync from "./sync.js";
 import { ctx } from "./ctx.js";
 import { clear, h } from "./dom.js";
@@ -160,7 +159,7 @@ async function start() {
   await i18n.load();
   onChange(async (what) => {
     if (what.outbox && unlocked()) {
-      mark({ unsent: (await outbox.counts(sync.status.epoch)).unsent });
+      mark({ unsent: (await sync.held()).unsent });
     }
     if (what.lang) {
       if (unlocked()) {

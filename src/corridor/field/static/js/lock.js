@@ -4,8 +4,7 @@
 import { t, number } from "./i18n.js";
 import { h } from "./dom.js";
 import { MAX_ATTEMPTS, attempts, forget, unlock } from "./session.js";
-import { counts } from "./outbox.js";
-import { watermark } from "./sync.js";
+import { held } from "./sync.js";
 import { languageSwitch } from "./bar.js";
 
 export function renderLock(root, { unlocked, signIn }) {
@@ -52,7 +51,7 @@ export function renderLock(root, { unlocked, signIn }) {
     if (n) message.textContent = t("lock.wrong", { n: number(MAX_ATTEMPTS - n) });
   });
   const forgotten = async () => {
-    const { unsent } = await counts((await watermark()).epoch);
+    const { unsent } = await held();
     if (!confirm(t("lock.forgot_confirm", { n: number(unsent) }))) return;
     await forget();
     await signIn();

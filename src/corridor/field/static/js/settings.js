@@ -2,12 +2,11 @@
 // lock now, and sign out — which warns when events are still unsent, since signing
 // out deletes this phone's store.
 
-import * as outbox from "./outbox.js";
 import { number, t } from "./i18n.js";
 import { clear, h } from "./dom.js";
 import { onChange } from "./bus.js";
 import { askPersist, floorBytes, measure } from "./storage.js";
-import { api, status, stop } from "./sync.js";
+import { api, held, stop } from "./sync.js";
 import { destroy, session } from "./session.js";
 import * as db from "./db.js";
 
@@ -18,7 +17,7 @@ function megabytes(bytes) {
 }
 
 async function signOut(signedOut) {
-  const counts = await outbox.counts(status.epoch);
+  const counts = await held();
   const warning = counts.unsent ? t("settings.signout_unsent", { n: number(counts.unsent) })
     : t("settings.signout_confirm");
   if (!confirm(warning)) return;

@@ -45,6 +45,11 @@ export async function watermark() {
   return (await db.getMeta("sync")) || { epoch: null, cursor: null, confirmed: null };
 }
 
+// The outbox's counts against the epoch the phone last heard of.
+export async function held() {
+  return outbox.counts((await watermark()).epoch);
+}
+
 function remember(sync) {
   Object.assign(status, { epoch: sync.epoch, confirmed: sync.confirmed });
 }
@@ -158,7 +163,7 @@ async function locations(sync) {
 // account that stopped reporting (the lost-store alarm), kept until dismissed.
 async function report() {
   const store = await db.getMeta("store");
-  const counts = await outbox.counts(status.epoch);
+  const counts = await held();
   const answer = await api("/api/sync/device", { method: "POST", body: {
     device_id: session.me.device_id, store_id: store.store_id, unsent: counts.unsent,
     oldest_unsent_at: counts.oldest, newest_recorded_at: counts.newest } });
