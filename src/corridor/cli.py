@@ -149,7 +149,8 @@ def run_server(engine: Engine, database: str, host: str, port: int) -> None:
 
     data_dir = Path(database).resolve().parent if "://" not in database else Path.cwd()
     application = create_app(engine, config.session_secret(data_dir))
-    console.print(f"Corridor on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    console.print(f"Corridor on http://{host}:{port}  (API docs: http://{host}:{port}/docs; "
+                  f"the field app for phones: http://{host}:{port}/field)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
