@@ -135,7 +135,10 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     token = page.locator(".token-card").get_attribute("data-token")
     assert token and len(token) == 9
     shot(page, "registrar-registered-en")
-    page.locator(".token-card .qr").screenshot(path=str(shown))  # as reception's phone sees it
+    # The QR code as another phone's camera would see this screen (in full, not under
+    # the navigation bar).
+    page.locator(".token-card .qr").evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.locator(".token-card .qr").screenshot(path=str(shown))
 
     page.click("text=Board this household")
     page.check("input[name=vehicle][value=bus1]")
