@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS
 from field_app import Phone, Server, household, ledger_ids
 from playwright.sync_api import Browser, Route, expect
 from sqlalchemy import Engine, func, select
@@ -380,3 +381,36 @@ def test_signing_out_warns_of_unsent_events_and_raises_no_alarm_after(phone: Pho
         revoked = conn.execute(select(func.count()).select_from(api_tokens)
                                .where(api_tokens.c.revoked.is_(True))).scalar_one()
     assert revoked == 1
+
+
+def test_the_app_survives_a_browser_restart_with_no_network(browser: Browser, server,
+                                                            tmp_path: Path) -> None:
+    """A real profile on disk: the browser closed and started again, offline."""
+    srv, engine, _ = server
+
+    def start() -> Phone:
+        context = browser.browser_type.launch_persistent_context(
+            tmp_path / "profile", executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+            base_url=srv.url, viewport={"width": 360, "height": 640})
+        context.set_default_timeout(15_000)
+        return Phone(context, context.pages[0] if context.pages else context.new_page())
+
+    phone = start()
+    phone.open()
+    phone.sign_in("registrar", PASSWORD)
+    phone.worker_ready()
+    phone.context.set_offline(True)
+    event_id = phone.record("HouseholdRegistered", household("Hiba"))
+    phone.context.close()  # the browser quits
+
+    phone = start()
+    phone.context.set_offline(True)
+    phone.open()  # no network: the service worker answers
+    expect(phone.page.get_by_test_id("bar-summary")).to_contain_text("1 unsent")
+    phone.unlock()
+    assert phone.states() == {event_id: "pending"}
+    phone.context.set_offline(False)
+    assert phone.send_now()["error"] is None
+    assert phone.states() == {event_id: "accepted"}
+    assert event_id in ledger_ids(engine)
+    phone.context.close()
