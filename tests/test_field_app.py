@@ -5,6 +5,7 @@ over."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,3 +222,27 @@ def test_every_shell_string_is_in_both_languages() -> None:
         assert set(placeholders.findall(english)) == set(placeholders.findall(arabic)), key
         assert key in {"lang.en"} or re.search("[\u0600-\u06ff]", arabic), key
     assert set(bundles["en"]) == set(bundles["ar"])
+
+
+def test_the_phone_locks_when_it_comes_back_after_being_hidden_too_long(phone: Phone) -> None:
+    """Timers sleep in the background: the lock is decided on coming back."""
+    page = phone.page
+    page.clock.install()
+    phone.open()
+    phone.sign_in("registrar", PASSWORD)
+    now = datetime.fromtimestamp(page.evaluate("Date.now()") / 1000, UTC)
+    page.clock.pause_at(now)  # no timer fires from here: only the return can lock
+
+    def visibility(state: str) -> None:
+        page.evaluate("""(state) => {
+          Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+          document.dispatchEvent(new Event('visibilitychange')); }""", state)
+
+    visibility("hidden")
+    page.clock.set_system_time(now + timedelta(minutes=4))
+    visibility("visible")
+    expect(page.locator("#nav")).to_be_visible()  # 4 minutes away: still open
+    visibility("hidden")
+    page.clock.set_system_time(now + timedelta(minutes=10))
+    visibility("visible")
+    expect(page.get_by_test_id("pin-dots")).to_be_visible()
