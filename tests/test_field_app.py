@@ -5,8 +5,8 @@ over."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
