@@ -89,8 +89,8 @@ def test_field_answers_carry_their_policy_and_caching(server: tuple[Server, Engi
     assert "wasm" not in client.get("/login").headers["content-security-policy"]
 
 
-def shoot(phone: Phone, lang: str, name: str) -> None:
-    phone.page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"))
+def shoot(phone: Phone, lang: str, name: str, whole: bool = False) -> None:
+    phone.page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"), full_page=whole)
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
@@ -124,7 +124,7 @@ def test_screens_at_360_by_640(phone: Phone, lang: str) -> None:
     shoot(phone, lang, "4-outbox")
     phone.page.click("#nav a[href='#/settings']")
     expect(phone.page.get_by_test_id("free")).to_be_visible()
-    shoot(phone, lang, "5-settings")
+    shoot(phone, lang, "5-settings", whole=True)
     phone.lock()
     shoot(phone, lang, "6-lock")
     body = phone.page.locator("body")

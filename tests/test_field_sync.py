@@ -329,6 +329,8 @@ def test_registrations_are_refused_below_the_storage_floor(phone: Phone, server)
     phone.page.click("#nav >> text=Settings")
     expect(phone.page.locator(".settings .warning")).to_contain_text(
         "new registrations are refused")
+    phone.page.get_by_role("button", name="Lock now").click()
+    expect(phone.page.get_by_test_id("pin-dots")).to_be_visible()
 
 
 def test_a_revoked_token_is_renewed_without_losing_the_store(phone: Phone, server) -> None:

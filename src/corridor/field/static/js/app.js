@@ -47,7 +47,9 @@ async function route() {
   if (!unlocked()) return;
   const { screen, params } = parse(location.hash);
   if (screen === "outbox") return show((root) => renderOutbox(root, ctx));
-  if (screen === "settings") return show((root) => renderSettings(root, ctx, { signedOut: boot }));
+  if (screen === "settings") {
+    return show((root) => renderSettings(root, ctx, { signedOut: boot, lock }));
+  }
   if (screen === "renew") return show(renderRenew);
   const home = SCREENS[session.me.role];
   if (!home) {

@@ -44,7 +44,7 @@ function choice(label, key, fallback, options, unit) {
       options.map((n) => h("option", { value: n, selected: n === held }, t(unit, { n: number(n) })))));
 }
 
-export function renderSettings(root, ctx, { signedOut }) {
+export function renderSettings(root, ctx, { signedOut, lock }) {
   const draw = () => {
     const storage = ctx.storage();
     clear(root).append(h("section", { class: "settings" },
@@ -66,6 +66,7 @@ export function renderSettings(root, ctx, { signedOut }) {
           draw();
         } }, t("settings.ask_persist"))),
       h("div", { class: "card" }, h("h2", {}, t("settings.lock")),
+        h("button", { type: "button", onclick: lock }, t("settings.lock_now")),
         choice(t("settings.idle"), "corridor.idle_minutes", "5", ["1", "2", "5", "10", "15"],
           "settings.minutes")),
       h("div", { class: "card" }, h("h2", {}, t("settings.keeping")),
