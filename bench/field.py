@@ -5,7 +5,8 @@ how its sync compares with a plain HTTP client, and what a phone waits for
     .venv/bin/python -m bench.field [--events 10000 --persons 5000 --repeat 5]
 
 Two servers, each a `corridor serve` process on its own fresh SQLite database with
-the same operation and a registrar stationed at its gathering point:
+the same operation and a registrar stationed at its gathering point, and a Chromium
+profile on disk, as a phone's:
 - the app signs in on the first (password, then a PIN, the iterations calibrated),
   records `--events` household registrations (demo families, names in both scripts)
   through its own `ctx.record` with sync stopped (each written durably, encrypted,
@@ -287,10 +288,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         directory = Path(tmp)
         app_server, _ = served(directory, "app")
         plain_server, plain_token = served(directory, "plain")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # A profile on disk, as a phone's: IndexedDB commits reach the file system
+        # (a fresh context's storage would stay in memory).
+        context = playwright.chromium.launch_persistent_context(
+            str(directory / "profile"), executable_path=CHROMIUM, args=ARGS,
+            viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True)
         try:
-            context = browser.new_context(viewport={"width": 360, "height": 640},
-                                          is_mobile=True, has_touch=True)
             context.set_default_timeout(600_000)
             page = context.new_page()
             sign_in(page, app_server.url)
@@ -305,7 +308,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"  synced: {synced}", flush=True)
             held = unlock_times(page, args.repeat)
             search = name_search(page, people, queries)
-            browser.close()
+            context.close()
             plain_seconds, accepted = plain_push(plain_server.url, plain_token, events)
         finally:
             app_server.stop()
