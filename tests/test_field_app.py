@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from field_app import Phone, Server, household, ledger_ids
+from field_app import CTX, Phone, Server, household, ledger_ids
 from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine
 from web_server import PASSWORD, Site, open_operation
@@ -113,6 +113,11 @@ def test_screens_at_360_by_640(phone: Phone, lang: str) -> None:
     expect(phone.page.locator("#nav")).to_be_visible()
     expect(phone.page.get_by_test_id("notice")).to_be_visible()  # the answer to persist()
     if lang == "en":
+        expect(phone.page.get_by_test_id("notice")).to_contain_text("ersistent")
+        # A notice on screen follows a change of language.
+        phone.page.evaluate(f"async () => {{ {CTX} await ctx.setLang('ar'); }}")
+        expect(phone.page.get_by_test_id("notice")).not_to_contain_text("ersistent")
+        phone.page.evaluate(f"async () => {{ {CTX} await ctx.setLang('en'); }}")
         expect(phone.page.get_by_test_id("notice")).to_contain_text("ersistent")
     shoot(phone, lang, "3-home")
     phone.record("HouseholdRegistered", {**household("Aya"), "members": []})

@@ -286,6 +286,17 @@ def test_only_coordinators_get_the_resolve_form(page: Page, site: Site) -> None:
     expect(page.locator("nav a[href='/register']")).to_have_count(0)
 
 
+@browser_test
+def test_field_roles_find_the_field_app_in_the_menu(page: Page, site: Site) -> None:
+    sign_in(page, "checkpoint_monitor")
+    page.click("nav a[href='/field']")
+    expect(page).to_have_url(re.compile(r"/field$"))
+    expect(page.locator("input[name=username]")).to_be_visible()  # the app's own sign-in
+    page.context.clear_cookies()  # another person signs in on this browser
+    sign_in(page, "coordinator")
+    expect(page.locator("nav a[href='/field']")).to_have_count(0)
+
+
 # --- manifest -----------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from corridor.domain.permissions import (
     MAY_RECORD,
     PRINTS_TOKENS,
     PRINTS_VEHICLE_CARDS,
+    PULLS_SCOPE,
     SEARCHES,
     SEES_PERSONS,
 )
@@ -158,6 +159,8 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
         items.append(("/alerts", N_("nav.alerts")))
     if may(who, "HouseholdRegistered"):
         items.append(("/register", N_("nav.register")))
+    if who.role in PULLS_SCOPE:  # the field roles record at their post on the phone app
+        items.append(("/field", N_("nav.field")))
     if who.role in SEARCHES:
         items.append(("/tracing", N_("nav.tracing")))
     if who.role in HANDLES_REQUESTS:

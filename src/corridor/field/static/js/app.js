@@ -77,18 +77,32 @@ function shell() {
   renderNav(document.getElementById("nav"), { locked: !unlocked(), lock });
 }
 
-// A line under the bar with one button; by default the button closes it.
-function notice(text, label = i18n.t("notice.close"), action = null) {
+// A line under the bar with one button; by default the button closes it. Kept as
+// keys, so a change of language redraws it in the new one.
+let shown = null;
+
+function notice(key, label = "notice.close", action = null) {
+  shown = { key, label, action };
+  drawNotice();
+}
+
+function drawNotice() {
   const element = clear(document.getElementById("notice"));
-  element.append(h("div", { class: "notice", "data-testid": "notice" }, text,
-    h("button", { type: "button", onclick: action || (() => clear(element)) }, label)));
+  if (!shown) return;
+  element.append(h("div", { class: "notice", "data-testid": "notice" }, i18n.t(shown.key),
+    h("button", { type: "button", onclick: shown.action || dismiss }, i18n.t(shown.label))));
+}
+
+function dismiss() {
+  shown = null;
+  drawNotice();
 }
 
 // Unlocked (after a PIN set-up, with the browser's answer to persist()): sync starts,
 // the role's screen shows.
 async function opened({ persisted } = {}) {
   if (persisted !== undefined) {
-    notice(i18n.t(persisted ? "settings.persisted" : "settings.not_persisted"));
+    notice(persisted ? "settings.persisted" : "settings.not_persisted");
   }
   hasStore = true;
   lastActive = Date.now();
@@ -107,7 +121,7 @@ function lock() {
     location.reload();
     return;
   }
-  clear(document.getElementById("notice"));
+  dismiss();
   shell();
   show((root) => renderLock(root, { unlocked: opened, signIn: boot }));
 }
@@ -135,7 +149,7 @@ async function worker() {
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (!hadController) return;
     updateReady = true;
-    notice(i18n.t("update.ready"), i18n.t("update.reload"),
+    notice("update.ready", "update.reload",
       () => (unlocked() ? lock() : location.reload()));
   });
   try {
@@ -164,6 +178,7 @@ async function start() {
       mark({ unsent: (await sync.held()).unsent });
     }
     if (what.lang) {
+      drawNotice();
       if (unlocked()) {
         shell();
         route();
