@@ -278,6 +278,26 @@ class Population:
                 leaving.append(household)
         return leaving
 
+    def latecomers(self, gp: str, destination: str, start: int, end: int, households: int,
+                   people: int = 0) -> list[Household]:
+        """Households who come after the week's registrations, at least `households` of
+        them and `people` people, registered at `gp` between start and end and bound for
+        `destination`; numbered after everyone registered so far. Returns those who leave."""
+        registered = [e[3]["members"] for e in self.op.events if e[2] == "HouseholdRegistered"]
+        index, first = len(registered), sum(len(members) for members in registered)
+        families: list[list[dict[str, Any]]] = []
+        while len(families) < households or sum(map(len, families)) < people:
+            size = self.rng.choices(range(1, 13), SIZE_WEIGHTS)[0]
+            families.append(self.family(size, False, False, first))
+            first += size
+        step = (end - start) / len(families)
+        leaving = []
+        for n, members in enumerate(families):
+            if household := self.register_household(index + n, members, start + round(n * step),
+                                                    gp, destination):
+                leaving.append(household)
+        return leaving
+
     def token(self, gp: str) -> str:
         """al-Amiriyah hands out family numbers, Sukkari square wristbands."""
         if gp == "amiriyah":

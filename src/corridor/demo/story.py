@@ -67,6 +67,7 @@ class Evacuation:
         self.registered_again = tracing.registered_twice(self.op, self.population, families)
         self.sought, self.unaccounted_sought = tracing.families_asking(
             self.op, self.population, families)
+        self.epilogue()
 
     def open(self, t: int) -> None:
         """Before dawn on 15 Dec: the operation, its parties, places, routes and fleet."""
@@ -252,3 +253,26 @@ class Evacuation:
         trip = convoys.story_convoy(at(22, 19), at(22, 19, 25), route,
                                     min(4, math.ceil(people / 50)))
         convoys.drive(trip, convoys.depart(trip, at(22, 20, 25) - LEG["ramouseh"] * MINUTE))
+
+    # --- after the week ------------------------------------------------------------------
+
+    def epilogue(self) -> None:
+        """ILLUSTRATIVE, NOT REPORTED: latecomers reach al-Amiriyah on the night of 22 Dec,
+        bound for Atareb, so that the demo opens with the field accounts' work under way.
+        The first of them leave at 23:20 and are on the road, not yet counted at Salah
+        al-Din; a bus boards at al-Amiriyah, part-full, while the last to come (a handful
+        of households, more for a larger operation) wait in its queue. They are people
+        beyond the operation's `people`, written after the tracing desk's cases so that
+        the week stays as it was."""
+        convoys, population = self.convoys, self.population
+        route = next(r for r in ROUTES if (r.origin, r.destination) == ("amiriyah", "atareb"))
+        buses = self.op.scaled(2, 1)
+        # More than the buses on the road can take: the rest board the next bus.
+        seats = sum(v.capacity for v in convoys.free("bus", at(22, 22, 30), buses))
+        convoys.wait(population.latecomers("amiriyah", "atareb", at(22, 20, 30), at(22, 22),
+                                           households=1, people=seats + 15))
+        on_the_road = convoys.story_convoy(at(22, 22, 30), at(22, 22, 35), route, buses)
+        convoys.depart(on_the_road, at(22, 23, 20))
+        convoys.story_convoy(at(22, 23), at(22, 23, 5), route, 1)
+        convoys.wait(population.latecomers("amiriyah", "atareb", at(22, 23, 10), at(22, 23, 50),
+                                           households=self.op.scaled(15, 8)))

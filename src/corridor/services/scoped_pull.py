@@ -105,10 +105,12 @@ def _vehicles(conn: Connection, role: Role, scope: Scope,
             .where(persons.c.vehicle_id.in_(ids), persons.c.status.in_(sorted(scope.statuses)),
                    queries.COUNTED).order_by(*queries.PERSON_ORDER)):
         aboard.setdefault(vehicle_id, []).append(person_id)
-    counted: dict[str, list[dict[str, Any]]] = {}
+    # Headcounts of the vehicle's present convoy only: a bus back for another trip has
+    # not been counted on this one.
+    counted: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in queries.dicts(conn, select(passages).where(passages.c.vehicle_id.in_(ids))
                              .order_by(passages.c.passed_at)):
-        counted.setdefault(row["vehicle_id"], []).append(row)
+        counted.setdefault((row["vehicle_id"], row["convoy_id"]), []).append(row)
     result = []
     for vehicle in queries.dicts(conn, select(vehicles).where(vehicles.c.vehicle_id.in_(ids))
                                  .order_by(vehicles.c.vehicle_id)):
@@ -116,8 +118,8 @@ def _vehicles(conn: Connection, role: Role, scope: Scope,
             convoys.c.convoy_id == vehicle["convoy_id"]))
         result.append({"vehicle": shape("vehicle", role, vehicle),
                        "convoy": shape("convoy", role, convoy[0]) if convoy else None,
-                       "passages": shape_all("passage", role, counted.get(vehicle["vehicle_id"],
-                                                                          [])),
+                       "passages": shape_all("passage", role, counted.get(
+                           (vehicle["vehicle_id"], vehicle["convoy_id"]), [])),
                        "person_ids": aboard.get(vehicle["vehicle_id"], [])})
     return result
 
