@@ -41,8 +41,10 @@ function vehicleView(ctx, entry) {
     missing: people.filter((p) => !done.has(p.person_id)) };
 }
 
-function findVehicle(ctx, id) {
-  const entry = id && ctx.data.vehicle(id);
+// `seen`: the vehicle as the open screen first drew it, for when a pull has since dropped
+// it from the scope (arrived, everyone checked in): the screen goes on from what it saw.
+function findVehicle(ctx, id, seen = null) {
+  const entry = (id && ctx.data.vehicle(id)) || seen;
   return entry ? vehicleView(ctx, entry) : null;
 }
 
@@ -174,7 +176,7 @@ function checkin(root, ctx, params) {
   const v = findVehicle(ctx, params.vehicle);
   if (!v) return missingVehicle(root, ctx);
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
-  const current = () => findVehicle(ctx, v.id);
+  const current = () => findVehicle(ctx, v.id, v);
   const row = (person, checked) => personRow(ctx, person, v.id, problem, checked);
 
   // The people a scanned token card (its household) or wristband (its wearer) names.
