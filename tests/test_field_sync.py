@@ -4,6 +4,7 @@ phone whose site data is cleared, rejected events, and what the storage holds.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,6 +211,18 @@ def test_a_lost_store_with_its_marker_left_raises_the_alarm_before_sign_in(phone
     alarm = phone.page.get_by_test_id("alarm")
     expect(alarm).to_have_class("alarm alarm-red")
     expect(alarm).to_contain_text("2 unsent records")
+
+
+def test_the_alarm_dates_a_store_in_the_language_of_the_app(phone: Phone, server) -> None:
+    phone.page.evaluate("async () => (await import('/field/static/js/alarm.js')).raise("
+                        "{kind: 'local', store_id: 's', created: '2026-12-07T12:30:00Z',"
+                        " unsent: 2})")
+    alarm = phone.page.get_by_test_id("alarm")
+    expect(alarm).to_contain_text("The store created 7 Dec 2026, 12:30 no longer exists")
+    phone.page.click(".lang-switch")
+    expect(phone.page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(alarm).to_contain_text("2026")
+    expect(alarm).not_to_contain_text(re.compile(r"\b[AP]M\b"))
 
 
 def test_a_rejected_event_stays_with_its_reason_until_discarded(phone: Phone, server) -> None:

@@ -5,7 +5,7 @@
 
 import * as alarm from "./alarm.js";
 import * as outbox from "./outbox.js";
-import { ago, clock, currentLang, load, number, t } from "./i18n.js";
+import { ago, clock, currentLang, dateTime, load, number, t } from "./i18n.js";
 import { changed } from "./bus.js";
 import { clear, h } from "./dom.js";
 import { status, syncNow, watermark } from "./sync.js";
@@ -55,7 +55,7 @@ export function renderNav(element, { locked, lock }) {
 }
 
 function storeLine(kind, store) {
-  const vars = { created: new Date(store.created_at || store.created).toLocaleString(),
+  const vars = { created: dateTime(new Date(store.created_at || store.created)),
     reported: store.reported_at ? ago(Date.now() - Date.parse(store.reported_at)) : "",
     n: number(store.unsent ?? 0) };
   if (kind === "local") return t(store.unsent > 0 ? "alarm.local_unsent" : "alarm.local_line", vars);
