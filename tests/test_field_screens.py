@@ -396,3 +396,24 @@ def test_a_screen_outlives_its_vehicle_leaving_the_scope(browser: Browser, site:
     monitor.page.fill("#f-headcount", "1")
     expect(monitor.page.locator(".difference")).to_have_text("The count matches the manifest")
     assert failures == []
+
+
+def test_a_double_tap_on_check_in_all_checks_each_person_in_once(browser: Browser,
+                                                                  site: Site) -> None:
+    open_operation(site, illustrative=True)
+    register(site, "F-7", "Khalil", ["Layla", "Omar", "Huda"])
+    ok(site.api("registrar").post("/api/vehicles/bus1/boarding", json={"token": "F-7"}))
+    ok(site.api("coordinator").post("/api/convoys/c1/departure"))
+    device = phone(browser, site, "reception")
+    page = device.page
+    page.goto("/field#/reception/checkin?vehicle=bus1")
+    page.click("[data-arrival=bus1]")
+    page.fill(".scanner .code-input", with_check("F-7"))
+    page.click(".scanner .scan-use")
+    page.locator(".found > button").dblclick()
+    expect(page.locator(".figures .figure").first).to_contain_text("0")
+    all_sent(device)
+    checked_in = [e["payload"]["person_id"] for e in device.events()
+                  if e["type"] == "PersonCheckedIn"]
+    assert counts(site, "PersonCheckedIn") == [3], device.states()
+    assert len(checked_in) == len(set(checked_in)) == 3

@@ -181,12 +181,24 @@ function checkin(root, ctx, params) {
 
   // The people a scanned token card (its household) or wristband (its wearer) names.
   let scanned = [];
+  // One "check in all" at a time: each check-in redraws the button under the finger, and
+  // a second tap must not record anyone twice.
+  let checkingAll = false;
   const found = h("section", { class: "found" });
   const drawFound = () => {
     const checked = checkedIn(ctx);
     const waiting = scanned.filter((p) => !checked.has(p.person_id));
     const all = button(ctx.t("rec.check_in_all", { n: waiting.length }), async () => {
-      for (const p of waiting) if (!(await checkIn(ctx, p.person_id, v.id, problem))) break;
+      if (checkingAll) return;
+      checkingAll = true;
+      try {
+        for (const p of waiting) {
+          if (checkedIn(ctx).has(p.person_id)) continue;
+          if (!(await checkIn(ctx, p.person_id, v.id, problem))) break;
+        }
+      } finally {
+        checkingAll = false;
+      }
     }, "primary big");
     fill(found, scanned.length ? [h("h2", { text: ctx.t("rec.scanned", { n: scanned.length }) }),
       h("ul", { class: "records" }, scanned.map((p) => row(p, checked))),
