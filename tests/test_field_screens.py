@@ -417,3 +417,17 @@ def test_a_double_tap_on_check_in_all_checks_each_person_in_once(browser: Browse
                   if e["type"] == "PersonCheckedIn"]
     assert counts(site, "PersonCheckedIn") == [3], device.states()
     assert len(checked_in) == len(set(checked_in)) == 3
+
+
+def test_a_double_tap_on_make_a_new_token_issues_one(browser: Browser, site: Site) -> None:
+    open_operation(site, illustrative=True)
+    household_id = household_of(site, register(site, "F-7", "Khalil", ["Layla"])["Layla"])
+    device = phone(browser, site, "registrar")
+    page = device.page
+    page.goto(f"/field#/registrar/token?household={household_id}")
+    page.get_by_text("Make a new token").dblclick()
+    expect(page.locator(".saved")).to_contain_text("Token saved on this phone")
+    all_sent(device)
+    issued = [e for e in device.events() if e["type"] == "TokenIssued"]
+    assert len(issued) == 1
+    assert page.locator(".token-card").get_attribute("data-token") == issued[0]["payload"]["token"]
