@@ -62,15 +62,23 @@ function storeLine(kind, store) {
   return t(store.unsent > 0 ? "alarm.store_unsent" : "alarm.store_clean", vars);
 }
 
+// Every earlier store that held unsent records is named, but no more than this many of
+// those that held none: an account signed in on many phones would fill the screen.
+const CLEAN_NAMED = 2;
+
 export function renderAlarm(element) {
   clear(element);
   const raised = alarm.current();
   if (!raised) return;
   const level = alarm.level(raised);
   const stores = raised.kind === "server" ? raised.earlier : [raised];
+  const clean = stores.filter((s) => !(s.unsent > 0));
+  const named = [...stores.filter((s) => s.unsent > 0), ...clean.slice(0, CLEAN_NAMED)];
+  const unnamed = clean.length - Math.min(clean.length, CLEAN_NAMED);
   element.append(h("div", { class: `alarm alarm-${level}`, "data-testid": "alarm" },
     h("strong", {}, t(raised.kind === "server" ? "alarm.server_title" : "alarm.local_title")),
-    stores.map((s) => h("p", {}, storeLine(raised.kind, s))),
+    named.map((s) => h("p", {}, storeLine(raised.kind, s))),
+    unnamed ? h("p", {}, t("alarm.more_clean", { n: number(unnamed) })) : null,
     h("p", {}, t(level === "red" ? "alarm.red_advice" : "alarm.amber_advice")),
     h("button", { type: "button", onclick: alarm.dismiss }, t("alarm.dismiss"))));
 }
