@@ -102,3 +102,10 @@ def test_qr_payloads_name_what_they_are() -> None:
     for scanned in ("CORRIDOR:X:1", "CORRIDOR:H:", "https://example.org", "corridor:h:1"):
         with pytest.raises(codes.CodeError, match="not a Corridor code"):
             codes.read_payload(scanned)
+
+
+def test_a_token_typed_from_a_card_is_checked_and_a_family_number_kept() -> None:
+    assert codes.typed_token(" khu-t7f-" + codes.check_character("KHU-T7F").lower()) == "KHU-T7F"
+    with pytest.raises(codes.CodeError, match="does not check"):
+        codes.typed_token("KHU-T7F-" + ("A" if codes.check_character("KHU-T7F") != "A" else "B"))
+    assert codes.typed_token(" F-12 ") == "F-12"  # not a card's shape: as typed

@@ -13,15 +13,19 @@ from typing import Any
 from conftest import PASSWORD
 from events_factory import fold
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from operation_setup import ok
-from stories import Device, Story, _setup
-from test_order import derived
+from sqlalchemy import Engine, select
+from stories import ROLES, Device, Story, _setup
+from test_order import _reset, derived
 from test_scope import _signed_in
 
 from corridor.domain.state import OperationState
+from corridor.domain.vocabulary import Role
 from corridor.services.access import add_user, issue_token
+from corridor.services.ledger import Ledger, Principal
+from corridor.storage.schema import conflicts
 
 ZERO = timedelta(0)
 
@@ -183,6 +187,34 @@ def test_the_conflicts_are_the_same_in_every_order(story_of: Any, skews: list[fl
     for order in orders:
         state = fold(story.interleave(random.Random(order)))
         assert derived(state) == derived(expected)
+
+
+@settings(max_examples=4, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(story_of=st.sampled_from([boarded_by_two_registrars, counted_by_three_monitors]),
+       orders=st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)),
+       batch=st.integers(1, 5))
+def test_phones_pushing_in_any_order_give_the_same_conflicts_in_the_database(
+        engine: Engine, story_of: Any, orders: tuple[int, int], batch: int) -> None:
+    """Through the ledger, each phone pushing its own stream in batches, interleaved at
+    random: the conflicts table is what the fold says, whatever the order."""
+    story = story_of()
+    expected = {c.event_id: (c.reason, c.applied, c.waiting)
+                for c in fold(story.as_happened()).conflicts.values()}
+    for order in orders:
+        _reset(engine)
+        ledger, rng = Ledger(engine), random.Random(order)
+        queues = {name: device.stream() for name, device in story.devices.items()}
+        while any(queues.values()):
+            name = rng.choice([n for n, q in queues.items() if q])
+            chunk, queues[name] = queues[name][:batch], queues[name][batch:]
+            who = Principal(name, Role(ROLES[name.rstrip("0123456789")]), f"{name}-phone")
+            assert {r.status for r in ledger.push(chunk, who).receipts} == {"accepted"}
+        ledger.ensure_projected()
+        with engine.connect() as conn:
+            held = {row.event_id: (row.reason, row.applied, row.waiting)
+                    for row in conn.execute(select(conflicts))}
+        assert held == expected
 
 
 def test_the_scoped_pull_gives_each_phone_its_own_conflicts(api, app, engine) -> None:

@@ -12,6 +12,7 @@ from operation_setup import ok, set_up
 from sqlalchemy import Engine, func, select
 from test_scope import _signed_in
 
+from corridor.domain import codes
 from corridor.services.access import add_user
 from corridor.storage.schema import events, households, persons
 
@@ -85,3 +86,23 @@ def test_an_api_retry_with_the_same_household_id_gives_the_same_household(
     named = registrar.post("/api/households", json={
         **body, "members": [{**body["members"][0], "person_id": "someone-else"}]})
     assert named.status_code == 409 and counts(engine) == before
+
+
+def test_a_token_card_typed_into_the_form_is_checked(api: Any, app: Any, engine: Engine) -> None:
+    """The code printed on a token card, check character and all: the token without it;
+    a wrong character in it is said on the field, and nothing is recorded."""
+    set_up(api.as_("coordinator"))
+    add_user(engine, "registrar-web", "registrar", PASSWORD, "gp")
+    client = _signed_in(app, "registrar-web")
+    card = codes.with_check(codes.fresh_token(set()))
+    wrong = card[:-1] + ("3" if card[-1] != "3" else "4")
+    sent = {**drawn(client), "action": "register", "rows": "1", "gathering_point_id": "gp",
+            "m0.given_name": "Amal"}
+    before = counts(engine)
+    refused = client.post("/register", data={**sent, "token": wrong})
+    assert refused.status_code == 422 and 'data-error-for="token"' in refused.text
+    assert "does not check" in refused.text and counts(engine) == before
+    assert client.post("/register", data={**sent, "token": card.lower()},
+                       follow_redirects=False).status_code == 303
+    with engine.connect() as conn:
+        assert conn.execute(select(households.c.token)).scalars().all() == [card[:-2]]

@@ -19,6 +19,7 @@ a vehicle card. Nothing else is in it: no name is ever on paper.
 
 from __future__ import annotations
 
+import re
 import secrets
 from enum import StrEnum
 
@@ -95,6 +96,17 @@ def parse(typed: str) -> str:
     if not checks(text):
         raise CodeError(f"{text} does not check: a character is wrong or two are swapped")
     return code.strip()
+
+
+CARD = re.compile(r"^[0-9A-Z]{3}-[0-9A-Z]{3}-[0-9A-Z]$")  # a drawn token, as printed
+
+
+def typed_token(typed: str) -> str:
+    """A household token as typed into a form: one of the shape printed on token cards
+    (`KHU-T7F-W`) must check, and is the token without its check character; anything
+    else (a family number such as `F-12`) is the token as typed."""
+    text = typed.strip().upper()
+    return parse(text) if CARD.match(text) else typed.strip()
 
 
 def payload(kind: Kind, key: str) -> str:

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from corridor.domain import codes
 from corridor.domain.vocabulary import ARRIVAL_KINDS, LocationKind, Need, Sex
 from corridor.services import queries, reads
 from corridor.services.commands import new_id
@@ -147,10 +148,14 @@ def register(request: Request, form: Posted,
         return _form(request, rows=rows, values=values)
     kept = [i for i, row in enumerate(rows) if not _blank(row)] or [0]
     try:
+        token = codes.typed_token(values["token"])
+    except codes.CodeError:
+        return _form(request, 422, rows, values, {"token": N_("error.token_check")})
+    try:
         household = HouseholdIn.model_validate({
             "household_id": values["household_id"],
             "gathering_point_id": values["gathering_point_id"] or None,
-            "token": values["token"] or None,
+            "token": token or None,
             "members": [_member(rows[i]) for i in kept]})
         registered = register_household(app_of(request).ledger, who, household)
     except ValidationError as exc:
