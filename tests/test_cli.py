@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -263,3 +264,11 @@ def test_duplicates_batch_without_its_extra_names_the_extra_in_one_line(
     assert result.output.strip() == (
         f"error: batch duplicate detection needs {missing}, which the base install leaves "
         f"out: pip install 'corridor[{extra}]'")
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    """`python -m corridor.cli` is the command, not a silent import that exits 0."""
+    ran = subprocess.run([sys.executable, "-m", "corridor.cli", "demo", "--help"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert ran.returncode == 0
+    assert "illustrative" in ran.stdout

@@ -356,3 +356,78 @@ def test_a_vehicle_card_is_read_by_the_camera(browser: Browser, site: Site,
         expect(device.page.locator(".figures .figure").first).to_contain_text("2")
     finally:
         camera.close()
+
+
+def test_a_screen_outlives_its_vehicle_leaving_the_scope(browser: Browser, site: Site) -> None:
+    """Once everyone on an arrived vehicle is checked in and synced, the pull drops it
+    from reception's scope, and the convoy's arrival drops it from the checkpoint's: the
+    screen still open on it goes on working from what the phone last saw."""
+    open_operation(site, illustrative=True)
+    register(site, "F-7", "Khalil", ["Layla"])
+    ok(site.api("registrar").post("/api/vehicles/bus1/boarding", json={"token": "F-7"}))
+    ok(site.api("coordinator").post("/api/convoys/c1/departure"))
+    failures: list[str] = []
+    monitor = phone(browser, site, "checkpoint_monitor")
+    monitor.page.on("pageerror", lambda error: failures.append(str(error)))
+    monitor.page.goto("/field#/monitor/count?vehicle=bus1")
+    expect(monitor.page.locator(".figures .figure").first).to_contain_text("1")
+
+    device = phone(browser, site, "reception")
+    page = device.page
+    page.on("console", lambda m: failures.append(m.text) if "TypeError" in m.text else None)
+    page.goto("/field#/reception/checkin?vehicle=bus1")
+    page.click("[data-arrival=bus1]")
+    ok(site.api("reception").post("/api/vehicles/bus2/arrival", json={"location_id": "rc"}))
+    page.fill("#f-search", "Layla")
+    page.click(".results [data-checkin]")
+    all_sent(device)
+    assert page.evaluate(f"async () => {{ {CTX} return ctx.data.vehicle('bus1'); }}") is None
+    # Layla, checked in and confirmed, has left the phone with the vehicle; the search
+    # still answers, and the figures still count her.
+    page.fill("#f-search", "")
+    page.fill("#f-search", "Khalil")
+    expect(page.locator(".results .empty")).to_have_text("Nobody on this list has that name")
+    expect(page.locator(".figures .figure")).to_contain_text(["0", "1"])
+    assert failures == []
+
+    monitor.send_now()
+    assert monitor.page.evaluate(
+        f"async () => {{ {CTX} return ctx.data.vehicle('bus1'); }}") is None
+    monitor.page.fill("#f-headcount", "1")
+    expect(monitor.page.locator(".difference")).to_have_text("The count matches the manifest")
+    assert failures == []
+
+
+def test_a_double_tap_on_check_in_all_checks_each_person_in_once(browser: Browser,
+                                                                  site: Site) -> None:
+    open_operation(site, illustrative=True)
+    register(site, "F-7", "Khalil", ["Layla", "Omar", "Huda"])
+    ok(site.api("registrar").post("/api/vehicles/bus1/boarding", json={"token": "F-7"}))
+    ok(site.api("coordinator").post("/api/convoys/c1/departure"))
+    device = phone(browser, site, "reception")
+    page = device.page
+    page.goto("/field#/reception/checkin?vehicle=bus1")
+    page.click("[data-arrival=bus1]")
+    page.fill(".scanner .code-input", with_check("F-7"))
+    page.click(".scanner .scan-use")
+    page.locator(".found > button").dblclick()
+    expect(page.locator(".figures .figure").first).to_contain_text("0")
+    all_sent(device)
+    checked_in = [e["payload"]["person_id"] for e in device.events()
+                  if e["type"] == "PersonCheckedIn"]
+    assert counts(site, "PersonCheckedIn") == [3], device.states()
+    assert len(checked_in) == len(set(checked_in)) == 3
+
+
+def test_a_double_tap_on_make_a_new_token_issues_one(browser: Browser, site: Site) -> None:
+    open_operation(site, illustrative=True)
+    household_id = household_of(site, register(site, "F-7", "Khalil", ["Layla"])["Layla"])
+    device = phone(browser, site, "registrar")
+    page = device.page
+    page.goto(f"/field#/registrar/token?household={household_id}")
+    page.get_by_text("Make a new token").dblclick()
+    expect(page.locator(".saved")).to_contain_text("Token saved on this phone")
+    all_sent(device)
+    issued = [e for e in device.events() if e["type"] == "TokenIssued"]
+    assert len(issued) == 1
+    assert page.locator(".token-card").get_attribute("data-token") == issued[0]["payload"]["token"]

@@ -4,12 +4,14 @@ phone whose site data is cleared, rejected events, and what the storage holds.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS
 from field_app import Phone, Server, household, ledger_ids
+from field_phone import shot
 from playwright.sync_api import Browser, Route, expect
 from sqlalchemy import Engine, func, select
 from web_server import PASSWORD, Site, open_operation
@@ -210,6 +212,39 @@ def test_a_lost_store_with_its_marker_left_raises_the_alarm_before_sign_in(phone
     alarm = phone.page.get_by_test_id("alarm")
     expect(alarm).to_have_class("alarm alarm-red")
     expect(alarm).to_contain_text("2 unsent records")
+
+
+def test_the_alarm_dates_a_store_in_the_language_of_the_app(phone: Phone, server) -> None:
+    phone.page.evaluate("async () => (await import('/field/static/js/alarm.js')).raise("
+                        "{kind: 'local', store_id: 's', created: '2026-12-07T12:30:00Z',"
+                        " unsent: 2})")
+    alarm = phone.page.get_by_test_id("alarm")
+    expect(alarm).to_contain_text("The store created 7 Dec 2026, 12:30 no longer exists")
+    phone.page.click(".lang-switch")
+    expect(phone.page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(alarm).to_contain_text("2026")
+    expect(alarm).not_to_contain_text(re.compile(r"\b[AP]M\b"))
+
+
+def test_the_alarm_names_every_store_with_unsent_records_and_counts_the_rest(
+        phone: Phone, server) -> None:
+    """An account signed in on many phones: the banner leaves room for the screen."""
+    clean = [{"store_id": f"s{n}", "created_at": "2026-12-07T12:30:00Z",
+              "reported_at": "2026-12-07T13:00:00Z", "unsent": 0}
+             for n in range(5)]
+    lost = {"store_id": "lost", "created_at": "2026-12-06T09:00:00Z",
+            "reported_at": "2026-12-06T10:00:00Z", "unsent": 4}
+    phone.page.evaluate("async (earlier) => (await import('/field/static/js/alarm.js')).raise("
+                        "{kind: 'server', earlier})", [*clean[:3], lost, *clean[3:]])
+    alarm = phone.page.get_by_test_id("alarm")
+    expect(alarm).to_have_class("alarm alarm-red")
+    expect(alarm.locator("p")).to_have_text([
+        re.compile(r"^A store created 6 Dec 2026, 09:00 .* with 4 unsent records\.$"),
+        re.compile("with nothing unsent"), re.compile("with nothing unsent"),
+        "And 3 more with nothing unsent.", re.compile("^Those records may be lost")])
+    phone.page.click(".lang-switch")
+    expect(alarm.locator("p")).to_have_count(5)
+    shot(phone.page, "field-alarm-many-stores-ar")
 
 
 def test_a_rejected_event_stays_with_its_reason_until_discarded(phone: Phone, server) -> None:

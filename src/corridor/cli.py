@@ -472,3 +472,7 @@ def user_deactivate(username: str, database: Database = config.DEFAULT_DATABASE)
     """Deactivate an account; its sessions end and its tokens are revoked."""
     deactivate(open_database(database), username, by=cli_principal().username)
     console.print(f"{username} is deactivated; its sessions and tokens have ended")
+
+
+if __name__ == "__main__":  # `python -m corridor.cli`, where the script is not on the PATH
+    app()

@@ -5,7 +5,7 @@
 
 import * as alarm from "./alarm.js";
 import * as outbox from "./outbox.js";
-import { ago, clock, currentLang, load, number, t } from "./i18n.js";
+import { ago, clock, currentLang, dateTime, load, number, t } from "./i18n.js";
 import { changed } from "./bus.js";
 import { clear, h } from "./dom.js";
 import { status, syncNow, watermark } from "./sync.js";
@@ -55,12 +55,16 @@ export function renderNav(element, { locked, lock }) {
 }
 
 function storeLine(kind, store) {
-  const vars = { created: new Date(store.created_at || store.created).toLocaleString(),
+  const vars = { created: dateTime(new Date(store.created_at || store.created)),
     reported: store.reported_at ? ago(Date.now() - Date.parse(store.reported_at)) : "",
     n: number(store.unsent ?? 0) };
   if (kind === "local") return t(store.unsent > 0 ? "alarm.local_unsent" : "alarm.local_line", vars);
   return t(store.unsent > 0 ? "alarm.store_unsent" : "alarm.store_clean", vars);
 }
+
+// Every earlier store that held unsent records is named, but no more than this many of
+// those that held none: an account signed in on many phones would fill the screen.
+const CLEAN_NAMED = 2;
 
 export function renderAlarm(element) {
   clear(element);
@@ -68,9 +72,13 @@ export function renderAlarm(element) {
   if (!raised) return;
   const level = alarm.level(raised);
   const stores = raised.kind === "server" ? raised.earlier : [raised];
+  const clean = stores.filter((s) => !(s.unsent > 0));
+  const named = [...stores.filter((s) => s.unsent > 0), ...clean.slice(0, CLEAN_NAMED)];
+  const unnamed = clean.length - Math.min(clean.length, CLEAN_NAMED);
   element.append(h("div", { class: `alarm alarm-${level}`, "data-testid": "alarm" },
     h("strong", {}, t(raised.kind === "server" ? "alarm.server_title" : "alarm.local_title")),
-    stores.map((s) => h("p", {}, storeLine(raised.kind, s))),
+    named.map((s) => h("p", {}, storeLine(raised.kind, s))),
+    unnamed ? h("p", {}, t("alarm.more_clean", { n: number(unnamed) })) : null,
     h("p", {}, t(level === "red" ? "alarm.red_advice" : "alarm.amber_advice")),
     h("button", { type: "button", onclick: alarm.dismiss }, t("alarm.dismiss"))));
 }

@@ -52,6 +52,12 @@ export function clock(date) {
     { hour: "2-digit", minute: "2-digit" }).format(date);
 }
 
+// A day and a time (an earlier store's creation), in the language, not the browser's.
+export function dateTime(date) {
+  return new Intl.DateTimeFormat(lang === "ar" ? "ar" : "en-GB",
+    { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
 export function ago(ms) {
   const minutes = Math.round(ms / 60000);
   if (minutes < 1) return t("time.now");

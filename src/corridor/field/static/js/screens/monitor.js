@@ -46,8 +46,10 @@ function vehicleView(ctx, entry) {
 
 const expected = (ctx) => ctx.data.vehicles().map((entry) => vehicleView(ctx, entry));
 
-function findVehicle(ctx, id) {
-  const entry = ctx.data.vehicle(id);
+// `seen`: the vehicle as the open screen first drew it, for when a pull has since dropped
+// it from the scope (its convoy arrived): the screen goes on from what it last saw.
+function findVehicle(ctx, id, seen = null) {
+  const entry = ctx.data.vehicle(id) || seen;
   return entry ? vehicleView(ctx, entry) : null;
 }
 
@@ -123,7 +125,7 @@ function count(root, ctx, params) {
     autocomplete: "off", value: fixed ? String(fixed.payload.headcount) : "" });
   const difference = h("p", { class: "difference", "aria-live": "polite" });
   const manifest = h("div", { class: "figures" });
-  const aboard = () => findVehicle(ctx, v.id).aboard.length;
+  const aboard = () => findVehicle(ctx, v.id, v).aboard.length;
   const typed = () => (/^\d+$/u.test(input.value.trim()) ? Number(input.value.trim()) : null);
   const compare = () => {
     const n = typed();
@@ -221,7 +223,7 @@ function remove(root, ctx, params) {
     const who = ctx.data.person(chosen);
     fill(root, heading(ctx, ctx.t("mon.removed"), at("count", v)),
     saved(ctx, done, ctx.t("mon.removal_saved", { name: who ? fullName(who) : chosen })),
-    figure(findVehicle(ctx, v.id).aboard.length, ctx.t("mon.manifest")),
+    figure(findVehicle(ctx, v.id, v).aboard.length, ctx.t("mon.manifest")),
     h("div", { class: "buttons" },
       button(ctx.t("mon.back_to_count"), () => ctx.go(at("count", v)), "primary big")));
   } },

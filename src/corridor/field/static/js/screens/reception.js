@@ -41,8 +41,10 @@ function vehicleView(ctx, entry) {
     missing: people.filter((p) => !done.has(p.person_id)) };
 }
 
-function findVehicle(ctx, id) {
-  const entry = id && ctx.data.vehicle(id);
+// `seen`: the vehicle as the open screen first drew it, for when a pull has since dropped
+// it from the scope (arrived, everyone checked in): the screen goes on from what it saw.
+function findVehicle(ctx, id, seen = null) {
+  const entry = (id && ctx.data.vehicle(id)) || seen;
   return entry ? vehicleView(ctx, entry) : null;
 }
 
@@ -174,17 +176,29 @@ function checkin(root, ctx, params) {
   const v = findVehicle(ctx, params.vehicle);
   if (!v) return missingVehicle(root, ctx);
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
-  const current = () => findVehicle(ctx, v.id);
+  const current = () => findVehicle(ctx, v.id, v);
   const row = (person, checked) => personRow(ctx, person, v.id, problem, checked);
 
   // The people a scanned token card (its household) or wristband (its wearer) names.
   let scanned = [];
+  // One "check in all" at a time: each check-in redraws the button under the finger, and
+  // a second tap must not record anyone twice.
+  let checkingAll = false;
   const found = h("section", { class: "found" });
   const drawFound = () => {
     const checked = checkedIn(ctx);
     const waiting = scanned.filter((p) => !checked.has(p.person_id));
     const all = button(ctx.t("rec.check_in_all", { n: waiting.length }), async () => {
-      for (const p of waiting) if (!(await checkIn(ctx, p.person_id, v.id, problem))) break;
+      if (checkingAll) return;
+      checkingAll = true;
+      try {
+        for (const p of waiting) {
+          if (checkedIn(ctx).has(p.person_id)) continue;
+          if (!(await checkIn(ctx, p.person_id, v.id, problem))) break;
+        }
+      } finally {
+        checkingAll = false;
+      }
     }, "primary big");
     fill(found, scanned.length ? [h("h2", { text: ctx.t("rec.scanned", { n: scanned.length }) }),
       h("ul", { class: "records" }, scanned.map((p) => row(p, checked))),

@@ -388,9 +388,15 @@ function token(root, ctx, params) {
   const householdId = fixed?.payload.household_id || params.household;
   const problem = h("p", { class: "error-box", role: "alert", hidden: true });
   const body = h("div", {});
+  // One token per visit: a second tap (or a second read of the card) while the first is
+  // being written would give the household two.
+  let issuing = false;
   const issue = async (value) => {
+    if (issuing) return;
+    issuing = true;
     const done = await record(ctx, "TokenIssued", { household_id: householdId, token: value },
       fixed, problem);
+    issuing = Boolean(done);
     if (done) {
       fill(body, saved(ctx, done, ctx.t("reg.token_saved")), tokenCard(ctx, value),
         button(ctx.t("reg.board_now"), () => ctx.go(to("board", "household", householdId)),
