@@ -136,8 +136,8 @@ function vehiclesList(ctx) {
   h("span", { class: "row-main" }, h("bdi", { class: "vehicle-label", text: v.vehicle.label }),
     v.convoy ? h("span", { class: "muted" }, h("bdi", { text: v.convoy.label })) : null),
   h("span", { class: "row-side" },
-    h("span", { class: v.arrived ? "chip ok" : "chip",
-      text: ctx.t(v.arrived ? "rec.arrived" : "rec.on_the_way") }),
+    h("span", { class: v.arrived ? "chip ok" : "chip", text: ctx.t(v.arrived ? "rec.arrived"
+      : v.convoy ? `convoy.${v.convoy.state}` : "rec.on_the_way") }),
     h("span", { class: "seats", text: ctx.t("rec.to_check_in", { n: v.missing.length }) }))));
   return h("section", {},
     h("h2", {}, ctx.t("rec.heading"), h("span", { class: "count", text: String(all.length) })),
