@@ -13,15 +13,20 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import Engine, select
+from web_server import Site, open_operation
 
 from corridor.server import create_app
+from corridor.storage.database import connect, initialise
 from corridor.storage.schema import events
 
 PIN = "246810"
@@ -73,6 +78,24 @@ class Server:
         if self._thread.is_alive():
             raise RuntimeError("uvicorn did not stop")
         self._server = self._thread = self.app = None
+
+
+@contextmanager
+def served_operation(tmp_path: Path) -> Iterator[tuple[Server, Engine, Site]]:
+    """The test operation on a fresh SQLite database, served on a fixed port; stopped
+    afterwards unless the test stopped it for good."""
+    engine = connect(str(tmp_path / "corridor.db"))
+    initialise(engine)
+    server = Server()
+    app = server.start(engine)
+    site = Site.with_users(server.url, app, engine)
+    open_operation(site, illustrative=True)
+    try:
+        yield server, engine, site
+    finally:
+        if server.running:
+            server.stop()
+        engine.dispose()
 
 
 def ledger_ids(engine: Engine) -> list[str]:

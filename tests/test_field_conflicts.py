@@ -10,30 +10,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from field_app import Phone, Server
+from field_app import Phone, Server, served_operation
 from operation_setup import ok
 from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine
-from web_server import PASSWORD, Site, open_operation
+from web_server import PASSWORD, Site
 
 from corridor.services.access import add_user
-from corridor.storage.database import connect, initialise
 
 SHOTS = Path(os.environ.get("CORRIDOR_SHOTS", "/work/shots")) / "server"
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Server, Engine, Site]]:
-    engine = connect(str(tmp_path / "corridor.db"))
-    initialise(engine)
-    server = Server()
-    app = server.start(engine)
-    site = Site.with_users(server.url, app, engine)
-    open_operation(site, illustrative=True)
-    add_user(engine, "registrar-2", "registrar", PASSWORD, "gp")
-    yield server, engine, site
-    server.stop()
-    engine.dispose()
+    with served_operation(tmp_path) as served:
+        add_user(served[1], "registrar-2", "registrar", PASSWORD, "gp")
+        yield served
 
 
 def phone(browser: Browser, url: str, username: str) -> Phone:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS
-from field_app import Phone, Server, household, ledger_ids
+from field_app import Phone, Server, household, ledger_ids, served_operation
 from field_phone import shot
 from playwright.sync_api import Browser, Route, expect
 from sqlalchemy import Engine, func, select
-from web_server import PASSWORD, Site, open_operation
+from web_server import PASSWORD, Site
 
 from corridor.domain.vocabulary import Role
 from corridor.services.access import add_user, revoke_tokens
@@ -26,16 +26,8 @@ from corridor.storage.schema import api_tokens, audit_log, households
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Server, Engine, Site]]:
-    engine = connect(str(tmp_path / "corridor.db"))
-    initialise(engine)
-    server = Server()
-    app = server.start(engine)
-    site = Site.with_users(server.url, app, engine)
-    open_operation(site, illustrative=True)
-    yield server, engine, site
-    if server.running:
-        server.stop()
-    engine.dispose()
+    with served_operation(tmp_path) as served:
+        yield served
 
 
 @pytest.fixture
