@@ -4,6 +4,7 @@ over."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -135,6 +136,21 @@ def test_screens_at_360_by_640(phone: Phone, lang: str) -> None:
     body = phone.page.locator("body")
     expect(body).not_to_contain_text("Mariam")
     expect(body).not_to_contain_text("registrar")
+
+
+def test_times_are_on_the_24_hour_clock_in_both_languages(phone: Phone) -> None:
+    phone.open()
+    for lang in ("en", "ar"):
+        shown = phone.page.evaluate("""async (lang) => {
+            const i18n = await import('/field/static/js/i18n.js');
+            await i18n.load(lang);
+            const afternoon = new Date(2016, 11, 15, 15, 5);
+            return [i18n.clock(afternoon), i18n.dateTime(afternoon)];
+        }""", lang)
+        for text in shown:
+            assert not re.search(r"\b[AaPp]\.?[Mm]\b|(?<!\S)[صم](?!\S)", text), text  # AM/PM
+            digits = re.sub(r"\D", "", text.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")))
+            assert "1505" in digits, text
 
 
 def test_the_phone_locks_itself_when_idle(phone: Phone) -> None:

@@ -47,15 +47,16 @@ export function number(value) {
   return new Intl.NumberFormat(lang === "ar" ? "ar" : "en").format(value);
 }
 
+// Times on the 24-hour clock in both languages: a field log has no "PM" to misread.
 export function clock(date) {
   return new Intl.DateTimeFormat(lang === "ar" ? "ar" : "en-GB",
-    { hour: "2-digit", minute: "2-digit" }).format(date);
+    { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
 }
 
 // A day and a time (an earlier store's creation), in the language, not the browser's.
 export function dateTime(date) {
   return new Intl.DateTimeFormat(lang === "ar" ? "ar" : "en-GB",
-    { dateStyle: "medium", timeStyle: "short" }).format(date);
+    { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(date);
 }
 
 export function ago(ms) {
