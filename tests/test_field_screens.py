@@ -201,6 +201,28 @@ def registrar_registers_and_boards(browser: Browser, site: Site, khalil: dict[st
     return token
 
 
+def test_a_hold_shows_at_once_and_the_server_has_the_last_word(browser: Browser,
+                                                               site: Site) -> None:
+    open_operation(site, illustrative=True)
+    register(site, "F-7", "Khalil", ["Layla", "Omar"])
+    ok(site.api("registrar").post("/api/vehicles/bus1/boarding", json={"token": "F-7"}))
+    ok(site.api("coordinator").post("/api/convoys/c1/departure"))
+    device = phone(browser, site, "checkpoint_monitor")
+    row = device.page.locator("[data-vehicle=bus1]")
+    expect(row).to_contain_text("on the way")
+    device.context.set_offline(True)
+    device.record("ConvoyHeld", {"convoy_id": "c1", "location_id": "cp1",
+                                 "reason": "Road closed ahead"})
+    expect(row).to_contain_text("held")  # this phone's hold, before it is sent
+    device.context.set_offline(False)
+    all_sent(device)
+    expect(row).to_contain_text("held")  # the server's word now
+    ok(site.api("coordinator").post("/api/convoys/c1/release", json={"note": "Road open"}))
+    all_sent(device)  # and the pull after it: a coordinator released the convoy
+    expect(row).to_contain_text("on the way")
+    device.context.close()
+
+
 def monitor_counts_with_one_removal(browser: Browser, site: Site) -> None:
     device = phone(browser, site, "checkpoint_monitor")
     page, context = device.page, device.context

@@ -58,7 +58,14 @@ function label(ctx, v) {
   return h("span", { class: "row-main" },
     h("bdi", { class: "vehicle-label", text: v.vehicle.label }),
     v.convoy ? h("span", { class: "muted" }, h("bdi", { text: v.convoy.label }),
-      ` · ${ctx.t(`convoy.${v.convoy.state}`)}`) : null);
+      ` · ${convoyState(ctx, v)}`) : null);
+}
+
+// The convoy's state as the server last said, unless this phone holds or releases it
+// and has not sent that yet.
+function convoyState(ctx, v) {
+  if (held(ctx, v)) return ctx.t("convoy.held");
+  return ctx.t(v.convoy.state === "held" ? "mon.released" : `convoy.${v.convoy.state}`);
 }
 
 function missingVehicle(root, ctx) {
@@ -248,11 +255,13 @@ function remove(root, ctx, params) {
 
 // --- hold and release ---------------------------------------------------------------------------
 
-// Whether the convoy is held: the pull's state, then this phone's holds and releases.
+// Whether the convoy is held: this phone's holds and releases not sent yet, else the
+// pull's state (once sent, the server's word is the last: a coordinator may have
+// released the convoy since).
 function held(ctx, v) {
   if (!v.convoy) return false;
   const mine = ctx.events((e) => ["ConvoyHeld", "ConvoyReleased"].includes(e.type)
-    && e.payload.convoy_id === v.convoy.convoy_id && e.state !== "rejected");
+    && e.payload.convoy_id === v.convoy.convoy_id && e.state === "pending");
   return mine.length ? mine[mine.length - 1].type === "ConvoyHeld" : v.convoy.state === "held";
 }
 
