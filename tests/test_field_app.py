@@ -257,7 +257,9 @@ def test_the_phone_locks_when_it_comes_back_after_being_hidden_too_long(phone: P
     page.clock.install()
     phone.open()
     phone.sign_in("registrar", PASSWORD)
-    now = datetime.fromtimestamp(page.evaluate("Date.now()") / 1000, UTC)
+    # A second ahead of the page's clock, which goes on while the test reads it: the
+    # clock cannot be paused at a moment already past.
+    now = datetime.fromtimestamp(page.evaluate("Date.now()") / 1000, UTC) + timedelta(seconds=1)
     page.clock.pause_at(now)  # no timer fires from here: only the return can lock
 
     def visibility(state: str) -> None:

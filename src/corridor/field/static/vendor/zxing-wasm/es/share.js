@@ -587,7 +587,7 @@ function V(e = B) {
 //#region src/share.ts
 var H = "3.1.4", U = "0b2d9a8fc81f420f369928c24331091ff0525976", W = { locateFile: (e, t) => {
 	let n = e.match(/_(.+?)\.wasm$/);
-	return n ? `https://fastly.jsdelivr.net/npm/zxing-wasm@3.1.4/dist/${n[1]}/${e}` : t + e;
+	return t + e; /* Corridor: the upstream default fetched the .wasm from a CDN (docs/field.md) */
 } }, G = /* @__PURE__ */ new WeakMap();
 function K(e, t) {
 	return Object.is(e, t) || Object.keys(e).length === Object.keys(t).length && Object.keys(e).every((n) => Object.hasOwn(t, n) && e[n] === t[n]);
