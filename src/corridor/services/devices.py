@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from corridor.services import queries
 from corridor.services.audit import record_event
 from corridor.services.ledger import Principal
 from corridor.storage.database import epoch_of, immediate
-from corridor.storage.schema import devices, locations, operation
+from corridor.storage.schema import devices, locations
 
 
 class ReportRefused(ValueError):
@@ -50,12 +51,12 @@ def whoami(engine: Engine, principal: Principal) -> dict[str, Any]:
     with engine.connect() as conn:
         post = conn.execute(select(locations.c.location_id, locations.c.kind, locations.c.name)
                             .where(locations.c.location_id == principal.post_id)).first()
-        op = conn.execute(select(operation.c.name, operation.c.illustrative)).first()
+        op = queries.operation_info(conn)
         epoch = epoch_of(conn)
     return {"username": principal.username, "role": str(principal.role),
             "post_id": principal.post_id, "device_id": principal.device_id,
             "post": dict(post._mapping) if post else None,
-            "operation": dict(op._mapping) if op else None,
+            "operation": {"name": op["name"], "illustrative": op["illustrative"]} if op else None,
             "server_time": server_time(), "epoch": epoch}
 
 
