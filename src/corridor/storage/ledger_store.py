@@ -106,10 +106,18 @@ FACT_COLUMNS = [events.c[name] for name in ("seq", "id", "type", "payload", "rec
                                              "author", "device_id", "pushed_by")]
 
 
-def fact_rows(conn: Connection, after: int = 0) -> Iterator[Any]:
+def fact_rows(conn: Connection, after: int = 0, upto: int | None = None) -> Iterator[Any]:
     """Only what the fold needs, for rebuilds and catching up: (seq, id, type,
-    payload, recorded_at, author, device_id, pushed_by)."""
-    return _pages(conn, FACT_COLUMNS, after, None)
+    payload, recorded_at, author, device_id, pushed_by); up to `upto` if given."""
+    return _pages(conn, FACT_COLUMNS, after, None if upto is None else max(0, upto - after))
+
+
+def seq_received_by(conn: Connection, moment: str) -> int:
+    """The last sequence number the server had received by `moment` (UTC ISO-8601
+    text, as `received_at` is stored): 0 before the first."""
+    found = conn.execute(select(func.max(events.c.seq))
+                         .where(events.c.received_at <= moment)).scalar()
+    return int(found or 0)
 
 
 def _pages(conn: Connection, columns: list[Any], after: int, limit: int | None,

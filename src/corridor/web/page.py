@@ -35,6 +35,7 @@ from corridor.services.access import resolve
 from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Principal
 from corridor.services.reads import ReadRefused
+from corridor.services.timeline import Moment, moment
 from corridor.web.i18n import N_, Translator, language
 
 HERE = Path(__file__).parent
@@ -148,6 +149,18 @@ Posted = Annotated[FormData, Depends(posted)]
 def app_of(request: Request) -> Corridor:
     """The running Corridor, its projections caught up (`caught_up`)."""
     return caught_up(request.app.state.corridor)
+
+
+def as_of(request: Request, as_of: str | None = None) -> Moment:
+    """The moment a page is shown as of (`?as_of=` a sequence number or a time); now
+    when absent. Pages showing an earlier moment offer no action."""
+    try:
+        return moment(app_of(request).ledger, as_of)
+    except ReadRefused:
+        raise WebError(422, N_("error.invalid")) from None
+
+
+AsOf = Annotated[Moment, Depends(as_of)]
 
 
 def navigation(who: Principal | None) -> list[tuple[str, str]]:
