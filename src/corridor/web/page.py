@@ -200,12 +200,19 @@ def when(value: datetime | str | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") + " UTC"
 
 
+def at(path: str, moment: Moment | None) -> str:
+    """A link within a page shown as of an earlier moment keeps that moment."""
+    if moment is None or moment.now:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}as_of={moment.seq}"
+
+
 def full_name(person: dict[str, Any]) -> str:
     parts = (person.get("given_name"), person.get("father_name"), person.get("family_name"))
     return " ".join(p for p in parts if p)
 
 
-TEMPLATES.filters.update(when=when, full_name=full_name)
+TEMPLATES.filters.update(when=when, full_name=full_name, at=at)
 TEMPLATES.globals.update(claims_another=claims_another)
 
 
