@@ -116,7 +116,8 @@ def test_labels_built_at_run_time_cover_their_vocabulary() -> None:
         "review_action": tracing.DECISIONS,
         "party_kind": vocabulary.PartyKind, "setup.step": setup_views.STEPS,
         "setup.about": setup_views.STEPS, "control.title": control.Action,
-        "control.record": control.Action, "control.submit": control.Action,
+        "control.action": control.Action, "control.record": control.Action,
+        "control.submit": control.Action,
     }
     for prefix, values in vocabularies.items():
         assert set(LABELS[prefix]) == {f"{prefix}.{v}" for v in values}, prefix

@@ -83,7 +83,7 @@ def set_up_from_nothing(page: Page, site: Site) -> None:
     expect(page.locator("[data-preview] li")).to_have_text(["SARC-001", "SARC-002",
                                                              "SARC-003"])
     submit(page, "Add the vehicles", 303)
-    expect(page.locator("[data-recorded-list] tbody tr")).to_have_count(3)
+    expect(page.locator("[data-fleet] [data-count]")).to_have_text(["3"])  # one group
 
     page.goto("/setup/convoys")
     page.fill("#label", "Convoy 12")
@@ -118,9 +118,12 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
     convoy = convoy_state(site, "Convoy 12")
     assert convoy["state"] == "planned" and len(convoy["vehicles"]) == 3
     control = f"/convoys/{convoy['convoy_id']}/control"
+    page.goto("/setup/convoys")
+    actions = page.locator(f"[data-convoy='{convoy['convoy_id']}'] [data-action]")
+    expect(actions).to_have_text(["Depart", "Hold", "Call off"])  # what a planned convoy allows
 
     # Departing an empty convoy is refused, the confirmation shown again with why.
-    page.goto(f"{control}/depart")
+    actions.filter(has_text="Depart").click()
     expect(page.locator("[data-sentence]")).to_have_text(
         "Record that convoy Convoy 12 (route Foua to Atareb, 3 vehicles, 0 people aboard) "
         "departed now, as coordinator coordinator.")

@@ -77,7 +77,11 @@ LABELS: dict[str, tuple[str, ...]] = {
         N_("setup.about.operation"), N_("setup.about.parties"), N_("setup.about.locations"),
         N_("setup.about.routes"), N_("setup.about.vehicles"), N_("setup.about.convoys"),
     ),
-    "control.title": (  # domain.control.Action
+    "control.action": (  # domain.control.Action
+        N_("control.action.depart"), N_("control.action.hold"), N_("control.action.release"),
+        N_("control.action.turn-back"), N_("control.action.return"), N_("control.action.abort"),
+    ),
+    "control.title": (
         N_("control.title.depart"), N_("control.title.hold"), N_("control.title.release"),
         N_("control.title.turn-back"), N_("control.title.return"), N_("control.title.abort"),
     ),

@@ -112,7 +112,8 @@ def _page(request: Request, step: Step, status: int = 200,
     def look(state: Any) -> dict[str, Any]:
         return {"steps": views.steps(state), "parties": views.parties(state),
                 "locations": views.locations(state), "routes": views.routes(state),
-                "vehicles": views.vehicles(state), "convoys": views.convoys(state),
+                "vehicles": views.vehicles(state), "fleets": views.fleets(state),
+                "convoys": views.convoys(state),
                 "operation_opened": bool(state.operation)}
 
     seen = ledger.read(look)

@@ -3,10 +3,12 @@ up, and what a coordinator deciding about a convoy needs to read."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from corridor.domain.control import possible
+from corridor.domain.control import Action, possible
+from corridor.domain.entities import Vehicle
 from corridor.domain.state import OperationState
 
 # The steps of setting up an operation, in order: each names the collection it fills.
@@ -54,6 +56,18 @@ def vehicles(state: OperationState) -> list[dict[str, Any]]:
                    for v in state.vehicles.values()), key=lambda v: v["label"])
 
 
+def fleets(state: OperationState) -> list[dict[str, Any]]:
+    """The vehicles grouped by kind, seats and organisation, so that three hundred
+    buses read as a few lines; each group's labels in order and how many are free."""
+    groups: dict[tuple[str, int, str], list[Vehicle]] = defaultdict(list)
+    for v in state.vehicles.values():
+        groups[(v.kind, v.capacity, v.organisation_id or "")].append(v)
+    return [{"kind": kind, "capacity": capacity, "organisation_id": organisation or None,
+             "count": len(group), "labels": sorted(v.label for v in group),
+             "free": sum(state.busy(v.vehicle_id) is None for v in group)}
+            for (kind, capacity, organisation), group in sorted(groups.items())]
+
+
 def convoys(state: OperationState) -> list[dict[str, Any]]:
     return sorted((convoy(state, convoy_id) for convoy_id in state.convoys),
                   key=lambda c: c["label"])
@@ -73,4 +87,4 @@ def convoy(state: OperationState, convoy_id: str) -> dict[str, Any]:
             "aboard": sum(len(state.on_board.get(v, ())) for v in c.vehicle_ids
                           if state.vehicles[v].convoy_id == convoy_id),
             "location_id": c.location_id, "reason": c.reason,
-            "actions": sorted(possible(c))}
+            "actions": [action for action in Action if action in possible(c)]}
