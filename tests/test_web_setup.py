@@ -129,6 +129,8 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
         "departed now, as coordinator coordinator.")
     submit(page, "Record the departure", 409)
     expect(page.locator("[data-error]")).to_contain_text("Nobody is aboard this convoy")
+    expect(page.locator("[data-refusal]")).to_have_text(
+        f"nobody is aboard convoy {convoy['convoy_id']}")
     assert convoy_state(site, "Convoy 12")["state"] == "planned"
 
     board_a_family(site, convoy, 4)
@@ -145,7 +147,9 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
 
     page.goto(f"{control}/hold")
     submit(page, "Record the hold", 422)  # no reason given
-    expect(page.locator("[data-error-for=reason]")).to_be_visible()
+    expect(page.locator("[data-error]")).to_have_text(
+        "Nothing was recorded. Correct the fields marked below.")
+    expect(page.locator("[data-error-for=reason]")).to_have_text("Required.")
     page.select_option("#location_id", label="Ramouseh")
     page.fill("#reason", "Shelling on the road ahead")
     submit(page, "Record the hold", 303)

@@ -217,5 +217,5 @@ def record_step(name: str, request: Request, form: Posted, who: SetsUp) -> Respo
         path = refused.field or ""
         key = REFUSAL_KEYS.get(path.split(".")[0], N_("error.refused"))
         return _page(request, step, refused.status, values,
-                     {_field(path, kept): key, "reason": refused.reason})
+                     {_field(path, kept): key, "refusal": refused.reason})
     return RedirectResponse(f"/setup/{step.name}?recorded=1", status_code=303)
