@@ -8,7 +8,7 @@ from operation_setup import ok, register, set_up
 
 from corridor.domain.control import POSSIBLE, Action
 from corridor.domain.vocabulary import ConvoyState
-from corridor.web.convoy_control import ACTIONS, possible
+from corridor.web.convoy_control import ACTIONS
 
 
 def fleet(**given) -> dict:
@@ -91,6 +91,3 @@ def test_the_board_s_table_is_the_domain_s() -> None:
     assert ACTIONS["planned"] == {"depart", "hold", "abort"}
     assert all(ACTIONS[str(s)] == {str(a) for a in POSSIBLE[s]} for s in ConvoyState)
     assert {a for actions in ACTIONS.values() for a in actions} == {str(a) for a in Action}
-    # Held before it departed: released, never turned back.
-    assert possible("held", departed=False) == {Action.RELEASE}
-    assert possible("held", departed=True) == {Action.RELEASE, Action.TURN_BACK}

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from corridor.domain import events as ev
+from corridor.domain.entities import Convoy
 from corridor.domain.vocabulary import ConvoyState
 
 if TYPE_CHECKING:
@@ -52,11 +53,11 @@ POSSIBLE: dict[ConvoyState, frozenset[Action]] = {
 }
 
 
-def possible(state: str, departed: bool) -> frozenset[Action]:
-    """The decisions a convoy in this state allows now: one held before it left cannot
-    be turned back (the fold would wait for a departure that never comes)."""
-    actions = POSSIBLE[ConvoyState(state)]
-    return actions if departed else actions - {Action.TURN_BACK}
+def possible(convoy: Convoy) -> frozenset[Action]:
+    """The decisions this convoy allows now: a convoy held before it left cannot be
+    turned back (the fold would wait for a departure that never comes)."""
+    actions = POSSIBLE[ConvoyState(convoy.state)]
+    return actions if convoy.departed_at else actions - {Action.TURN_BACK}
 
 
 def convoy_objection(state: OperationState, payload: ConvoyFact) -> Objection | None:
@@ -69,7 +70,7 @@ def convoy_objection(state: OperationState, payload: ConvoyFact) -> Objection | 
     if convoy is None:
         return Objection("convoy_id", f"convoy {convoy_id} is not known")
     action = ACTION_OF[type(payload).__name__]
-    if action not in possible(convoy.state, convoy.departed_at is not None):
+    if action not in possible(convoy):
         return Objection("state", f"convoy {convoy_id} is {convoy.state}: it cannot be "
                          f"recorded as {action} now", clash=True)
     place = getattr(payload, "location_id", None)

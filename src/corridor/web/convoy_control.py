@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from corridor.domain.control import FACT, POSSIBLE, Action, possible
+from corridor.domain.control import FACT, POSSIBLE, Action
 from corridor.domain.permissions import COORDINATES
 from corridor.services.commands import movement as moves
 from corridor.services.ledger import Ledger, Principal, Refused
@@ -27,12 +27,11 @@ from corridor.web.forms import error_key, text
 from corridor.web.i18n import N_
 from corridor.web.page import Posted, WebError, app_of, may, one_of, render
 
-__all__ = ["ACTIONS", "possible", "router"]
 router = APIRouter(include_in_schema=False)
 Coordinator = Annotated[Principal, one_of(*COORDINATES)]
 
 # Convoy state -> the actions possible in it (a held convoy is turned back only if it
-# had departed: `possible(state, departed)` says so for one convoy).
+# had departed: `domain.control.possible` says so for one convoy).
 ACTIONS: dict[str, frozenset[str]] = {
     str(state): frozenset(str(action) for action in actions)
     for state, actions in POSSIBLE.items()}

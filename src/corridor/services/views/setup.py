@@ -91,5 +91,4 @@ def convoy(state: OperationState, convoy_id: str) -> dict[str, Any]:
             "aboard": sum(len(state.on_board.get(v, ())) for v in c.vehicle_ids
                           if state.vehicles[v].convoy_id == convoy_id),
             "location_id": c.location_id, "reason": c.reason,
-            "actions": [action for action in Action
-                        if action in possible(c.state, c.departed_at is not None)]}
+            "actions": [action for action in Action if action in possible(c)]}
