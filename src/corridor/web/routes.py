@@ -20,9 +20,11 @@ from corridor.web import (
     audit,
     auth,
     codes,
+    convoy_control,
     manifest,
     overview,
     registration,
+    setup,
     tracing,
 )
 from corridor.web.i18n import N_
@@ -56,7 +58,7 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 def install(app: FastAPI) -> None:
     for module in (auth, overview, registration, manifest, codes, accounting, tracing, admin,
-                   audit):
+                   audit, setup, convoy_control):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

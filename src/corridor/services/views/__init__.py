@@ -1,0 +1,8 @@
+"""Views: what a page shows, each a pure function of `OperationState`, so that a page
+shown now and as of an earlier moment (`services.timeline.read_at`) is the same code.
+The state they are given is shared: they read it, never change it, and return plain
+values that do not refer back into it.
+
+    setup.py     the steps of setting up an operation and what each has recorded; the
+                 vehicles free to plan; a convoy as a coordinator's decision names it
+"""
