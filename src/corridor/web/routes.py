@@ -20,6 +20,7 @@ from corridor.web import (
     audit,
     auth,
     codes,
+    convoys,
     manifest,
     overview,
     registration,
@@ -55,8 +56,8 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, codes, accounting, tracing, admin,
-                   audit):
+    for module in (auth, overview, convoys, registration, manifest, codes, accounting, tracing,
+                   admin, audit):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
