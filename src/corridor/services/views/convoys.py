@@ -176,7 +176,7 @@ def trip_row(state: OperationState, convoy: Convoy, vehicle_id: str, stops: list
             "arrived_at_name": _name(state, arrival[0]) if arrival else None,
             "arrived_at": arrival[1] if arrival else None,
             "over_capacity": len(people) > vehicle.capacity,
-            "mismatch": any(a.kind in HEADCOUNT_ALERTS for a in open_alerts),
+            "mismatch": _mismatch(state, open_alerts),
             "open_alerts": len(open_alerts),
             "counts": [{"checkpoint_id": p.checkpoint_id, "headcount": p.headcount,
                         "expected": _expected(p, alerts), "at": p.passed_at} for p in passed]}
@@ -187,6 +187,16 @@ def _expected(passage: Passage, alerts: list[Alert]) -> int:
     and less those recorded there (the headcount alert's figure, when there is one)."""
     return next((a.expected for a in alerts if a.kind in HEADCOUNT_ALERTS
                  and a.location_id == passage.checkpoint_id), passage.on_board_before)
+
+
+def _mismatch(state: OperationState, open_alerts: list[Alert]) -> dict[str, Any] | None:
+    """The latest headcount of the trip that does not match and is not yet explained."""
+    found = max((a for a in open_alerts if a.kind in HEADCOUNT_ALERTS),
+                key=lambda a: a.opened_at, default=None)
+    if found is None or found.location_id is None:
+        return None
+    return {"checkpoint_id": found.location_id, "name": _name(state, found.location_id),
+            "counted": found.counted, "expected": found.expected}
 
 
 def _alerts_by_trip(state: OperationState) -> dict[tuple[str, str], list[Alert]]:
