@@ -111,7 +111,7 @@ def test_over_capacity_and_a_headcount_mismatch_are_marked(api) -> None:
     html = ok_page(api, "coordinator", "/convoys")
     chip = re.search(r'<li class="chip[^"]*over-capacity[^"]*" data-vehicle="bus1">(.*?)</li>',
                      html, re.S)
-    assert chip and "Over capacity: 5 aboard, 4 seats" in chip.group(1)
+    assert chip and "Over capacity: 5 of 4" in chip.group(1)
     chip = re.search(r'<li class="chip[^"]*mismatch[^"]*" data-vehicle="bus2">(.*?)</li>',
                      html, re.S)
     assert chip and "Headcount mismatch at Salah al-Din: counted 1, expected 2" in chip.group(1)
