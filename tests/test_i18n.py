@@ -22,9 +22,10 @@ from web_server import PASSWORD, Site
 
 from corridor.domain import control, vocabulary
 from corridor.server import create_app
+from corridor.services import queries
 from corridor.services.views import setup as setup_views
 from corridor.storage.database import connect, initialise
-from corridor.web import overview, tracing
+from corridor.web import tracing
 from corridor.web.i18n import DIRECTION, Translator, po_path, translations
 from corridor.web.labels import LABELS
 
@@ -164,8 +165,8 @@ def test_the_dashboard_says_open_alerts_in_the_number_s_form(
     assert token
     browser.post("/login", data={"username": "coordinator", "password": PASSWORD,
                                  "csrf": token.group(1)})
-    counts = overview.queries.counts
-    monkeypatch.setattr(overview.queries, "counts",
+    counts = queries.counts
+    monkeypatch.setattr(queries, "counts",
                         lambda conn: {**counts(conn), "open_alerts": n})
     arabic = browser.get("/?lang=ar").text
     assert '<html lang="ar" dir="rtl">' in arabic

@@ -214,11 +214,13 @@ def test_the_convoy_board_places_each_vehicle_at_the_stop_it_last_passed(
     expect(stop).to_have_attribute("data-stop-index", "1")
     expect(stop.locator(".stop-name")).to_contain_text("Salah al-Din")
     expect(bus2).to_contain_text("On board: 3 of 40")
+    expect(bus2.locator("[data-last-count]")).to_contain_text("Last count: 3 at Salah al-Din")
     expect(bus2).not_to_have_class(re.compile(r"\balerted\b"))
     bus1 = convoy.locator("[data-vehicle=bus1]")
     expect(convoy.locator(".stop", has=page.locator("[data-vehicle=bus1]"))).to_have_attribute(
         "data-location", "rc")
     expect(bus1).to_have_class(re.compile(r"\balerted\b"))  # Karim is not checked in
+    expect(bus1).to_contain_text("Arrived at Atareb: 2 of 3 checked in")  # not "on board 0"
     expect(bus1).to_contain_text("Open alerts: 2")
     assert bus1.locator("a").evaluate("e => getComputedStyle(e).backgroundColor") == \
         "rgb(176, 0, 32)"
@@ -234,7 +236,7 @@ def test_the_convoy_board_places_each_vehicle_at_the_stop_it_last_passed(
     page.screenshot(path="/tmp/corridor-convoys-phone.png", full_page=True)
 
     bus2.locator("a").click()
-    expect(page).to_have_url(re.compile(r"/vehicles/bus2/manifest$"))
+    expect(page).to_have_url(re.compile(r"/vehicles/bus2/manifest\?convoy=c1$"))
 
 
 # --- alerts ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from corridor.web import (
     auth,
     codes,
     convoy_control,
+    convoys,
     manifest,
     overview,
     registration,
@@ -57,8 +58,8 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, codes, accounting, tracing, admin,
-                   audit, setup, convoy_control):
+    for module in (auth, overview, convoys, registration, manifest, codes, accounting, tracing,
+                   admin, audit, setup, convoy_control):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -3,6 +3,9 @@ shown now and as of an earlier moment (`services.timeline.read_at`) is the same 
 The state they are given is shared: they read it, never change it, and return plain
 values that do not refer back into it.
 
-    setup.py     the steps of setting up an operation and what each has recorded; the
-                 vehicles free to plan; a convoy as a coordinator's decision names it
+    setup.py      the steps of setting up an operation and what each has recorded; the
+                  vehicles free to plan; a convoy as a coordinator's decision names it
+    convoys.py    the convoy board (filters, order, pages) and the convoy page, each
+                  vehicle's trip with its counts
+    manifests.py  the manifest of one trip (a vehicle in one convoy)
 """
