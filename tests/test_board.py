@@ -136,10 +136,14 @@ def test_the_board_puts_active_convoys_first_filters_and_pages(api) -> None:
     ok(reception.post("/api/vehicles/bus1/arrival", json={"location_id": "rc"}))  # finished
     for n in range(2, 24):  # 22 planned, the last three on route r2
         plan(coordinator, f"p{n:02}", [f"bus{n}"], "r2" if n >= 21 else "r1")
+    register(registrar, 1, token="F-24")  # a convoy departs only with someone aboard
+    register(registrar, 1, token="F-25")
     plan(coordinator, "held", ["bus24"])
+    ok(registrar.post("/api/vehicles/bus24/boarding", json={"token": "F-24"}))
     ok(coordinator.post("/api/convoys/held/departure"))
     ok(coordinator.post("/api/convoys/held/hold", json={"reason": "shelling", "location_id": "gp"}))
     plan(coordinator, "moving", ["bus25"])
+    ok(registrar.post("/api/vehicles/bus25/boarding", json={"token": "F-25"}))
     ok(coordinator.post("/api/convoys/moving/departure"))
 
     everything = coordinator.get("/api/convoys")  # no paging asked: every convoy, as before
@@ -207,7 +211,7 @@ def test_the_convoy_page_offers_only_what_the_role_may_record(api) -> None:
     coordinator = api.as_("coordinator")
     set_up(coordinator)
     planned = signed_in(api, "coordinator").get("/convoys/c1").text
-    assert re.findall(r'data-action="([a-z-]+)"', planned) == ["depart", "abort"]
+    assert re.findall(r'data-action="([a-z-]+)"', planned) == ["depart", "hold", "abort"]
     assert 'href="/convoys/c1/control/depart"' in planned
     assert "data-action=" not in ok_page(api, "partner", "/convoys/c1")
     assert signed_in(api, "coordinator").get("/convoys/nowhere").status_code == 404

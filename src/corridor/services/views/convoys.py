@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from corridor.domain.control import Action, possible
 from corridor.domain.entities import Alert, Convoy, Passage
 from corridor.domain.movement import MOVING, VOID
 from corridor.domain.state import OperationState
@@ -113,6 +114,7 @@ def convoy_page(state: OperationState, convoy_id: str) -> dict[str, Any] | None:
                  "location_id": v["arrived_at_id"], "location_name": v["arrived_at_name"],
                  "reason": "", "vehicle": v["label"]} for v in row["vehicles"] if v["arrived_at"]]
     row["seq"] = state.seq
+    row["actions"] = [str(a) for a in Action if a in possible(convoy)]
     row["history"] = sorted(history + arrivals, key=lambda h: h["at"])
     for stop in row["stops"]:
         stop["counted"] = []
