@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from corridor.domain import events as ev
+from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import (
     ARRIVAL_KINDS,
     PASSAGE_KINDS,
@@ -109,12 +110,11 @@ def _page(request: Request, step: Step, status: int = 200,
     """A step's page: what is recorded, and its form with `values` and `errors`."""
     ledger = app_of(request).ledger
 
-    def look(state: Any) -> dict[str, Any]:
+    def look(state: OperationState) -> dict[str, Any]:
         return {"steps": views.steps(state), "parties": views.parties(state),
                 "locations": views.locations(state), "routes": views.routes(state),
                 "vehicles": views.vehicles(state), "fleets": views.fleets(state),
-                "convoys": views.convoys(state),
-                "operation_opened": bool(state.operation)}
+                "convoys": views.convoys(state)}
 
     seen = ledger.read(look)
     values = values or _blank(step)
@@ -123,12 +123,11 @@ def _page(request: Request, step: Step, status: int = 200,
         request, f"setup_{step.name}.html", status, **seen, step=step.name, values=values,
         errors=errors or {}, preview=preview, recorded=recorded, places=places,
         party_names={p["party_id"]: p["name"] for p in seen["parties"]},
-        route_names={r["route_id"]: r["name"] for r in seen["routes"]},
-        vehicle_labels={v["vehicle_id"]: v["label"] for v in seen["vehicles"]},
         gathering=[p for p in seen["locations"] if p["kind"] == LocationKind.GATHERING_POINT],
         passages=[p for p in seen["locations"] if p["kind"] in PASSAGE_KINDS],
         arrivals=[p for p in seen["locations"] if p["kind"] in ARRIVAL_KINDS],
-        organisations=seen["parties"], location_kinds=list(LocationKind),
+        organisations=[p for p in seen["parties"] if p["kind"] == PartyKind.ORGANISATION],
+        location_kinds=list(LocationKind),
         party_kinds=list(PartyKind), vehicle_kinds=list(VehicleKind))
 
 
