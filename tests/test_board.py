@@ -180,16 +180,19 @@ def test_as_of_an_earlier_moment_the_board_shows_the_convoy_not_yet_departed(api
     coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
     monitor = api.as_("checkpoint_monitor")
     set_up(coordinator)
-    register(registrar, 3, token="F-1")
+    family = register(registrar, 3, token="F-1")
     ok(registrar.post("/api/vehicles/bus1/boarding", json={"token": "F-1"}))
     before = head(api)
     ok(coordinator.post("/api/convoys/c1/departure"))
     ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp1", "headcount": 3}))
+    ok(monitor.post(f"/api/persons/{family[0]}/removal",
+                    json={"checkpoint_id": "cp2", "reason": "detained"}))
 
     then = ok(coordinator.get("/api/convoys", params={"as_of": before}))[0]
     assert then["state"] == "planned" and then["vehicles"][0]["stop_index"] == 0
     assert then["vehicles"][0]["counted"] is None and then["vehicles"][0]["boarded"] == 3
-    assert ok(coordinator.get("/api/convoys"))[0]["vehicles"][0]["stop_index"] == 1
+    bus = ok(coordinator.get("/api/convoys"))[0]["vehicles"][0]
+    assert (bus["stop_index"], bus["boarded"], bus["on_board"], bus["removed"]) == (1, 3, 2, 1)
     refused = coordinator.get("/api/convoys", params={"as_of": "yesterday"})
     assert refused.status_code == 422 and refused.json()["field"] == "as_of"
     manifest = ok(coordinator.get("/api/vehicles/bus1/manifest", params={"as_of": before}))
@@ -198,11 +201,13 @@ def test_as_of_an_earlier_moment_the_board_shows_the_convoy_not_yet_departed(api
     browser = signed_in(api, "coordinator")
     page = browser.get(f"/convoys?as_of={before}").text
     assert 'data-state="planned"' in page and "data-live-url" not in page
+    assert "Boarded: 3 of 50" in page and "On board:" not in page
     assert "/static/live.js" not in page  # an earlier moment does not change: no refresh
     assert f'href="/convoys/c1?as_of={before}"' in page
     convoy = browser.get(f"/convoys/c1?as_of={before}").text
     assert "data-action=" not in convoy and 'data-kind="ConvoyDeparted"' not in convoy
     now = browser.get("/convoys/c1").text
+    assert "On board: 2 of 50" in now and "On the manifest: 3" in now
     assert 'data-action="hold"' in now and 'data-action="turn-back"' in now
     assert 'data-action="depart"' not in now and 'data-kind="ConvoyDeparted"' in now
 

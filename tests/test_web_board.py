@@ -74,6 +74,39 @@ def test_the_board_and_the_convoy_page_show_a_headcount_without_a_reload(
     assert page.evaluate("window.notReloaded") is True
 
 
+# Counts the page's fetches, in the page, as they are made.
+COUNT_FETCHES = """window.asked = 0; const fetched = window.fetch;
+window.fetch = (...args) => { window.asked += 1; return fetched(...args); };"""
+SHOW = """state => { Object.defineProperty(document, "visibilityState",
+    {value: state, configurable: true}); document.dispatchEvent(new Event("visibilitychange")); }"""
+
+
+@browser_test
+def test_a_hidden_tab_asks_nothing_and_asks_at_once_when_shown_again(
+        page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "coordinator")
+    page.clock.install()
+    page.add_init_script(COUNT_FETCHES)
+    page.goto("/convoys")
+    expect(page.locator("[data-live]")).to_have_attribute("data-refresh", "10")
+    with page.expect_response(lambda r: "part=live" in r.url) as answer:
+        page.clock.run_for(10_500)
+    assert answer.value.status == 204  # nothing recorded since the page was drawn
+    assert page.evaluate("window.asked") == 1
+
+    page.evaluate(SHOW, "hidden")
+    page.clock.run_for(600_000)  # ten minutes in a hidden tab
+    assert page.evaluate("window.asked") == 1
+    page.evaluate(SHOW, "visible")
+    assert page.evaluate("window.asked") == 2  # at once, not after the next 10 s
+
+    when = page.locator("[data-live]").get_attribute("data-since")
+    page.goto(f"/convoys?as_of={int(when or 0) - 1}")  # an earlier moment never changes
+    expect(page.locator("[data-live]")).not_to_have_attribute("data-live-url", re.compile("."))
+    expect(page.locator("script[src='/static/live.js']")).to_have_count(0)
+
+
 @browser_test
 def test_over_capacity_stands_out_in_words_and_shape_not_colour_alone(
         page: Page, site: Site) -> None:

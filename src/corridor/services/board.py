@@ -19,6 +19,11 @@ from corridor.services.views import convoys, manifests
 from corridor.services.views.convoys import Filters
 
 
+def seq_now(ledger: Ledger) -> int:
+    """The last event the state holds: a page showing it has nothing new to fetch."""
+    return ledger.read(lambda state: state.seq)
+
+
 def convoy_board(ledger: Ledger, principal: Principal, filters: Filters,
                  when: Moment = NOW) -> dict[str, Any]:
     """One page of convoys with each vehicle's trip figures: counts, no names."""

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from corridor.domain.control import FACT, Action
 from corridor.domain.vocabulary import ConvoyState
 from corridor.services import board
+from corridor.services.ledger import Ledger
 from corridor.services.reads import ReadRefused
 from corridor.services.timeline import Moment
 from corridor.services.views.convoys import Filters
@@ -54,9 +55,10 @@ def convoy_board(request: Request, who: SignedIn, when: AsOf, day: str | None = 
         filters = Filters.read(day, state, route, _number(page))
     except ReadRefused:
         raise WebError(422, N_("error.invalid")) from None
-    found = board.convoy_board(app_of(request).ledger, who, filters, when)
-    if part == "live" and since == str(found["seq"]):
+    ledger = app_of(request).ledger
+    if _unchanged(ledger, part, since):
         return Response(status_code=204)
+    found = board.convoy_board(ledger, who, filters, when)
     return render(request, "convoys_live.html" if part == "live" else "convoys.html",
                   board=found, filters=filters, states=list(ConvoyState),
                   **_shown(request, when))
@@ -65,17 +67,23 @@ def convoy_board(request: Request, who: SignedIn, when: AsOf, day: str | None = 
 @router.get("/convoys/{convoy_id}", response_class=HTMLResponse)
 def convoy_page(convoy_id: str, request: Request, who: SignedIn, when: AsOf,
                 part: str | None = None, since: str | None = None) -> Response:
+    ledger = app_of(request).ledger
+    if _unchanged(ledger, part, since):
+        return Response(status_code=204)
     try:
-        found = board.convoy(app_of(request).ledger, who, convoy_id, when)
+        found = board.convoy(ledger, who, convoy_id, when)
     except ReadRefused as refused:
         raise web_refusal(refused, N_("error.no_convoy")) from None
-    if part == "live" and since == str(found["seq"]):
-        return Response(status_code=204)
     actions = [(str(action), label) for action, label in LABELS.items()
                if when.now and action in found["actions"] and may(who, FACT[action].__name__)]
     return render(request, "convoy_live.html" if part == "live" else "convoy.html",
                   convoy=found, actions=actions, history_labels=HISTORY_LABELS,
                   **_shown(request, when))
+
+
+def _unchanged(ledger: Ledger, part: str | None, since: str | None) -> bool:
+    """A live part asked for again with nothing recorded since the one the page shows."""
+    return part == "live" and since is not None and since == str(board.seq_now(ledger))
 
 
 def _shown(request: Request, when: Moment) -> dict[str, Any]:

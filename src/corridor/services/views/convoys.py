@@ -98,27 +98,12 @@ def convoy_page(state: OperationState, convoy_id: str) -> dict[str, Any] | None:
     if convoy is None:
         return None
     row = convoy_row(state, convoy, _alerts_by_trip(state))
-    planned_at, facts = state.movements.convoy_story(convoy_id)
-    refused = {e for e, c in state.conflicts.items() if not c.applied}
-    history: list[dict[str, Any]] = [
-        {"kind": "ConvoyPlanned", "at": planned_at, "location_id": None, "location_name": None,
-         "reason": ""}] if planned_at else []
-    for f in facts:
-        if f.event_id not in refused:
-            place = getattr(f.payload, "location_id", None)
-            history.append({"kind": f.type, "at": f.recorded_at, "location_id": place,
-                            "location_name": _name(state, place) if place else None,
-                            "reason": getattr(f.payload, "reason", "")
-                            or getattr(f.payload, "note", "")})
-    arrivals = [{"kind": "VehicleArrived", "at": v["arrived_at"],
-                 "location_id": v["arrived_at_id"], "location_name": v["arrived_at_name"],
-                 "reason": "", "vehicle": v["label"]} for v in row["vehicles"] if v["arrived_at"]]
     row["seq"] = state.seq
     row["actions"] = [str(a) for a in Action if a in possible(convoy)]
-    row["history"] = sorted(history + arrivals, key=lambda h: h["at"])
+    row["history"] = _history(state, convoy_id, row["vehicles"])
+    index = {stop["location_id"]: stop for stop in row["stops"]}
     for stop in row["stops"]:
         stop["counted"] = []
-    index = {stop["location_id"]: stop for stop in row["stops"]}
     for v in row["vehicles"]:
         for count in v.pop("counts"):
             if count["checkpoint_id"] in index:
@@ -126,6 +111,29 @@ def convoy_page(state: OperationState, convoy_id: str) -> dict[str, Any] | None:
                     {**count, "vehicle_id": v["vehicle_id"], "label": v["label"],
                      "last": count["checkpoint_id"] == v["counted_where"]})
     return row
+
+
+def _history(state: OperationState, convoy_id: str,
+             vehicles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What happened to the convoy, in order: its plan, the movement facts that count
+    (a refused one changed nothing) and each vehicle's arrival."""
+    planned_at, facts = state.movements.convoy_story(convoy_id)
+    history: list[dict[str, Any]] = [
+        {"kind": "ConvoyPlanned", "at": planned_at, "location_id": None, "location_name": None,
+         "reason": ""}] if planned_at else []
+    for f in facts:
+        conflict = state.conflicts.get(f.event_id)
+        if conflict is not None and not conflict.applied:
+            continue
+        place = getattr(f.payload, "location_id", None)
+        history.append({"kind": f.type, "at": f.recorded_at, "location_id": place,
+                        "location_name": _name(state, place) if place else None,
+                        "reason": getattr(f.payload, "reason", "")
+                        or getattr(f.payload, "note", "")})
+    history += [{"kind": "VehicleArrived", "at": v["arrived_at"],
+                 "location_id": v["arrived_at_id"], "location_name": v["arrived_at_name"],
+                 "reason": "", "vehicle": v["label"]} for v in vehicles if v["arrived_at"]]
+    return sorted(history, key=lambda h: h["at"])
 
 
 def day_of(state: OperationState, convoy: Convoy) -> date | None:
