@@ -259,21 +259,64 @@ def test_alerts_name_the_unaccounted_and_a_coordinator_resolves_one(
     short = page.locator(".alert-card.kind-headcount_short")
     expect(short).to_contain_text("Salah al-Din")
     alert_id = short.get_attribute("data-alert")
+    short.locator("a.button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Open")
+    note = page.locator("form[data-form=note]")
     # An empty note is refused by the server too, not only by the browser.
-    short.locator("textarea").evaluate("e => e.removeAttribute('required')")
-    short.locator("button").click()
-    expect(short.locator(".field-error")).to_have_text(
+    note.locator("textarea").evaluate("e => e.removeAttribute('required')")
+    note.locator("button").click()
+    expect(note.locator(".field-error")).to_have_text(
         "Write a note saying why the alert is closed.")
 
-    short.locator("textarea").fill("Recounted at the crossing: all four aboard")
-    short.locator("button").click()
+    note.locator("textarea").fill("Recounted at the crossing: all four aboard")
+    note.locator("button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Resolved by a note only")
+    expect(page.locator("[data-note]")).to_contain_text("coordinator")
+    page.goto("/alerts")
     expect(page.locator(".alert-card")).to_have_count(1)
     expect(page.locator(f".alert-card[data-alert='{alert_id}']")).to_have_count(0)
-    resolved = page.locator(f"[data-resolved] tr[data-alert='{alert_id}']")
+    resolved = page.locator(f"[data-closed] tr[data-alert='{alert_id}']")
     expect(resolved).to_contain_text("Recounted at the crossing: all four aboard")
-    expect(resolved).to_contain_text("coordinator")
-    # The crossing's gap was explained by the recorded removal: resolved by the record.
-    expect(page.locator("[data-resolved]")).to_contain_text("the record (automatically)")
+    expect(resolved.locator("[data-state]")).to_have_text("Resolved by a note only")
+    # The crossing's gap was explained by the removal recorded there, and says so.
+    explained = page.locator("[data-closed] tr.state-explained")
+    expect(explained.locator("[data-state]")).to_have_text("Explained")
+    expect(explained.locator("[data-explained-by]")).to_have_text("1 removal at Ramouseh")
+
+
+@browser_test
+def test_a_not_checked_in_alert_is_explained_by_the_check_in_recorded_from_it(
+        page: Page, site: Site) -> None:
+    people = journey(site)
+    sign_in(page, "coordinator")
+    unaccounted = int(page.locator("[data-status=unaccounted] .n").inner_text())
+    page.goto("/alerts")
+    page.locator(".alert-card.kind-not_checked_in a.button").click()
+    karim = page.locator(f"[data-person='{people['Karim']}']")
+    expect(karim).to_contain_text("Karim Haddad")
+    expect(karim).to_contain_text("Unaccounted")
+    check_in = karim.locator("form[data-form=check-in]")
+    expect(check_in.locator("select")).to_have_value("rc")  # where the vehicle arrived
+    check_in.locator("button").click()
+
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    explained = page.locator("[data-explained] [data-explained-by] li")
+    expect(explained).to_have_text(["3 check-ins at Atareb", "1 removal at Ramouseh"])
+    facts = page.locator("[data-facts] tbody tr")
+    expect(facts).to_have_count(4)  # Huda's removal on the way accounts for her
+    expect(facts.filter(has_text="Karim Haddad")).to_contain_text("Check-in")
+    expect(page.locator("form")).to_have_count(1)  # sign out only: nothing left to record
+    assert site.api("coordinator").get(f"/api/persons/{people['Karim']}").json()[
+        "status"] == "arrived"
+    page.goto("/")
+    expect(page.locator("[data-status=unaccounted] .n")).to_have_text(str(unaccounted - 1))
+
+    # As of the moment before the check-in: open again, read-only.
+    head = site.api("admin").get("/api/sync/pull", params={"limit": 1}).json()["head_seq"]
+    page.goto(f"/alerts/not_checked_in:c1:bus1?as_of={head - 1}")  # the check-in was last
+    expect(page.locator(".as-of")).to_be_visible()
+    expect(page.locator("h1 [data-state]")).to_have_text("Open")
+    expect(page.locator("form[data-form]")).to_have_count(0)
 
 
 @browser_test
@@ -282,7 +325,8 @@ def test_only_coordinators_get_the_resolve_form(page: Page, site: Site) -> None:
     sign_in(page, "tracing_officer")
     page.goto("/alerts")
     expect(page.locator(".alert-card")).to_have_count(2)
-    expect(page.locator("form[action='/alerts/resolve']")).to_have_count(0)
+    page.locator(".alert-card a.button").first.click()
+    expect(page.locator("form[data-form]")).to_have_count(0)
     expect(page.locator("nav a[href='/register']")).to_have_count(0)
 
 

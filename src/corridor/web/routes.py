@@ -17,6 +17,7 @@ from corridor.headers import HEADERS
 from corridor.web import (
     accounting,
     admin,
+    alerts,
     audit,
     auth,
     codes,
@@ -55,8 +56,8 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, codes, accounting, tracing, admin,
-                   audit):
+    for module in (auth, overview, registration, manifest, codes, alerts, accounting, tracing,
+                   admin, audit):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
