@@ -95,7 +95,8 @@ def detail(ledger: Ledger, principal: Principal, when: Moment, alert_id: str) ->
         people = found["people"] if whereabouts else {}
         return {**found, "alert": shape("alert", role, found["alert"]),
                 "people": {p: shape("person", role, row) for p, row in people.items()},
-                "aboard": shape_all("person", role, found["aboard"]) if whereabouts else []}
+                **{key: shape_all("person", role, found[key]) if whereabouts else []
+                   for key in ("aboard", "unplaced")}}
 
     shown = audited(ledger.engine, principal, audit_action(principal, "view alert"), read,
                     f"{alert_id}{_when(when)}", persons=lambda shown: list(shown["people"]))

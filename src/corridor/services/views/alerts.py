@@ -14,6 +14,7 @@ from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, AlertStatus, Status
 
 CLOSED = frozenset({AlertStatus.EXPLAINED, AlertStatus.RESOLVED})
+UNPLACED = frozenset({Status.ON_VEHICLE, Status.UNACCOUNTED})
 
 
 def alert_row(alert: Alert) -> dict[str, Any]:
@@ -81,7 +82,8 @@ def overview(state: OperationState, unaccounted_shown: int) -> dict[str, Any]:
 
 def detail(state: OperationState, alert_id: str) -> dict[str, Any] | None:
     """One alert: whom it names, each fact that explains it, and the trip it is about —
-    its route's checkpoints, the places people check in at, who is aboard — for the
+    its route's checkpoints, the places people check in at, who is aboard and who is
+    not placed yet — for the
     forms that record what is still missing. None for an alert not raised."""
     alert = state.alerts.get(alert_id)
     if alert is None:
@@ -94,9 +96,13 @@ def detail(state: OperationState, alert_id: str) -> dict[str, Any] | None:
     arrival_places = sorted((p for p in state.locations.values() if p.kind in ARRIVAL_KINDS),
                             key=lambda p: (p.kind != "reception", p.name))
     aboard = people(state, set(state.on_board.get(alert.vehicle_id or "", ())))
+    # Who departed on the trip and is not placed yet: who a removal may name.
+    trip = (alert.convoy_id or "", alert.vehicle_id or "")
+    unplaced = [p for p in people(state, state.movements.manifests.get(trip, set()))
+                if p["status"] in UNPLACED and p["vehicle_id"] == alert.vehicle_id]
     return {"alert": row,
-            "people": {p["person_id"]: p for p in people(state, named) + aboard},
-            "aboard": aboard,
+            "people": {p["person_id"]: p for p in people(state, named) + aboard + unplaced},
+            "aboard": aboard, "unplaced": unplaced,
             "convoy": None if convoy is None else {
                 "convoy_id": convoy.convoy_id, "label": convoy.label, "state": convoy.state,
                 "departed": convoy.departed_at is not None},
