@@ -320,6 +320,26 @@ def test_a_not_checked_in_alert_is_explained_by_the_check_in_recorded_from_it(
 
 
 @browser_test
+def test_a_short_headcount_is_explained_by_a_recount_after_an_error_beside_the_field(
+        page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "coordinator")
+    page.goto("/alerts/headcount:c1:bus1:cp1?lang=ar")
+    recount = page.locator("form[data-form=recount]")
+    recount.locator("input[name=headcount]").fill("أربعة")
+    recount.locator("button").click()
+    expect(recount.locator("#recount-n")).to_have_attribute("aria-invalid", "true")
+    expect(recount.locator(".field-error")).to_be_visible()
+    page.goto("/alerts/headcount:c1:bus1:cp1?lang=en")
+    recount = page.locator("form[data-form=recount]")
+    recount.locator("input[name=headcount]").fill("4")
+    recount.locator("button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    expect(page.locator("[data-explained-by] li")).to_have_text(["a recount at Salah al-Din"])
+    expect(page.locator("[data-facts] tbody tr")).to_contain_text("Recount")
+
+
+@browser_test
 def test_only_coordinators_get_the_resolve_form(page: Page, site: Site) -> None:
     journey(site)
     sign_in(page, "tracing_officer")
