@@ -7,13 +7,23 @@ skipped, unless CORRIDOR_REQUIRE_BROWSER=1 (as CI sets it), where they fail.
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, sign_in
+from web_server import (
+    EXPECTED,
+    PASSWORD,
+    Site,
+    journey,
+    open_operation,
+    register,
+    sign_in,
+)
 
 from corridor.server import create_app
 from corridor.storage.database import connect, initialise
@@ -337,6 +347,65 @@ def test_a_short_headcount_is_explained_by_a_recount_after_an_error_beside_the_f
     expect(page.locator("h1 [data-state]")).to_have_text("Explained")
     expect(page.locator("[data-explained-by] li")).to_have_text(["a recount at Salah al-Din"])
     expect(page.locator("[data-facts] tbody tr")).to_contain_text("Recount")
+
+
+@browser_test
+def test_a_not_checked_in_alert_is_explained_by_the_removal_now_known(
+        page: Page, site: Site) -> None:
+    people = journey(site)
+    sign_in(page, "coordinator")
+    page.goto("/alerts/not_checked_in:c1:bus1")
+    karim = page.locator(f"[data-person='{people['Karim']}']")
+    karim.locator("summary").click()
+    removal = karim.locator("form[data-form=removal]")
+    removal.locator("select[name=checkpoint_id]").select_option("cp1")
+    removal.locator("select[name=reason]").select_option("detained")
+    removal.locator("input[name=removed_by]").fill("x" * 3000)  # too long: beside the field
+    removal.locator("button").click()
+    karim = page.locator(f"[data-person='{people['Karim']}']")
+    expect(karim.locator("details")).to_have_attribute("open", "")
+    expect(karim.locator("input[name=removed_by]")).to_have_attribute("aria-invalid", "true")
+    expect(karim.locator(".field-error")).to_have_count(1)
+    expect(karim.locator("select[name=checkpoint_id]")).to_have_value("cp1")  # kept
+    karim.locator("input[name=removed_by]").fill("militia")
+    karim.locator("button", has_text="Record a removal").click()
+
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    expect(page.locator("[data-explained] [data-explained-by] li")).to_have_text(
+        ["2 check-ins at Atareb", "1 removal at Salah al-Din", "1 removal at Ramouseh"])
+    removed = site.api("coordinator").get(f"/api/persons/{people['Karim']}").json()
+    assert (removed["status"], removed["location_id"], removed["removed_by"]) == (
+        "removed", "cp1", "militia")
+
+
+@browser_test
+def test_over_capacity_recorded_offline_is_explained_by_taking_someone_off(
+        page: Page, site: Site) -> None:
+    open_operation(site, illustrative=False)
+    co, registrar = site.api("coordinator"), site.api("registrar")
+    co.post("/api/vehicles", json={"vehicle_id": "car1", "kind": "private_car",
+                                   "label": "Car 1", "capacity": 1}).raise_for_status()
+    co.post("/api/convoys", json={"convoy_id": "c9", "label": "Convoy 9", "route_id": "r1",
+                                  "vehicle_ids": ["car1"]}).raise_for_status()
+    people = register(site, "F-9", "Saleh", ["Rana", "Samir"])
+    # Two boardings onto one seat, recorded on a phone offline: an alert, not a refusal.
+    boardings = [{"id": str(uuid.uuid4()), "type": "PersonBoarded",
+                  "payload": {"person_id": person_id, "vehicle_id": "car1"},
+                  "device_id": "registrar-test", "author": "registrar",
+                  "recorded_at": datetime.now(UTC).isoformat()} for person_id in people.values()]
+    pushed = registrar.post("/api/sync/push", json={"events": boardings})
+    assert pushed.status_code == 200, pushed.text
+    sign_in(page, "coordinator")
+    page.goto("/alerts")
+    page.locator(".alert-card.kind-over_capacity a.button").click()
+    off = page.locator("form[data-form=disembark]")
+    off.locator("select[name=person_id]").select_option(people["Samir"])
+    off.locator("input[name=reason]").fill("goes with the next car")
+    off.locator("button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    expect(page.locator("[data-explained-by] li")).to_have_text(["1 got off before departure"])
+    assert site.api("coordinator").get(f"/api/persons/{people['Samir']}").json()[
+        "status"] == "waiting"
 
 
 @browser_test
