@@ -112,6 +112,8 @@ def test_labels_built_at_run_time_cover_their_vocabulary() -> None:
         "status": vocabulary.Status, "need": vocabulary.Need, "sex": vocabulary.Sex,
         "vehicle_kind": vocabulary.VehicleKind, "location_kind": vocabulary.LocationKind,
         "convoy_state": vocabulary.ConvoyState, "alert_kind": vocabulary.AlertKind,
+        "alert_status": vocabulary.AlertStatus, "alert_what": vocabulary.AlertKind,
+        "removal_reason": vocabulary.RemovalReason,
         "incident_type": vocabulary.IncidentType, "role": vocabulary.Role,
         "outcome": tracing.OUTCOMES, "review": tracing.DECISIONS,
         "review_action": tracing.DECISIONS,

@@ -6,11 +6,11 @@ derivation (movement.py) are the only code that changes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from corridor.domain import events as ev
-from corridor.domain.vocabulary import ConvoyState
+from corridor.domain.vocabulary import AlertStatus, ConvoyState
 
 
 @dataclass(slots=True)
@@ -130,11 +130,16 @@ class Alert:
     missing: int
     person_ids: list[str]
     opened_at: datetime
-    status: str = "open"
-    resolved_at: datetime | None = None
+    status: str = AlertStatus.OPEN
+    resolved_at: datetime | None = None  # a coordinator's note: when, who, what
     resolved_by: str | None = None
     resolution: str | None = None
     resolved_pushed_by: str | None = None  # the account that pushed the resolution
+    # The recorded facts that account for what the alert is about (a check-in, a
+    # removal, a recount, a disembarkation), each {event_id, type, person_id,
+    # location_id}; explained_at is the latest of them once they explain it all.
+    explained_by: list[dict[str, str | None]] = field(default_factory=list)
+    explained_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -95,10 +95,11 @@ FIELDS: dict[str, dict[str, Seen]] = {
                      **_counts("headcount", "expected")},
     "alert": {**_all(STAFF, "alert_id", "kind", "status", "vehicle_id", "convoy_id",
                      "location_id", "expected", "counted", "missing", "opened_at",
-                     "resolved_at"),
-              # Who is missing, and the resolution's free text, are whereabouts.
+                     "resolved_at", "explained_at"),
+              # Who is missing, the resolution's free text, and the facts that explain
+              # an alert (who checked in where, who was removed) are whereabouts.
               **_all(WHEREABOUTS, "person_ids", "resolved_by", "resolution",
-                     "resolved_pushed_by", "recorder_mismatch")},
+                     "resolved_pushed_by", "recorder_mismatch", "explained_by")},
     "incident": {**_all(EVERYONE, "incident_id", "type", "occurred_at", "location_id",
                         "convoy_id", "vehicle_id"),
                  **_counts("killed", "injured"),

@@ -231,6 +231,9 @@ alerts = Table(
     Column("resolved_by", String(ID)),
     Column("resolution", Text),
     Column("resolved_pushed_by", String(ID)),  # the account that pushed the resolution
+    # The facts that account for it: [{event_id, type, person_id, location_id}]
+    Column("explained_by", JSON, nullable=False),
+    Column("explained_at", UTC_TIME),
 )
 
 incidents = Table(
