@@ -168,3 +168,12 @@ def test_the_command_line_opens_at_a_moment_and_moves_forward(database_url: str,
     assert moved.exit_code == 0, moved.output
     assert "0 events still to come" in moved.output
     assert rehearsal.standing(engine).withheld == 0  # type: ignore[union-attr]
+
+
+def test_a_demo_opened_before_its_story_begins_moves_forward_all_the_same(
+        engine: Engine) -> None:
+    ledger = Ledger(engine)
+    assert demo.load(ledger, people=1000, until=datetime(2016, 12, 1, tzinfo=UTC)) == 0
+    moved = rehearsal.advance(ledger, COORDINATOR, datetime(2016, 12, 15, 12, tzinfo=UTC))
+    assert moved.pushed > 0
+    assert ledger.read(lambda state: state.operation["operation"].illustrative)

@@ -94,7 +94,8 @@ def advance(ledger: Ledger, who: Principal, to: datetime | None) -> Advanced:
     story) as received when they happened, and move the demo's clock there."""
     if who.role not in COORDINATES:
         raise Refused(f"the {who.role} role may not move the demo forward", status=403)
-    if not ledger.read(lambda state: any(o.illustrative for o in state.operation.values())):
+    # Before the story opens the operation (`--at` an earlier time) there is none yet.
+    if not ledger.read(lambda state: all(o.illustrative for o in state.operation.values())):
         raise Refused("this is a real operation: only an illustrative demo moves forward "
                       "in time", status=409)
     now = standing(ledger.engine)

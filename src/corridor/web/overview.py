@@ -42,10 +42,10 @@ def _dashboard(request: Request, who: Principal, when: Moment, status: int = 200
         names = {p["location_id"]: p["name"] for p in queries.places(conn)}
     t = Translator(language(request))
     names[ARRIVALS] = t("dashboard.arrivals")
-    illustrative = bool(seen["operation"] and seen["operation"]["illustrative"])
+    real = bool(seen["operation"] and not seen["operation"]["illustrative"])
     # The demo's clock and its form: now only, for those who may move it on.
     demo = rehearsal.standing(app.engine) \
-        if illustrative and when.now and who.role in COORDINATES else None
+        if not real and when.now and who.role in COORDINATES else None
     return render(request, "dashboard.html", status, counts=counts, statuses=list(Status),
                   glance=GLANCE, needs=list(Need), need_totals=need_totals, partner=partner,
                   moment=when, series=names,
