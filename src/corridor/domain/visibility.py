@@ -110,7 +110,10 @@ FIELDS: dict[str, dict[str, Seen]] = {
     "reject": _all(COORDINATES, "id", "event_id", "received_at", "pushed_by", "device_id",
                    "reason", "body"),
     "operation": _all(EVERYONE, "name", "description", "illustrative", "opened_at"),
-    "counts": _counts("registered", "households", "by_status", "by_need", "open_alerts"),
+    "counts": {**_counts("registered", "households", "by_status", "by_need", "open_alerts",
+                         "awaiting_review", "merged", "movements"),
+               # Convoys and vehicles, not people: the board shows them to everyone.
+               **_all(EVERYONE, "convoys_on_the_road", "vehicles_on_the_road")},
 }
 
 # kind → the roles that may read it at all (any field). SCOPED roles among them read

@@ -269,13 +269,6 @@ def rejects(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
 
 # --- the aggregate picture: no names, so not audited ----------------------------------------
 
-def operation(engine: Engine, principal: Principal) -> dict[str, Any]:
-    """The operation and its counts, small counts suppressed for partners."""
-    with engine.connect() as conn:
-        info = queries.operation_info(conn)
-        counts = queries.counts(conn)
-    return {"operation": info and shape("operation", principal.role, info),
-            "counts": shape("counts", principal.role, counts)}
 
 
 def _named_in(rows: list[dict[str, Any]]) -> list[str]:

@@ -109,4 +109,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     ),
     # register.html names the three name fields by field name
     "person": (N_("person.given_name"), N_("person.father_name"), N_("person.family_name")),
+    # dashboard.html: the demo's steps forward (services.rehearsal.Rehearsal.steps, and end)
+    "demo.step": (N_("demo.step.hour"), N_("demo.step.six_hours"), N_("demo.step.morning"),
+                  N_("demo.step.end")),
 }

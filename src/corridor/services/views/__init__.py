@@ -10,4 +10,6 @@ values that do not refer back into it. The services read the state through
                   vehicle's trip with its counts
     manifests.py  the manifest of one trip (a vehicle in one convoy)
     alerts.py     the alerts, what each is about and what explains it
+    dashboard.py  the figures a coordinator reads first, what explains the total, and
+                  the movements per day and checkpoint
 """
