@@ -4,6 +4,7 @@ every planted case the demo is there to show."""
 from __future__ import annotations
 
 import collections
+import hashlib
 import random
 from datetime import datetime
 from typing import Any
@@ -57,6 +58,13 @@ def test_same_seed_same_events_different_seed_different(stream: list[dict[str, A
     assert orjson.dumps(again) == orjson.dumps(stream)
     other = list(demo.generate(seed=2017, people=PEOPLE))
     assert [e["payload"] for e in other] != [e["payload"] for e in stream]
+
+
+def test_the_seed_s_events_are_pinned(stream: list[dict[str, Any]]) -> None:
+    """Opening mid-operation withholds events; it never changes them (nor may anything
+    else without saying so here)."""
+    assert hashlib.sha256(orjson.dumps(stream)).hexdigest() == (
+        "6412fd5aef5d033c022c11abe9297bb167d5f39ba6ba45297b62cc1cb54855d7")
 
 
 def test_events_are_well_formed_and_in_clock_order(stream: list[dict[str, Any]]) -> None:

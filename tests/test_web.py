@@ -26,9 +26,9 @@ from web_server import (
 )
 
 from corridor.server import create_app
+from corridor.services.views import dashboard
 from corridor.storage.database import connect, initialise
 from corridor.storage.schema import persons
-from corridor.web import overview
 
 browser_test = pytest.mark.browser
 
@@ -109,10 +109,11 @@ def test_arabic_is_right_to_left_with_arabic_labels_and_is_remembered(
     expect(page.locator("[data-status=unaccounted] .label")).to_have_text("مجهول المكان")
     expect(page.locator("nav")).to_contain_text("القوافل")
     expect(page.locator("[data-illustrative]")).to_contain_text("للتوضيح فقط")
-    # Mirrored: the brand sits at the right, the first status card right of the second.
+    # Mirrored: the brand sits at the right, the first status card right of the second
+    # (after the unaccounted, which spans the row).
     brand, tools = page.locator(".brand").bounding_box(), page.locator(".tools").bounding_box()
     assert brand and tools and brand["x"] > tools["x"]
-    first, second = (page.locator(".tally li").nth(i).bounding_box() for i in (0, 1))
+    first, second = (page.locator(".tally li").nth(i).bounding_box() for i in (1, 2))
     assert first and second and first["x"] > second["x"]
     page.screenshot(path="/tmp/corridor-dashboard-ar.png", full_page=True)
 
@@ -224,11 +225,13 @@ def test_the_convoy_board_places_each_vehicle_at_the_stop_it_last_passed(
     expect(stop).to_have_attribute("data-stop-index", "1")
     expect(stop.locator(".stop-name")).to_contain_text("Salah al-Din")
     expect(bus2).to_contain_text("On board: 3 of 40")
+    expect(bus2.locator("[data-last-count]")).to_contain_text("Last count: 3 at Salah al-Din")
     expect(bus2).not_to_have_class(re.compile(r"\balerted\b"))
     bus1 = convoy.locator("[data-vehicle=bus1]")
     expect(convoy.locator(".stop", has=page.locator("[data-vehicle=bus1]"))).to_have_attribute(
         "data-location", "rc")
     expect(bus1).to_have_class(re.compile(r"\balerted\b"))  # Karim is not checked in
+    expect(bus1).to_contain_text("Arrived at Atareb: 2 of 3 checked in")  # not "on board 0"
     expect(bus1).to_contain_text("Open alerts: 2")
     assert bus1.locator("a").evaluate("e => getComputedStyle(e).backgroundColor") == \
         "rgb(176, 0, 32)"
@@ -244,7 +247,7 @@ def test_the_convoy_board_places_each_vehicle_at_the_stop_it_last_passed(
     page.screenshot(path="/tmp/corridor-convoys-phone.png", full_page=True)
 
     bus2.locator("a").click()
-    expect(page).to_have_url(re.compile(r"/vehicles/bus2/manifest$"))
+    expect(page).to_have_url(re.compile(r"/vehicles/bus2/manifest\?convoy=c1$"))
 
 
 # --- alerts ------------------------------------------------------------------------------------
@@ -473,9 +476,12 @@ def test_partners_see_suppressed_counts_and_no_names(page: Page, site: Site) -> 
     people = journey(site)
     sign_in(page, "partner")
     counts = status_counts(page)
-    assert counts == {s: "<5" for s in EXPECTED}  # every cell is below 5
-    # The total is rounded to 5 too, so it cannot be used to undo a suppressed cell.
-    expect(page.locator("[data-status=registered] .n")).to_have_text("10")
+    assert counts == {s: "fewer than 5" for s in EXPECTED}  # every cell is below 5
+    # The total is rounded to 5 too, so it cannot be used to undo a suppressed cell;
+    # and it says so.
+    expect(page.locator("[data-status=registered] .n")).to_have_text("about 10")
+    expect(page.locator("[data-status=registered] [data-rounded]")).to_have_text(
+        "rounded to 5")
     expect(page.locator("[data-sum]")).to_have_count(0)
     expect(page.locator("nav a[href='/alerts']")).to_have_count(0)
     expect(page.locator("nav a[href='/register']")).to_have_count(0)
@@ -564,7 +570,7 @@ def test_an_unexpected_failure_shows_a_friendly_page(tmp_path: Path,
     def broken(*_: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(overview.queries, "counts", broken)
+    monkeypatch.setattr(dashboard, "figures", broken)
     answer = browser.get("/")
     assert answer.status_code == 500
     assert "text/html" in answer.headers["content-type"]

@@ -146,12 +146,6 @@ class Movements:
             self.boarders[vehicle_id].add(key)
         self._stale(kind, key)
 
-    def unfile(self, f: Fact) -> None:
-        """Take back a fact a command recorded, when the command is refused."""
-        store, kind, key = self._shelf(f)
-        store[key].remove(f)
-        self._stale(kind, key)
-
     def _shelf(self, f: Fact) -> tuple[dict[str, list[Fact]], str, str]:
         p = said(f)
         if f.type in PERSON_FACTS:
@@ -193,6 +187,27 @@ class Movements:
     def _unknown_place(self, f: Fact, entity: str, entity_key: str, location_id: str) -> None:
         self.waiting_on[location_id].add((entity, entity_key))
         self.state.judge(f, f"location {location_id} is not known", waiting=True)
+
+    # --- reading: what the views show of a trip or a convoy (nothing is changed) ----------
+
+    def trip_people(self, trip: Trip) -> frozenset[str]:
+        """Who boarded this trip and was not taken off before it left (who departed on
+        it, once it has), wherever they are now."""
+        return frozenset(self.manifests.get(trip, ()))
+
+    def trip_of(self, person_id: str) -> Trip | None:
+        """The trip the person's status is about (their last boarding that counts)."""
+        return self.riding.get(person_id)
+
+    def trip_arrival(self, trip: Trip) -> tuple[str, datetime] | None:
+        """Where and when the trip's vehicle arrived, if it has."""
+        f = self.arrivals.get(trip)
+        return (said(f).location_id, f.recorded_at) if f is not None else None
+
+    def convoy_story(self, convoy_id: str) -> tuple[datetime | None, list[Fact]]:
+        """When the convoy was planned, and its movement facts in the order they happened."""
+        return (self.planned_at.get(convoy_id),
+                sorted(self.by_convoy.get(convoy_id, ()), key=_by_order))
 
     # --- deriving ------------------------------------------------------------------------
 

@@ -218,37 +218,6 @@ def queue_entry(entry: boarding.QueuedHousehold) -> dict[str, Any]:
             "person_ids": list(entry.person_ids), "needs": list(entry.needs)}
 
 
-def manifest(engine: Engine, principal: Principal, vehicle_id: str) -> dict[str, Any]:
-    """Who is on a vehicle, with its convoy and headcounts; to a field post only the
-    vehicles of its task, and on them only the people it deals with."""
-    _role_may("manifest", principal)
-
-    def read(conn: Connection) -> dict[str, Any] | None:
-        scope = scope_of(conn, principal)
-        if scope is not None and vehicle_id not in scope.vehicle_ids:
-            return None
-        found = queries.manifest(conn, vehicle_id)
-        if found is None:
-            return None
-        if scope is not None:
-            found["persons"] = [p for p in found["persons"] if p["status"] in scope.statuses]
-        return shaped_manifest(principal.role, found)
-
-    found = audited(engine, principal, audit_action(principal, "view manifest"), read, vehicle_id,
-                    persons=lambda found: ids(found["persons"]))
-    if found is None:
-        raise ReadRefused(404, f"vehicle {vehicle_id} is not known", "vehicle_id")
-    return found
-
-
-def shaped_manifest(role: Role, found: dict[str, Any]) -> dict[str, Any]:
-    return shape("manifest", role, {
-        **found, "vehicle": shape("vehicle", role, found["vehicle"]),
-        "convoy": found["convoy"] and shape("convoy", role, found["convoy"]),
-        "persons": shape_all("person", role, found["persons"]),
-        "passages": shape_all("passage", role, found["passages"])})
-
-
 # --- accounting ---------------------------------------------------------------------------
 
 def unaccounted(engine: Engine, principal: Principal) -> dict[str, Any]:
@@ -300,22 +269,6 @@ def rejects(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
 
 # --- the aggregate picture: no names, so not audited ----------------------------------------
 
-def operation(engine: Engine, principal: Principal) -> dict[str, Any]:
-    """The operation and its counts, small counts suppressed for partners."""
-    with engine.connect() as conn:
-        info = queries.operation_info(conn)
-        counts = queries.counts(conn)
-    return {"operation": info and shape("operation", principal.role, info),
-            "counts": shape("counts", principal.role, counts)}
-
-
-def convoy_board(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
-    """Every convoy with its route and where each vehicle is: counts, no names."""
-    with engine.connect() as conn:
-        board = queries.convoy_board(conn)
-    return [shape("convoy", principal.role, {
-        **convoy, "vehicles": shape_all("convoy_vehicle", principal.role, convoy["vehicles"])})
-        for convoy in board]
 
 
 def _named_in(rows: list[dict[str, Any]]) -> list[str]:

@@ -42,14 +42,13 @@ def _incidents_page(request: Request, who: Principal, status: int = 200,
                     errors: dict[str, str] | None = None) -> HTMLResponse:
     engine = app_of(request).engine
     incidents = reads.incidents(engine, who)
-    board = reads.convoy_board(engine, who)
     with engine.connect() as conn:
         places = queries.places(conn)
+        convoys, vehicles = queries.labels(conn)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")
     return render(request, "incidents.html", status, incidents=incidents, places=places,
                   place_names={p["location_id"]: p["name"] for p in places},
-                  convoys={c["convoy_id"]: c["label"] for c in board},
-                  vehicles={v["vehicle_id"]: v["label"] for c in board for v in c["vehicles"]},
+                  convoys=convoys, vehicles=vehicles,
                   types=list(IncidentType), may_report=may(who, "IncidentReported"),
                   partner=who.role == Role.PARTNER,
                   values=values or {"occurred_at": now, "reported_by": who.username,

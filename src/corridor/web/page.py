@@ -183,6 +183,8 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     items.append(("/incidents", N_("nav.incidents")))
     if who.role in COORDINATES:
         items.append(("/conflicts", N_("nav.conflicts")))
+    if may(who, "LocationAdded"):
+        items.append(("/setup", N_("nav.setup")))
     if who.role == Role.ADMIN:
         items.append(("/admin/users", N_("nav.admin")))
         items.append(("/admin/audit", N_("nav.audit")))
@@ -207,12 +209,17 @@ def at(path: str, moment: Moment | None) -> str:
     return f"{path}{'&' if '?' in path else '?'}as_of={moment.seq}"
 
 
+def number(value: Any) -> Any:
+    """A count with thousands separated (35,008); a suppressed one ("<5") as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def full_name(person: dict[str, Any]) -> str:
     parts = (person.get("given_name"), person.get("father_name"), person.get("family_name"))
     return " ".join(p for p in parts if p)
 
 
-TEMPLATES.filters.update(when=when, full_name=full_name, at=at)
+TEMPLATES.filters.update(when=when, full_name=full_name, at=at, number=number)
 TEMPLATES.globals.update(claims_another=claims_another)
 
 

@@ -21,9 +21,12 @@ from corridor.web import (
     audit,
     auth,
     codes,
+    convoy_control,
+    convoys,
     manifest,
     overview,
     registration,
+    setup,
     tracing,
 )
 from corridor.web.i18n import N_
@@ -56,8 +59,8 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, codes, alerts, accounting, tracing,
-                   admin, audit):
+    for module in (auth, overview, convoys, registration, manifest, codes, alerts, accounting,
+                   tracing, admin, audit, setup, convoy_control):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
