@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from events_factory import Device, fact, household, setup_events
 
-from corridor.domain.entities import Alert
+from corridor.domain.entities import Alert, named_fact
 from corridor.domain.state import OperationState
 
 Event = dict[str, Any]
@@ -79,7 +79,8 @@ def fold(events: list[Event]) -> OperationState:
 
 def seen(alert: Alert) -> tuple[Any, ...]:
     return (alert.kind, alert.status, alert.expected, alert.counted, alert.missing,
-            alert.person_ids, alert.explained_by, alert.explained_at, alert.resolution)
+            alert.person_ids, [named_fact(f) for f in alert.explained_by], alert.explained_at,
+            alert.resolution)
 
 
 def in_both_orders(story: Story, cause: list[Event], explaining: list[Event],
@@ -99,7 +100,7 @@ def named(*events: Event) -> list[tuple[str, str]]:
 
 
 def explained_by(alert: Alert) -> list[tuple[str | None, str | None]]:
-    return [(f["event_id"], f["type"]) for f in alert.explained_by]
+    return [(f.event_id, f.type) for f in alert.explained_by]
 
 
 NOT_CHECKED_IN = "not_checked_in:c1:bus1"
@@ -124,7 +125,7 @@ def test_not_checked_in_is_explained_by_the_check_in_at_reception_or_a_hospital(
     alert, state = in_both_orders(story, cause, [late], NOT_CHECKED_IN)
     assert (alert.status, alert.person_ids, alert.missing) == ("explained", [], 0)
     assert named(late)[0] in explained_by(alert)
-    entry = next(f for f in alert.explained_by if f["event_id"] == late["id"])
+    entry = next(named_fact(f) for f in alert.explained_by if f.event_id == late["id"])
     assert (entry["person_id"], entry["location_id"]) == ("h1-0", place)
     assert state.persons["h1-0"].status == "arrived"
     assert alert.resolution is None and alert.resolved_by is None
@@ -210,7 +211,7 @@ def test_a_short_headcount_is_explained_by_the_removal_at_that_checkpoint() -> N
     alert, _ = in_both_orders(story, cause, [removal], HEADCOUNT)
     assert (alert.kind, alert.status, alert.missing) == ("headcount_short", "explained", 0)
     assert explained_by(alert) == named(removal)
-    assert alert.explained_by[0]["location_id"] == "cp1"
+    assert named_fact(alert.explained_by[0])["location_id"] == "cp1"
 
 
 def test_a_short_headcount_is_explained_by_a_recount() -> None:

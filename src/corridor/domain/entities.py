@@ -136,9 +136,9 @@ class Alert:
     resolution: str | None = None
     resolved_pushed_by: str | None = None  # the account that pushed the resolution
     # The recorded facts that account for what the alert is about (a check-in, a
-    # removal, a recount, a disembarkation), each {event_id, type, person_id,
-    # location_id}; explained_at is the latest of them once they explain it all.
-    explained_by: list[dict[str, str | None]] = field(default_factory=list)
+    # removal, a recount, a disembarkation), kept as the facts themselves (storage and
+    # reads name each by `named_fact`); explained_at, the latest once they explain all.
+    explained_by: list[Fact] = field(default_factory=list)
     explained_at: datetime | None = None
 
 
@@ -253,3 +253,8 @@ class Fact:
         return self.recorded_at, self.device_id, self.seq
 
 
+def named_fact(f: Fact) -> dict[str, str | None]:
+    """A fact as an alert names it: its event id and type, who and where it is about."""
+    p = f.payload
+    return {"event_id": f.event_id, "type": f.type, "person_id": getattr(p, "person_id", None),
+            "location_id": getattr(p, "location_id", None) or getattr(p, "checkpoint_id", None)}

@@ -863,19 +863,13 @@ def _explain(alert: Alert, facts: list[Fact], explained: bool,
              since: datetime | None = None) -> None:
     """Name the facts that account for what the alert is about; when they account for
     all of it, the alert is explained as of the latest of them (or of `since`)."""
-    alert.explained_by = [fact_named(f) for f in facts]
+    alert.explained_by = facts
     if explained:
         alert.status = AlertStatus.EXPLAINED
         alert.explained_at = max((f.recorded_at for f in facts), default=alert.opened_at)
         if since is not None:
             alert.explained_at = max(alert.explained_at, since)
 
-
-def fact_named(f: Fact) -> dict[str, str | None]:
-    """A fact as an alert names it: its event id and type, who and where it is about."""
-    p = f.payload
-    return {"event_id": f.event_id, "type": f.type, "person_id": getattr(p, "person_id", None),
-            "location_id": getattr(p, "location_id", None) or getattr(p, "checkpoint_id", None)}
 
 
 def _minutes(delta: timedelta) -> str:

@@ -16,7 +16,7 @@ from corridor.domain.visibility import may_read, shape, shape_all
 from corridor.services import timeline
 from corridor.services.audit import audited
 from corridor.services.ledger import Ledger, Principal
-from corridor.services.reads import ReadRefused, audit_action, scope_of
+from corridor.services.reads import ReadRefused, Scope, audit_action, scope_of
 from corridor.services.timeline import Moment
 from corridor.services.views import alerts as view
 
@@ -26,9 +26,8 @@ def _may(principal: Principal) -> None:
         raise ReadRefused(403, f"the {principal.role} role may not read alert records")
 
 
-def _in_scope(conn: Connection, principal: Principal,
-              rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    scope = scope_of(conn, principal)
+def _in_scope(scope: Scope | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A field post's alerts are those of the vehicles of its task."""
     return rows if scope is None else [a for a in rows if a["vehicle_id"] in scope.vehicle_ids]
 
 
@@ -50,24 +49,28 @@ def listed(ledger: Ledger, principal: Principal, when: Moment,
     rows = timeline.read_at(ledger, when, lambda state: view.alerts(state, status))
     return audited(ledger.engine, principal, audit_action(principal, "list alerts"),
                    lambda conn: shape_all("alert", principal.role,
-                                          _in_scope(conn, principal, rows)),
+                                          _in_scope(scope_of(conn, principal), rows)),
                    lambda found: f"status={status}{_when(when)} returned={len(found)}",
                    persons=_named)
 
 
 def overview(ledger: Ledger, principal: Principal, when: Moment,
-             unaccounted_shown: int) -> dict[str, Any]:
-    """The alerts page: open and closed alerts, and for the roles that see whereabouts
-    the unaccounted and the names of the people the alerts name."""
+             unaccounted_shown: int, closed_shown: int) -> dict[str, Any]:
+    """The alerts page: open alerts, the latest `closed_shown` closed ones and how many
+    there are, and for the roles that see whereabouts the unaccounted and the names of
+    the people the alerts name."""
     _may(principal)
     whereabouts = may_read("unaccounted", principal.role)
     found = timeline.read_at(ledger, when, lambda state: view.overview(state, unaccounted_shown))
 
     def read(conn: Connection) -> dict[str, Any]:
         role = principal.role
-        shown = {**found, "open_alerts": shape_all("alert", role, _in_scope(
-                     conn, principal, found["open_alerts"])),
-                 "closed": shape_all("alert", role, _in_scope(conn, principal, found["closed"]))}
+        scope = scope_of(conn, principal)
+        closed = _in_scope(scope, found["closed"])
+        shown = {**found, "open_alerts": shape_all("alert", role,
+                                                   _in_scope(scope, found["open_alerts"])),
+                 "closed": shape_all("alert", role, closed[:closed_shown]),
+                 "total_closed": len(closed)}
         if whereabouts:
             shown["missing"] = shape_all("person", role, found["missing"])
             shown["people"] = {p: shape("person", role, row) for p, row in found["people"].items()}
@@ -89,7 +92,7 @@ def detail(ledger: Ledger, principal: Principal, when: Moment, alert_id: str) ->
     found = timeline.read_at(ledger, when, lambda state: view.detail(state, alert_id))
 
     def read(conn: Connection) -> dict[str, Any] | None:
-        if found is None or not _in_scope(conn, principal, [found["alert"]]):
+        if found is None or not _in_scope(scope_of(conn, principal), [found["alert"]]):
             return None
         role = principal.role
         people = found["people"] if whereabouts else {}

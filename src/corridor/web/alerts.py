@@ -40,13 +40,15 @@ from corridor.web.page import (
 
 router = APIRouter(include_in_schema=False)
 UNACCOUNTED_SHOWN = 1000
+CLOSED_SHOWN = 50
 Coordinator = Annotated[Principal, one_of(*COORDINATES)]
 
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, who: SignedIn, when: AsOf) -> HTMLResponse:
     try:
-        view = alerts.overview(app_of(request).ledger, who, when, UNACCOUNTED_SHOWN)
+        view = alerts.overview(app_of(request).ledger, who, when, UNACCOUNTED_SHOWN,
+                               CLOSED_SHOWN)
     except ReadRefused as refused:
         raise web_refusal(refused, N_("error.not_found")) from None
     return render(request, "alerts.html", **view, moment=when)

@@ -46,7 +46,7 @@ LABELS: dict[str, tuple[str, ...]] = {
         N_("alert_what.headcount_short"), N_("alert_what.headcount_over"),
         N_("alert_what.not_checked_in"), N_("alert_what.over_capacity"),
     ),
-    "fact": (  # the facts that explain an alert (movement.fact_named)
+    "fact": (  # the facts that explain an alert (entities.named_fact)
         N_("fact.PersonCheckedIn"), N_("fact.PersonRemoved"), N_("fact.CheckpointPassed"),
         N_("fact.PersonDisembarked"), N_("fact.PersonStayed"),
     ),

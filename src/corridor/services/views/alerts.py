@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from corridor.domain.entities import Alert, Person, claims_another
+from corridor.domain.entities import Alert, Person, claims_another, named_fact
 from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import ARRIVAL_KINDS, AlertStatus, Status
 
@@ -20,7 +20,7 @@ UNPLACED = frozenset({Status.ON_VEHICLE, Status.UNACCOUNTED})
 def alert_row(alert: Alert) -> dict[str, Any]:
     row = {name: getattr(alert, name) for name in Alert.__slots__}
     row["person_ids"] = list(alert.person_ids)
-    row["explained_by"] = [dict(f) for f in alert.explained_by]
+    row["explained_by"] = [named_fact(f) for f in alert.explained_by]
     row["recorder_mismatch"] = claims_another(alert.resolved_by, alert.resolved_pushed_by)
     return row
 
@@ -89,7 +89,7 @@ def detail(state: OperationState, alert_id: str) -> dict[str, Any] | None:
     if alert is None:
         return None
     row = alert_row(alert)
-    named = set(alert.person_ids) | {f["person_id"] for f in alert.explained_by
+    named = set(alert.person_ids) | {f["person_id"] for f in row["explained_by"]
                                      if f["person_id"]}
     convoy = state.convoys.get(alert.convoy_id or "")
     route = state.routes[convoy.route_id] if convoy else None
