@@ -100,5 +100,5 @@ def decide(convoy_id: str, action: str, request: Request, form: Posted,
         field = "location_id" if refused.field == "location_id" else "form"
         key = REFUSAL_KEYS.get(refused.field or "", N_("error.refused"))
         return _page(request, who, convoy_id, chosen, refused.status, values,
-                     {field: key, "reason": refused.reason})
+                     {field: key, "refusal": refused.reason})
     return RedirectResponse(f"/convoys/{quote(convoy_id, safe='')}", status_code=303)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -117,6 +118,7 @@ def _page(request: Request, step: Step, status: int = 200,
                 "convoys": views.convoys(state)}
 
     seen = ledger.read(look)
+    free = sorted((v for v in seen["vehicles"] if not v["busy"]), key=_alike)
     values = values or _blank(step)
     places = {p["location_id"]: p for p in seen["locations"]}
     return render(
@@ -126,9 +128,15 @@ def _page(request: Request, step: Step, status: int = 200,
         gathering=[p for p in seen["locations"] if p["kind"] == LocationKind.GATHERING_POINT],
         passages=[p for p in seen["locations"] if p["kind"] in PASSAGE_KINDS],
         arrivals=[p for p in seen["locations"] if p["kind"] in ARRIVAL_KINDS],
+        free_groups=[list(group) for _, group in groupby(free, key=_alike)],
         organisations=[p for p in seen["parties"] if p["kind"] == PartyKind.ORGANISATION],
         location_kinds=list(LocationKind),
         party_kinds=list(PartyKind), vehicle_kinds=list(VehicleKind))
+
+
+def _alike(vehicle: dict[str, Any]) -> tuple[str, int, str]:
+    """Vehicles a coordinator picks together: of one kind, seats and organisation."""
+    return vehicle["kind"], vehicle["capacity"], vehicle["organisation_id"] or ""
 
 
 @router.get("/setup/{step}", response_class=HTMLResponse)
@@ -217,5 +225,5 @@ def record_step(name: str, request: Request, form: Posted, who: SetsUp) -> Respo
         path = refused.field or ""
         key = REFUSAL_KEYS.get(path.split(".")[0], N_("error.refused"))
         return _page(request, step, refused.status, values,
-                     {_field(path, kept): key, "reason": refused.reason})
+                     {_field(path, kept): key, "refusal": refused.reason})
     return RedirectResponse(f"/setup/{step.name}?recorded=1", status_code=303)
