@@ -163,8 +163,10 @@ def test_a_late_removal_is_counted_against_the_trip_it_happened_on(api) -> None:
         ok(reception.post(f"/api/persons/{person_id}/check-in", json={"location_id": "rc"}))
     ok(coordinator.post("/api/convoys", json={"convoy_id": "c2", "label": "Convoy 2",
                                               "route_id": "r1", "vehicle_ids": ["bus1"]}), 201)
+    register(registrar, 1, token="F-2")  # a convoy departs with someone aboard
+    ok(registrar.post("/api/vehicles/bus1/boarding", json={"token": "F-2"}))
     ok(coordinator.post("/api/convoys/c2/departure"))
-    ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp2", "headcount": 0}))
+    ok(monitor.post("/api/vehicles/bus1/passages", json={"checkpoint_id": "cp2", "headcount": 1}))
 
     ok(monitor.post(f"/api/persons/{family[0]}/removal", json={
         "checkpoint_id": "cp2", "reason": "detained"}))

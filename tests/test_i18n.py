@@ -20,9 +20,10 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from web_server import PASSWORD, Site
 
-from corridor.domain import vocabulary
+from corridor.domain import control, vocabulary
 from corridor.server import create_app
 from corridor.services import queries
+from corridor.services.views import setup as setup_views
 from corridor.storage.database import connect, initialise
 from corridor.web import tracing
 from corridor.web.i18n import DIRECTION, Translator, po_path, translations
@@ -114,6 +115,10 @@ def test_labels_built_at_run_time_cover_their_vocabulary() -> None:
         "incident_type": vocabulary.IncidentType, "role": vocabulary.Role,
         "outcome": tracing.OUTCOMES, "review": tracing.DECISIONS,
         "review_action": tracing.DECISIONS,
+        "party_kind": vocabulary.PartyKind, "setup.step": setup_views.STEPS,
+        "setup.about": setup_views.STEPS, "control.title": control.Action,
+        "control.action": control.Action, "control.record": control.Action,
+        "control.submit": control.Action,
     }
     for prefix, values in vocabularies.items():
         assert set(LABELS[prefix]) == {f"{prefix}.{v}" for v in values}, prefix

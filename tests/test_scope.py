@@ -277,6 +277,7 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
     everyone = frozenset(Role)
     reviewers = frozenset(r for r in Role if "DuplicateReviewed" in MAY_RECORD[r])
     registrars = frozenset(r for r in Role if "HouseholdRegistered" in MAY_RECORD[r])
+    setters = frozenset(r for r in Role if "LocationAdded" in MAY_RECORD[r])
     api = {  # path: (roles allowed, the shape of the answer's records or None: no names)
         "/api/sync/pull": (PULLS_LEDGER, None), "/api/sync/scope": (PULLS_SCOPE, "scope"),
         "/api/operation": (everyone, "operation_counts"), "/api/locations": (everyone, None),
@@ -308,7 +309,9 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
            "/admin/users": frozenset({Role.ADMIN}), "/admin/audit": frozenset({Role.ADMIN}),
            "/persons/{person_id}/reads": COORDINATES, "/conflicts": COORDINATES,
            "/codes/tokens": PRINTS_TOKENS, "/households/{household_id}/wristbands": PRINTS_TOKENS,
-           "/convoys/{convoy_id}/vehicle-cards": PRINTS_VEHICLE_CARDS}
+           "/convoys/{convoy_id}/vehicle-cards": PRINTS_VEHICLE_CARDS,
+           "/setup": setters, "/setup/{step}": setters,
+           "/convoys/{convoy_id}/control/{action}": COORDINATES}
     return api, web
 
 
@@ -356,7 +359,8 @@ def test_every_get_route_answers_every_role_as_the_table_says(tmp_path) -> None:
               Role.RECEPTION: names["B"] + names["C"] + names["D"]}
     household_id = ok(coordinator.get(f"/api/persons/{people['A'][0]}"))["household_id"]
     ids = {"person_id": people["A"][0], "household_id": household_id, "vehicle_id": "bus1",
-           "request_id": "no-such-request", "convoy_id": "c1"}
+           "request_id": "no-such-request", "convoy_id": "c1", "step": "vehicles",
+           "action": "hold"}
     api_routes, web_routes = _matrix_routes()
 
     declared = set(api_routes) | set(web_routes) | NOT_DATA

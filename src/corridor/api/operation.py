@@ -72,6 +72,13 @@ def register_vehicle(body: ev.VehicleRegistered,
     return asdict(setup.register_vehicle(ledger, principal, body))
 
 
+@router.post("/fleets", status_code=201)
+def register_fleet(body: setup.FleetIn, principal: Principal = may_record("VehicleRegistered"),
+                   ledger: Ledger = Depends(ledger_of)) -> dict[str, Any]:
+    """Many vehicles alike but for their labels ("SARC-{n:03}"), all or none."""
+    return asdict(setup.register_fleet(ledger, principal, body))
+
+
 @router.get("/convoys")
 def convoy_board(response: Response, day: str | None = None, state: str | None = None,
                  route: str | None = None, page: int | None = None,

@@ -139,12 +139,6 @@ class Movements:
             self.boarders[vehicle_id].add(key)
         self._stale(kind, key)
 
-    def unfile(self, f: Fact) -> None:
-        """Take back a fact a command recorded, when the command is refused."""
-        store, kind, key = self._shelf(f)
-        store[key].remove(f)
-        self._stale(kind, key)
-
     def _shelf(self, f: Fact) -> tuple[dict[str, list[Fact]], str, str]:
         p = said(f)
         if f.type in PERSON_FACTS:

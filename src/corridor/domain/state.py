@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from corridor.domain import events as ev
+from corridor.domain.control import ConvoyFact, convoy_objection
 from corridor.domain.entities import (
     Alert,
     Conflict,
@@ -46,6 +47,7 @@ from corridor.domain.entities import (
     TracingReview,
     Vehicle,
 )
+from corridor.domain.layer import layered
 from corridor.domain.movement import FILED, FINISHED, MOVING, Movements
 from corridor.domain.vocabulary import (
     ARRIVAL_KINDS,
@@ -119,7 +121,7 @@ class OperationState:
         self.parked_households: dict[str, set[str]] = defaultdict(set)  # place -> households
         self.merges: dict[str, Fact] = {}  # merged person -> the decision that merged it
         # Facts a field device may record but a command may not (a removal of someone
-        # nobody boarded): the reason, for `Ledger.execute` to refuse them.
+        # nobody boarded): the reason, for `would_refuse` to give.
         self.command_refusals: dict[str, str] = {}
         # Persons whose searchable identity changed (registered, merged, unmerged), in
         # order: a name index follows this log instead of rescanning everyone.
@@ -139,8 +141,30 @@ class OperationState:
         convoy = self.convoys.get(vehicle.convoy_id) if vehicle.convoy_id else None
         return convoy.state if convoy else None
 
-    def refusal(self, f: Fact) -> str | None:
-        """Why a command may not record this fact now, if it may not."""
+    def would_refuse(self, facts: list[Fact]) -> Objection | None:
+        """Why a command may not record these facts, or None if it may. They are judged
+        as a whole, each as if those before it were recorded, by the fold itself run on
+        a trial (layer.py): the state does not change, whatever the answer."""
+        trial = self._trial()
+        for fact in facts:
+            if objection := trial.command_refusal(fact.payload):
+                return objection
+            trial.apply(fact)
+            trial.settle()
+            if reason := trial._refusal(fact):
+                return Objection(None, reason, clash=True)
+        return None
+
+    def _trial(self) -> OperationState:
+        """A scratch state over this one: what the fold does to it stays in it. Its
+        change records start empty: they are for storage, which never sees a trial."""
+        trial = layered(self, movements=None, changed=defaultdict(set), identity_log=[])
+        trial.movements = layered(self.movements, state=trial)
+        return trial
+
+    def _refusal(self, f: Fact) -> str | None:
+        """Why a command may not record this fact now that it is applied, if it may not:
+        the fold refuses it, leaves it waiting, or accepts it only from the field."""
         conflict = self.conflicts.get(f.event_id)
         if conflict is not None and (not conflict.applied or conflict.waiting):
             return conflict.reason
@@ -160,25 +184,23 @@ class OperationState:
         """Derive every record the facts applied since the last settle changed."""
         self.movements.settle()
 
-    def retract(self, fact: Fact) -> None:
-        """Undo a fact a command applied and `refusal` then refused. Handlers change
-        nothing when they refuse or wait, so only filed movement facts need undoing."""
-        if fact.type in FILED:
-            self.movements.unfile(fact)
-            self.settle()
-        for waiting in self.parked.values():
-            if fact in waiting:
-                waiting.remove(fact)
-        self.judge(fact, None)
-        if self.seq == fact.seq:
-            self.seq -= 1  # the fact was never recorded
-
     def command_refusal(self, payload: ev.Payload) -> Objection | None:
-        """Why a command may not record this now, for facts that create a record (which
-        `retract` could not undo): checked before they are applied."""
+        """Why a command may not record this, for facts the fold would accept from the
+        field as a record of what happened (a second convoy for a vehicle still on the
+        road, a registration naming the wrong kind of place): asked before the fold."""
         if isinstance(payload, ev.ConvoyPlanned):
             reason = self.plan_refusal(payload)
             return Objection("vehicle_ids", reason, clash=True) if reason else None
+        if isinstance(payload, ConvoyFact):
+            return convoy_objection(self, payload)
+        if isinstance(payload, ev.RouteDefined):
+            return next(iter(self.route_problems(payload)), None)
+        if isinstance(payload, ev.LocationAdded) and payload.held_by is not None:
+            if payload.kind not in PASSAGE_KINDS:
+                return Objection("held_by", "only a checkpoint or crossing is held by a party")
+            return self.party_objection("held_by", payload.held_by)
+        if isinstance(payload, ev.VehicleRegistered) and payload.organisation_id is not None:
+            return self.party_objection("organisation_id", payload.organisation_id)
         if isinstance(payload, ev.HouseholdRegistered):
             return next(iter(self.registration_problems(payload)), None)
         if isinstance(payload, ev.PersonDisembarked):
@@ -280,14 +302,29 @@ class OperationState:
         self._recorded("location", p.location_id)
         return None
 
+    def party_objection(self, field: str, party_id: str) -> Objection | None:
+        if party_id in self.parties:
+            return None
+        return Objection(field, f"party {party_id} is not known")
+
+    def route_problems(self, p: ev.RouteDefined) -> list[Objection]:
+        """Each stop of a route that is not recorded, or not of the kind its place on
+        the route needs, named by its field (`checkpoint_ids.2`)."""
+        found = []
+        for field, location_id, kinds in route_stops(p):
+            place = self.locations.get(location_id)
+            if place is None:
+                found.append(Objection(field, f"route {p.route_id}: location {location_id} "
+                                       "is not known"))
+            elif place.kind not in kinds:
+                found.append(Objection(field, f"route {p.route_id}: {location_id} is not a "
+                                       + " or ".join(sorted(kinds))))
+        return found
+
     def _on_RouteDefined(self, f: Fact, p: ev.RouteDefined) -> Outcome:
         if clash := self._exists("routes", p.route_id, "route"):
             return clash
-        expected: list[tuple[str, frozenset[LocationKind]]] = [
-            (p.origin_id, frozenset({LocationKind.GATHERING_POINT}))]
-        expected += [(c, PASSAGE_KINDS) for c in p.checkpoint_ids]
-        expected.append((p.destination_id, ARRIVAL_KINDS))
-        for location_id, kinds in expected:
+        for _, location_id, kinds in route_stops(p):
             place = self.locations.get(location_id)
             if place is None:
                 return Wait("location", location_id, f"route {p.route_id}: location "
@@ -328,15 +365,18 @@ class OperationState:
         """Why a coordinator may not plan this convoy now. Checked for commands only:
         a plan recorded on a device is a fact, and a vehicle's trips are told apart
         by time (movement.py)."""
-        for vehicle_id in p.vehicle_ids:
-            vehicle = self.vehicles.get(vehicle_id)
-            if vehicle is None:
-                return f"vehicle {vehicle_id} is not known"
-            current = self.vehicle_convoy_state(vehicle)
-            if current is not None and current not in FINISHED:
-                return f"vehicle {vehicle_id} is still in convoy {vehicle.convoy_id}"
-            if self.on_board[vehicle_id]:
-                return f"vehicle {vehicle_id} still has people on board"
+        return next(filter(None, map(self.busy, p.vehicle_ids)), None)
+
+    def busy(self, vehicle_id: str) -> str | None:
+        """Why a vehicle cannot be planned into a new convoy now, if it cannot."""
+        vehicle = self.vehicles.get(vehicle_id)
+        if vehicle is None:
+            return f"vehicle {vehicle_id} is not known"
+        current = self.vehicle_convoy_state(vehicle)
+        if current is not None and current not in FINISHED:
+            return f"vehicle {vehicle_id} is still in convoy {vehicle.convoy_id}"
+        if self.on_board.get(vehicle_id):
+            return f"vehicle {vehicle_id} still has people on board"
         return None
 
     # --- registration ----------------------------------------------------------------
@@ -605,6 +645,13 @@ class OperationState:
         self.duplicate_reviews.pop(key, None)
         self.touch("duplicate_reviews", key)
         return None
+
+
+def route_stops(p: ev.RouteDefined) -> list[tuple[str, str, frozenset[LocationKind]]]:
+    """(field, location, the kinds it may be) for each stop of a route, in order."""
+    return [("origin_id", p.origin_id, frozenset({LocationKind.GATHERING_POINT})),
+            *((f"checkpoint_ids.{n}", c, PASSAGE_KINDS) for n, c in enumerate(p.checkpoint_ids)),
+            ("destination_id", p.destination_id, ARRIVAL_KINDS)]
 
 
 # One handler per fact that is not filed for movement.py: looked up once, here, so a

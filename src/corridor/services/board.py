@@ -37,7 +37,7 @@ def convoy(ledger: Ledger, principal: Principal, convoy_id: str,
     found = read_at(ledger, when, lambda state: convoys.convoy_page(state, convoy_id))
     if found is None:
         raise ReadRefused(404, f"convoy {convoy_id} is not known", "convoy_id")
-    row = {**_shaped_convoy(principal, found), "seq": found["seq"]}
+    row = {**_shaped_convoy(principal, found), "seq": found["seq"], "actions": found["actions"]}
     row["history"] = shape_all("convoy_event", principal.role, found["history"])
     row["stops"] = [{**stop, "counted": shape_all("convoy_count", principal.role,
                                                   stop["counted"])} for stop in found["stops"]]

@@ -13,13 +13,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from corridor.domain.control import FACT, Action
 from corridor.domain.vocabulary import ConvoyState
 from corridor.services import board
 from corridor.services.ledger import Ledger
 from corridor.services.reads import ReadRefused
 from corridor.services.timeline import Moment
 from corridor.services.views.convoys import Filters
-from corridor.web.convoy_control import ACTIONS
 from corridor.web.i18n import N_
 from corridor.web.page import AsOf, SignedIn, WebError, app_of, may, render, web_refusal
 
@@ -28,14 +28,6 @@ router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 10
 # Convoy states whose reason the board shows beside the state.
 EXPLAINED = frozenset({ConvoyState.HELD, ConvoyState.TURNED_BACK, ConvoyState.ABORTED})
-# Each control action: the fact it records (who may record it gets the button) and
-# its label, in the order the buttons show.
-CONTROL = {"depart": ("ConvoyDeparted", N_("convoy_page.action.depart")),
-           "hold": ("ConvoyHeld", N_("convoy_page.action.hold")),
-           "release": ("ConvoyReleased", N_("convoy_page.action.release")),
-           "turn-back": ("ConvoyTurnedBack", N_("convoy_page.action.turn_back")),
-           "return": ("ConvoyReturned", N_("convoy_page.action.return")),
-           "abort": ("ConvoyAborted", N_("convoy_page.action.abort"))}
 # What the convoy page's history says of each fact.
 HISTORY_LABELS = {"ConvoyPlanned": N_("convoy_page.history.planned"),
                   "ConvoyDeparted": N_("convoy_page.history.departed"),
@@ -74,9 +66,9 @@ def convoy_page(convoy_id: str, request: Request, who: SignedIn, when: AsOf,
         found = board.convoy(ledger, who, convoy_id, when)
     except ReadRefused as refused:
         raise web_refusal(refused, N_("error.no_convoy")) from None
-    possible = ACTIONS.get(found["state"], set()) if when.now else set()
-    actions = [(action, label) for action, (fact, label) in CONTROL.items()
-               if action in possible and may(who, fact)]
+    # Shown now, the decisions the convoy allows that this account may record.
+    actions = [action for action in found["actions"]
+               if when.now and may(who, FACT[Action(action)].__name__)]
     return render(request, "convoy_live.html" if part == "live" else "convoy.html",
                   convoy=found, actions=actions, history_labels=HISTORY_LABELS,
                   **_shown(request, when))

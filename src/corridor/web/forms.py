@@ -18,6 +18,7 @@ ERROR_KEYS = {
     "too_short": N_("error.required"),
     "int_parsing": N_("error.number"),
     "int_from_float": N_("error.number"),
+    "float_parsing": N_("error.decimal"),
     "greater_than_equal": N_("error.range"),
     "less_than_equal": N_("error.range"),
     "string_pattern_mismatch": N_("error.format"),

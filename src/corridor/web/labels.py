@@ -66,6 +66,33 @@ LABELS: dict[str, tuple[str, ...]] = {
         N_("match.given_name"), N_("match.father_name"), N_("match.family_name"), N_("match.sex"),
         N_("match.birth_year"), N_("match.origin"), N_("match.household"),
     ),
+    "party_kind": (  # vocabulary.PartyKind
+        N_("party_kind.party"), N_("party_kind.organisation"),
+    ),
+    "setup.step": (  # services.views.setup.STEPS
+        N_("setup.step.operation"), N_("setup.step.parties"), N_("setup.step.locations"),
+        N_("setup.step.routes"), N_("setup.step.vehicles"), N_("setup.step.convoys"),
+    ),
+    "setup.about": (
+        N_("setup.about.operation"), N_("setup.about.parties"), N_("setup.about.locations"),
+        N_("setup.about.routes"), N_("setup.about.vehicles"), N_("setup.about.convoys"),
+    ),
+    "control.action": (  # domain.control.Action
+        N_("control.action.depart"), N_("control.action.hold"), N_("control.action.release"),
+        N_("control.action.turn-back"), N_("control.action.return"), N_("control.action.abort"),
+    ),
+    "control.title": (
+        N_("control.title.depart"), N_("control.title.hold"), N_("control.title.release"),
+        N_("control.title.turn-back"), N_("control.title.return"), N_("control.title.abort"),
+    ),
+    "control.record": (
+        N_("control.record.depart"), N_("control.record.hold"), N_("control.record.release"),
+        N_("control.record.turn-back"), N_("control.record.return"), N_("control.record.abort"),
+    ),
+    "control.submit": (
+        N_("control.submit.depart"), N_("control.submit.hold"), N_("control.submit.release"),
+        N_("control.submit.turn-back"), N_("control.submit.return"), N_("control.submit.abort"),
+    ),
     # register.html names the three name fields by field name
     "person": (N_("person.given_name"), N_("person.father_name"), N_("person.family_name")),
 }

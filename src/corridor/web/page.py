@@ -183,6 +183,8 @@ def navigation(who: Principal | None) -> list[tuple[str, str]]:
     items.append(("/incidents", N_("nav.incidents")))
     if who.role in COORDINATES:
         items.append(("/conflicts", N_("nav.conflicts")))
+    if may(who, "LocationAdded"):
+        items.append(("/setup", N_("nav.setup")))
     if who.role == Role.ADMIN:
         items.append(("/admin/users", N_("nav.admin")))
         items.append(("/admin/audit", N_("nav.audit")))

@@ -20,10 +20,12 @@ from corridor.web import (
     audit,
     auth,
     codes,
+    convoy_control,
     convoys,
     manifest,
     overview,
     registration,
+    setup,
     tracing,
 )
 from corridor.web.i18n import N_
@@ -57,7 +59,7 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 def install(app: FastAPI) -> None:
     for module in (auth, overview, convoys, registration, manifest, codes, accounting, tracing,
-                   admin, audit):
+                   admin, audit, setup, convoy_control):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -1,8 +1,11 @@
-"""What the pages that can be shown as of any moment show, as pure functions of the
-state (`OperationState`), so that now and any earlier moment are the same code
-(`services.timeline.read_at`). The state they are given is shared: they never change it.
+"""Views: what a page shows, each a pure function of `OperationState`, so that a page
+shown now and as of an earlier moment (`services.timeline.read_at`) is the same code.
+The state they are given is shared: they read it, never change it, and return plain
+values that do not refer back into it.
 
-- convoys: the convoy board (filters, order, pages) and the convoy page, each
-  vehicle's trip with its counts;
-- manifests: the manifest of one trip (a vehicle in one convoy).
+    setup.py      the steps of setting up an operation and what each has recorded; the
+                  vehicles free to plan; a convoy as a coordinator's decision names it
+    convoys.py    the convoy board (filters, order, pages) and the convoy page, each
+                  vehicle's trip with its counts
+    manifests.py  the manifest of one trip (a vehicle in one convoy)
 """
