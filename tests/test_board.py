@@ -136,15 +136,12 @@ def test_the_board_puts_active_convoys_first_filters_and_pages(api) -> None:
     ok(reception.post("/api/vehicles/bus1/arrival", json={"location_id": "rc"}))  # finished
     for n in range(2, 24):  # 22 planned, the last three on route r2
         plan(coordinator, f"p{n:02}", [f"bus{n}"], "r2" if n >= 21 else "r1")
-    register(registrar, 1, token="F-24")  # a convoy departs only with someone aboard
-    register(registrar, 1, token="F-25")
-    plan(coordinator, "held", ["bus24"])
-    ok(registrar.post("/api/vehicles/bus24/boarding", json={"token": "F-24"}))
-    ok(coordinator.post("/api/convoys/held/departure"))
+    for convoy_id, bus, token in (("held", "bus24", "F-2"), ("moving", "bus25", "F-3")):
+        plan(coordinator, convoy_id, [bus])
+        register(registrar, 1, token=token)  # a convoy departs with someone aboard
+        ok(registrar.post(f"/api/vehicles/{bus}/boarding", json={"token": token}))
+        ok(coordinator.post(f"/api/convoys/{convoy_id}/departure"))
     ok(coordinator.post("/api/convoys/held/hold", json={"reason": "shelling", "location_id": "gp"}))
-    plan(coordinator, "moving", ["bus25"])
-    ok(registrar.post("/api/vehicles/bus25/boarding", json={"token": "F-25"}))
-    ok(coordinator.post("/api/convoys/moving/departure"))
 
     everything = coordinator.get("/api/convoys")  # no paging asked: every convoy, as before
     assert everything.headers["X-Total-Count"] == "25" and len(everything.json()) == 25

@@ -28,14 +28,6 @@ router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 10
 # Convoy states whose reason the board shows beside the state.
 EXPLAINED = frozenset({ConvoyState.HELD, ConvoyState.TURNED_BACK, ConvoyState.ABORTED})
-# Each decision's button label, in the order the buttons show. Which a convoy allows is
-# the domain's (`domain.control`); who may record its fact gets the button.
-LABELS = {Action.DEPART: N_("convoy_page.action.depart"),
-          Action.HOLD: N_("convoy_page.action.hold"),
-          Action.RELEASE: N_("convoy_page.action.release"),
-          Action.TURN_BACK: N_("convoy_page.action.turn_back"),
-          Action.RETURN: N_("convoy_page.action.return"),
-          Action.ABORT: N_("convoy_page.action.abort")}
 # What the convoy page's history says of each fact.
 HISTORY_LABELS = {"ConvoyPlanned": N_("convoy_page.history.planned"),
                   "ConvoyDeparted": N_("convoy_page.history.departed"),
@@ -74,8 +66,9 @@ def convoy_page(convoy_id: str, request: Request, who: SignedIn, when: AsOf,
         found = board.convoy(ledger, who, convoy_id, when)
     except ReadRefused as refused:
         raise web_refusal(refused, N_("error.no_convoy")) from None
-    actions = [(str(action), label) for action, label in LABELS.items()
-               if when.now and action in found["actions"] and may(who, FACT[action].__name__)]
+    # Shown now, the decisions the convoy allows that this account may record.
+    actions = [action for action in found["actions"]
+               if when.now and may(who, FACT[Action(action)].__name__)]
     return render(request, "convoy_live.html" if part == "live" else "convoy.html",
                   convoy=found, actions=actions, history_labels=HISTORY_LABELS,
                   **_shown(request, when))

@@ -92,14 +92,14 @@ def board(state: OperationState, filters: Filters) -> dict[str, Any]:
 
 
 def convoy_page(state: OperationState, convoy_id: str) -> dict[str, Any] | None:
-    """One convoy: its row on the board, what happened to it, and at each stop of its
-    route the headcounts of its vehicles there."""
+    """One convoy: its row on the board, the decisions its state allows, what happened
+    to it, and at each stop of its route the headcounts of its vehicles there."""
     convoy = state.convoys.get(convoy_id)
     if convoy is None:
         return None
     row = convoy_row(state, convoy, _alerts_by_trip(state))
     row["seq"] = state.seq
-    row["actions"] = [str(a) for a in Action if a in possible(convoy)]
+    row["actions"] = [str(action) for action in Action if action in possible(convoy)]
     row["history"] = _history(state, convoy_id, row["vehicles"])
     index = {stop["location_id"]: stop for stop in row["stops"]}
     for stop in row["stops"]:
