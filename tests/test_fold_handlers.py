@@ -188,16 +188,13 @@ def test_a_check_in_before_the_registration_waits_then_counts(operation: Fold) -
         "person h1-0 checked in without a recorded boarding", True, False)
 
 
-def test_a_refused_command_fact_is_taken_back_leaving_nothing(operation: Fold) -> None:
+def test_a_command_fact_the_fold_refuses_is_refused_before_it_is_applied(
+        operation: Fold) -> None:
     operation.push(household(operation.device, "h1", 1))
-    before = {p.person_id: p.status for p in operation.state.persons.values()}
     event = operation.device.event("PersonBoarded", person_id="h1-0", vehicle_id="nowhere")
-    operation.seq += 1
-    boarded = fact(operation.seq, event)
-    operation.state.apply(boarded)
-    operation.state.settle()
-    assert operation.state.refusal(boarded) == "vehicle nowhere is not known"
-    operation.state.retract(boarded)
-    assert operation.state.refusal(boarded) is None
+    boarded = fact(operation.seq + 1, event)
+    assert operation.state.would_refuse([boarded]) == Objection(
+        None, "vehicle nowhere is not known", clash=True)
     assert not operation.state.movements.by_person["h1-0"]
-    assert {p.person_id: p.status for p in operation.state.persons.values()} == before
+    assert boarded.event_id not in operation.state.conflicts
+    assert operation.state.persons["h1-0"].status == "waiting"

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from corridor import __version__, config
@@ -32,6 +33,7 @@ from corridor.web.routes import install as install_web
 
 log = logging.getLogger("corridor")
 PROJECT_EVERY = 1.0  # seconds between background projection passes
+GZIP_FROM = 1024  # bytes: smaller answers are sent as they are
 
 
 async def keep_projected(ledger: Ledger) -> None:
@@ -90,5 +92,8 @@ def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> Fas
     app.add_middleware(SessionMiddleware, secret_key=secret, same_site="strict",
                        max_age=int(config.session_lifetime().total_seconds()))
     app.add_middleware(BodyLimit)
+    # Pages and API answers over a slow link: the board of a large operation is text that
+    # compresses to a tenth (docs/control-room.md). Small answers are not worth it.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_FROM)
     app.add_middleware(SecurityHeaders, secure_cookies=config.secure_cookies())
     return app

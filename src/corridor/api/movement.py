@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends
 from corridor.api.commands import may_record
 from corridor.api.context import corridor, ledger_of, reads
 from corridor.domain import events as ev
-from corridor.services import reads as read
+from corridor.services import board as boards
+from corridor.services import timeline
 from corridor.services.app import Corridor
 from corridor.services.commands import movement as moves
 from corridor.services.ledger import Ledger, Principal
@@ -54,10 +55,14 @@ def arrive(vehicle_id: ev.Id, body: moves.PlaceIn,
 
 
 @router.get("/vehicles/{vehicle_id}/manifest")
-def manifest(vehicle_id: str, principal: Principal = reads("manifest"),
+def manifest(vehicle_id: str, convoy: str | None = None, as_of: str | None = None,
+             principal: Principal = reads("manifest"),
              app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    """Who is on a vehicle; a field account, only the vehicles of its post's task."""
-    return read.manifest(app.engine, principal, vehicle_id)
+    """Who boarded a vehicle for one trip (`convoy`; without it, its current or last
+    trip), under that convoy; a field account, only the vehicles of its post's task.
+    `as_of`: as the record stood then."""
+    return boards.trip_manifest(app.ledger, principal, vehicle_id, convoy or None,
+                               timeline.moment(app.ledger, as_of))
 
 
 @router.post("/convoys/{convoy_id}/departure")

@@ -5,25 +5,26 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from corridor.api.commands import may_record
 from corridor.api.context import corridor, current_principal, ledger_of
 from corridor.domain import events as ev
-from corridor.services import queries
-from corridor.services import reads as read
+from corridor.services import board, overview, queries, timeline
 from corridor.services.app import Corridor
 from corridor.services.commands import setup
 from corridor.services.ledger import Ledger, Principal
+from corridor.services.views.convoys import PER_PAGE, Filters
 
 router = APIRouter(prefix="/api", tags=["operation"])
 
 
 @router.get("/operation")
-def get_operation(principal: Principal = Depends(current_principal),
+def get_operation(as_of: str | None = None, principal: Principal = Depends(current_principal),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    """The operation and its counts; partners get small counts suppressed."""
-    return read.operation(app.engine, principal)
+    """The operation and the dashboard's figures, now or `as_of` a ledger sequence number
+    or a time; partners get counts rounded to 5 and those under 5 suppressed ("<5")."""
+    return overview.operation(app, principal, timeline.moment(app.ledger, as_of))
 
 
 @router.post("/operation", status_code=201)
@@ -79,10 +80,21 @@ def register_fleet(body: setup.FleetIn, principal: Principal = may_record("Vehic
 
 
 @router.get("/convoys")
-def convoy_board(principal: Principal = Depends(current_principal),
+def convoy_board(response: Response, day: str | None = None, state: str | None = None,
+                 route: str | None = None, page: int | None = None,
+                 per_page: int | None = None, as_of: str | None = None,
+                 principal: Principal = Depends(current_principal),
                  app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    """Every convoy with its route and each vehicle's position: counts, no names."""
-    return read.convoy_board(app.engine, principal)
+    """Convoys with their route and each vehicle's trip: position and counts, no names.
+    Active convoys first; filtered by `day` (of departure, or of planning), `state` and
+    `route`; all of them unless `page` or `per_page` asks for a page (20 by default).
+    `X-Total-Count` says how many match. `as_of`: as the record stood then."""
+    filters = Filters.read(day, state, route, page,
+                           per_page or (PER_PAGE if page else None))
+    found = board.convoy_board(app.ledger, principal, filters,
+                               timeline.moment(app.ledger, as_of))
+    response.headers["X-Total-Count"] = str(found["total"])
+    return list(found["convoys"])
 
 
 @router.post("/convoys", status_code=201)

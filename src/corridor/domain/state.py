@@ -47,6 +47,7 @@ from corridor.domain.entities import (
     TracingReview,
     Vehicle,
 )
+from corridor.domain.layer import layered
 from corridor.domain.movement import FILED, FINISHED, MOVING, Movements
 from corridor.domain.vocabulary import (
     ARRIVAL_KINDS,
@@ -120,7 +121,7 @@ class OperationState:
         self.parked_households: dict[str, set[str]] = defaultdict(set)  # place -> households
         self.merges: dict[str, Fact] = {}  # merged person -> the decision that merged it
         # Facts a field device may record but a command may not (a removal of someone
-        # nobody boarded): the reason, for `Ledger.execute` to refuse them.
+        # nobody boarded): the reason, for `would_refuse` to give.
         self.command_refusals: dict[str, str] = {}
         # Persons whose searchable identity changed (registered, merged, unmerged), in
         # order: a name index follows this log instead of rescanning everyone.
@@ -140,8 +141,30 @@ class OperationState:
         convoy = self.convoys.get(vehicle.convoy_id) if vehicle.convoy_id else None
         return convoy.state if convoy else None
 
-    def refusal(self, f: Fact) -> str | None:
-        """Why a command may not record this fact now, if it may not."""
+    def would_refuse(self, facts: list[Fact]) -> Objection | None:
+        """Why a command may not record these facts, or None if it may. They are judged
+        as a whole, each as if those before it were recorded, by the fold itself run on
+        a trial (layer.py): the state does not change, whatever the answer."""
+        trial = self._trial()
+        for fact in facts:
+            if objection := trial.command_refusal(fact.payload):
+                return objection
+            trial.apply(fact)
+            trial.settle()
+            if reason := trial._refusal(fact):
+                return Objection(None, reason, clash=True)
+        return None
+
+    def _trial(self) -> OperationState:
+        """A scratch state over this one: what the fold does to it stays in it. Its
+        change records start empty: they are for storage, which never sees a trial."""
+        trial = layered(self, movements=None, changed=defaultdict(set), identity_log=[])
+        trial.movements = layered(self.movements, state=trial)
+        return trial
+
+    def _refusal(self, f: Fact) -> str | None:
+        """Why a command may not record this fact now that it is applied, if it may not:
+        the fold refuses it, leaves it waiting, or accepts it only from the field."""
         conflict = self.conflicts.get(f.event_id)
         if conflict is not None and (not conflict.applied or conflict.waiting):
             return conflict.reason
@@ -161,22 +184,10 @@ class OperationState:
         """Derive every record the facts applied since the last settle changed."""
         self.movements.settle()
 
-    def retract(self, fact: Fact) -> None:
-        """Undo a fact a command applied and `refusal` then refused. Handlers change
-        nothing when they refuse or wait, so only filed movement facts need undoing."""
-        if fact.type in FILED:
-            self.movements.unfile(fact)
-            self.settle()
-        for waiting in self.parked.values():
-            if fact in waiting:
-                waiting.remove(fact)
-        self.judge(fact, None)
-        if self.seq == fact.seq:
-            self.seq -= 1  # the fact was never recorded
-
     def command_refusal(self, payload: ev.Payload) -> Objection | None:
-        """Why a command may not record this now, for facts that create a record (which
-        `retract` could not undo): checked before they are applied."""
+        """Why a command may not record this, for facts the fold would accept from the
+        field as a record of what happened (a second convoy for a vehicle still on the
+        road, a registration naming the wrong kind of place): asked before the fold."""
         if isinstance(payload, ev.ConvoyPlanned):
             reason = self.plan_refusal(payload)
             return Objection("vehicle_ids", reason, clash=True) if reason else None

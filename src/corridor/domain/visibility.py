@@ -73,23 +73,33 @@ FIELDS: dict[str, dict[str, Seen]] = {
                         "waiting", "person_ids", "needs"),
     "vehicle": _all(EVERYONE, "vehicle_id", "kind", "label", "capacity", "organisation_id",
                     "convoy_id", "last_checkpoint_id", "arrived_at_id"),
-    "manifest": _all(STAFF, "vehicle", "convoy", "persons", "passages", "on_board"),
+    "manifest": _all(STAFF, "vehicle", "convoy", "route", "persons", "passages", "on_board"),
     "passage": _all(STAFF, "convoy_id", "vehicle_id", "checkpoint_id", "headcount",
                     "on_board_before", "passed_at"),
     "convoy": {**_all(EVERYONE, "convoy_id", "label", "route_id", "vehicle_ids", "state",
                       "location_id", "departed_at", "updated_at", "route_name", "stops",
-                      "vehicles"),
+                      "vehicles", "day", "history", "location_name"),
                # Why a convoy is held or turned back: free text, may name people.
                **_all(STAFF, "reason")},
+    # A vehicle on one convoy's trip (services.views.convoys).
     "convoy_vehicle": {**_all(EVERYONE, "vehicle_id", "label", "kind", "capacity",
-                              "stop_index"),
-                       **_counts("on_board"), **_all(STAFF, "open_alerts")},
+                              "stop_index", "counted_where", "counted_where_name",
+                              "counted_at", "arrived_at_id", "arrived_at_name", "arrived_at"),
+                       **_counts("on_board", "boarded", "checked_in", "removed",
+                                 "to_check_in", "counted", "expected"),
+                       **_all(STAFF, "open_alerts", "over_capacity", "mismatch")},
+    # What happened to a convoy, and its vehicles' headcounts at a stop (the convoy page).
+    "convoy_event": {**_all(EVERYONE, "kind", "at", "location_id", "location_name", "vehicle"),
+                     **_all(STAFF, "reason")},
+    "convoy_count": {**_all(EVERYONE, "checkpoint_id", "vehicle_id", "label", "at", "last"),
+                     **_counts("headcount", "expected")},
     "alert": {**_all(STAFF, "alert_id", "kind", "status", "vehicle_id", "convoy_id",
                      "location_id", "expected", "counted", "missing", "opened_at",
-                     "resolved_at"),
-              # Who is missing, and the resolution's free text, are whereabouts.
+                     "resolved_at", "explained_at"),
+              # Who is missing, the resolution's free text, and the facts that explain
+              # an alert (who checked in where, who was removed) are whereabouts.
               **_all(WHEREABOUTS, "person_ids", "resolved_by", "resolution",
-                     "resolved_pushed_by", "recorder_mismatch")},
+                     "resolved_pushed_by", "recorder_mismatch", "explained_by")},
     "incident": {**_all(EVERYONE, "incident_id", "type", "occurred_at", "location_id",
                         "convoy_id", "vehicle_id"),
                  **_counts("killed", "injured"),
@@ -100,7 +110,10 @@ FIELDS: dict[str, dict[str, Seen]] = {
     "reject": _all(COORDINATES, "id", "event_id", "received_at", "pushed_by", "device_id",
                    "reason", "body"),
     "operation": _all(EVERYONE, "name", "description", "illustrative", "opened_at"),
-    "counts": _counts("registered", "households", "by_status", "by_need", "open_alerts"),
+    "counts": {**_counts("registered", "households", "by_status", "by_need", "open_alerts",
+                         "awaiting_review", "merged", "movements"),
+               # Convoys and vehicles, not people: the board shows them to everyone.
+               **_all(EVERYONE, "convoys_on_the_road", "vehicles_on_the_road")},
 }
 
 # kind → the roles that may read it at all (any field). SCOPED roles among them read

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from corridor.domain import codes
-from corridor.services import reads
+from corridor.services import board, reads
 from corridor.services.ledger import Ledger, Principal
 from corridor.services.reads import ReadRefused
 
@@ -53,12 +53,9 @@ def wristband_cards(engine: Engine, principal: Principal, household_id: str) -> 
             for member in household["members"]]
 
 
-def vehicle_cards(engine: Engine, principal: Principal, convoy_id: str) -> tuple[str, list[Card]]:
+def vehicle_cards(ledger: Ledger, principal: Principal, convoy_id: str) -> tuple[str, list[Card]]:
     """The convoy's label and a card for each of its vehicles."""
-    convoy = next((c for c in reads.convoy_board(engine, principal)
-                   if c["convoy_id"] == convoy_id), None)
-    if convoy is None:
-        raise ReadRefused(404, f"convoy {convoy_id} is not known", "convoy_id")
+    convoy = board.convoy(ledger, principal, convoy_id)
     return convoy["label"], [
         Card(codes.payload(codes.Kind.VEHICLE, v["vehicle_id"]), codes.with_check(v["vehicle_id"]),
              v["label"]) for v in convoy["vehicles"]]

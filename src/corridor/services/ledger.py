@@ -88,11 +88,9 @@ class PushResult:
 class Refused(Exception):
     """A command the record cannot accept, with the reason (and field, if known)."""
 
-    def __init__(self, reason: str, field: str | None = None, status: int = 409,
-                 clean: bool = True) -> None:
+    def __init__(self, reason: str, field: str | None = None, status: int = 409) -> None:
         super().__init__(reason)
         self.reason, self.field, self.status = reason, field, status
-        self.clean = clean  # False when the cached state already took part of the command
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,10 +161,8 @@ class Ledger:
                     yield conn, state
                     projection_store.write_changes(conn, state)
                     ledger_store.mark_projected(conn, state.seq)
-            except Refused as refused:
-                if not refused.clean:
-                    self._state = None
-                raise
+            except Refused:
+                raise  # judged before anything was applied: the state is as it was
             except BaseException:
                 self._state = None  # the cache may be ahead of what was committed
                 raise
@@ -201,9 +197,14 @@ class Ledger:
             with self._writing():
                 pass
 
-    def push(self, items: list[Any], principal: Principal) -> PushResult:
+    def push(self, items: list[Any], principal: Principal, *,
+             as_recorded: bool = False) -> PushResult:
         """Append what a device sent; one receipt per item, in order, quoting each id
-        as the device sent it (the ledger keeps the canonical form)."""
+        as the device sent it (the ledger keeps the canonical form). `as_recorded`
+        takes each event as received at its own `recorded_at` instead of now: only the
+        illustrative demo does that, telling its story as it happened so that "as of a
+        time" walks through its days (`services.rehearsal`). The chain covers whichever
+        receive time was stored, so `verify` checks it the same way."""
         received_at = utc_text(datetime.now(UTC))
         checked = [self._check(raw) for raw in items]
         receipts: list[Receipt] = []
@@ -220,7 +221,8 @@ class Ledger:
                 receipt = _refusal(item, known, principal.role)
                 if receipt is None:
                     seq += 1
-                    stored = self._sequence(item, seq, previous, received_at, principal)
+                    stored = self._sequence(item, seq, previous, item.recorded_at
+                                            if as_recorded else received_at, principal)
                     previous = stored.chain
                     new.append(stored)
                     known[item.event_id] = (seq, item.digest)
@@ -265,37 +267,34 @@ class Ledger:
     def execute(self, principal: Principal,
                 decide: Callable[[OperationState], list[Payload]]) -> list[int]:
         """Run a command: `decide` reads the current state and returns the events to
-        record (raising Refused if it cannot); each is checked by the fold and the
-        whole command is recorded or none of it."""
+        record (raising Refused if it cannot); the fold judges them as a whole without
+        changing the state, and the command is recorded whole or not at all."""
         now = datetime.now(UTC)
         with self._writing() as (conn, state):
             seq, previous = ledger_store.head(conn)
-            new: list[StoredEvent] = []
+            facts: list[Fact] = []
             for payload in decide(state):
                 event_type = type(payload).__name__
                 if event_type not in MAY_RECORD[principal.role]:
                     raise Refused(f"the {principal.role} role may not record {event_type}",
-                                  status=403, clean=not new)
-                if objection := state.command_refusal(payload):
-                    raise Refused(objection.reason, objection.field,
-                                  409 if objection.clash else 422, clean=not new)
-                event = EventIn(id=str(uuid.uuid4()), type=event_type, payload={},
+                                  status=403)
+                facts.append(Fact(seq + len(facts) + 1, str(uuid.uuid4()), event_type,
+                                  payload, now, principal.username, principal.device_id,
+                                  principal.username))
+            if objection := state.would_refuse(facts):
+                raise Refused(objection.reason, objection.field,
+                              409 if objection.clash else 422)
+            new: list[StoredEvent] = []
+            for fact in facts:
+                event = EventIn(id=fact.event_id, type=fact.type, payload={},
                                 device_id=principal.device_id, author=principal.username,
                                 recorded_at=now)
-                item = _checked(None, event, event.id, payload)
-                seq += 1
-                stored = self._sequence(item, seq, previous, utc_text(now), principal)
-                fact = Fact(seq, event.id, event_type, payload, now, principal.username,
-                            principal.device_id, principal.username)
-                state.apply(fact)
-                state.settle()
-                if reason := state.refusal(fact):
-                    if new:
-                        raise Refused(reason, clean=False)
-                    state.retract(fact)
-                    raise Refused(reason)
+                stored = self._sequence(_checked(None, event, event.id, fact.payload),
+                                        fact.seq, previous, utc_text(now), principal)
                 previous = stored.chain
                 new.append(stored)
+                state.apply(fact)
+            state.settle()
             ledger_store.append(conn, new)
         return [event.seq for event in new]
 

@@ -29,7 +29,6 @@ from corridor.storage.schema import (
     persons,
     rejects,
     rejects_not_kept,
-    routes,
     vehicles,
 )
 
@@ -120,38 +119,12 @@ def manifest(conn: Connection, vehicle_id: str) -> dict[str, Any] | None:
             "on_board": sum(p["status"] == Status.ON_VEHICLE for p in people)}
 
 
-def convoy_board(conn: Connection) -> list[dict[str, Any]]:
-    """Each convoy with its route's stops and where each of its vehicles is."""
-    names = {row.location_id: row.name for row in conn.execute(
-        select(locations.c.location_id, locations.c.name))}
-    route_rows = {row.route_id: row for row in conn.execute(select(routes))}
-    aboard: dict[str, int] = dict(conn.execute(select(persons.c.vehicle_id, func.count())
-                               .where(persons.c.status == Status.ON_VEHICLE)
-                               .group_by(persons.c.vehicle_id)).all())
-    open_alerts: dict[str, int] = {}
-    for vehicle_id, n in conn.execute(select(alerts.c.vehicle_id, func.count())
-                                      .where(alerts.c.status == "open")
-                                      .group_by(alerts.c.vehicle_id)):
-        open_alerts[vehicle_id] = n
-    by_id = {row.vehicle_id: row for row in conn.execute(select(vehicles))}
-    board = []
-    for convoy in conn.execute(select(convoys).order_by(convoys.c.updated_at.desc(),
-                                                        convoys.c.convoy_id)):
-        route = route_rows[convoy.route_id]
-        stops = [route.origin_id, *route.checkpoint_ids, route.destination_id]
-        fleet = []
-        for vehicle_id in convoy.vehicle_ids:
-            v = by_id[vehicle_id]
-            at = (len(stops) - 1 if v.arrived_at_id else
-                  stops.index(v.last_checkpoint_id) if v.last_checkpoint_id in stops else 0)
-            fleet.append({"vehicle_id": vehicle_id, "label": v.label, "kind": v.kind,
-                          "capacity": v.capacity, "stop_index": at,
-                          "on_board": aboard.get(vehicle_id, 0),
-                          "open_alerts": open_alerts.get(vehicle_id, 0)})
-        board.append({**convoy._mapping, "route_name": route.name,
-                      "stops": [{"location_id": s, "name": names.get(s, s)} for s in stops],
-                      "vehicles": fleet})
-    return board
+def labels(conn: Connection) -> tuple[dict[str, str], dict[str, str]]:
+    """Each convoy's label and each vehicle's, by id (a form's choices)."""
+    return ({row.convoy_id: row.label for row in conn.execute(
+                select(convoys.c.convoy_id, convoys.c.label))},
+            {row.vehicle_id: row.label for row in conn.execute(
+                select(vehicles.c.vehicle_id, vehicles.c.label))})
 
 
 def attested(rows: list[dict[str, Any]], author: str, pushed_by: str) -> list[dict[str, Any]]:

@@ -218,89 +218,7 @@ def queue_entry(entry: boarding.QueuedHousehold) -> dict[str, Any]:
             "person_ids": list(entry.person_ids), "needs": list(entry.needs)}
 
 
-def manifest(engine: Engine, principal: Principal, vehicle_id: str) -> dict[str, Any]:
-    """Who is on a vehicle, with its convoy and headcounts; to a field post only the
-    vehicles of its task, and on them only the people it deals with."""
-    _role_may("manifest", principal)
-
-    def read(conn: Connection) -> dict[str, Any] | None:
-        scope = scope_of(conn, principal)
-        if scope is not None and vehicle_id not in scope.vehicle_ids:
-            return None
-        found = queries.manifest(conn, vehicle_id)
-        if found is None:
-            return None
-        if scope is not None:
-            found["persons"] = [p for p in found["persons"] if p["status"] in scope.statuses]
-        return shaped_manifest(principal.role, found)
-
-    found = audited(engine, principal, audit_action(principal, "view manifest"), read, vehicle_id,
-                    persons=lambda found: ids(found["persons"]))
-    if found is None:
-        raise ReadRefused(404, f"vehicle {vehicle_id} is not known", "vehicle_id")
-    return found
-
-
-def shaped_manifest(role: Role, found: dict[str, Any]) -> dict[str, Any]:
-    return shape("manifest", role, {
-        **found, "vehicle": shape("vehicle", role, found["vehicle"]),
-        "convoy": found["convoy"] and shape("convoy", role, found["convoy"]),
-        "persons": shape_all("person", role, found["persons"]),
-        "passages": shape_all("passage", role, found["passages"])})
-
-
 # --- accounting ---------------------------------------------------------------------------
-
-def alerts(engine: Engine, principal: Principal, status: str | None) -> list[dict[str, Any]]:
-    """Alerts (open, resolved or all); a field post's are those of its vehicles."""
-    _role_may("alert", principal)
-
-    def read(conn: Connection) -> list[dict[str, Any]]:
-        scope = scope_of(conn, principal)
-        found = queries.list_alerts(conn, status)
-        if scope is not None:
-            found = [a for a in found if a["vehicle_id"] in scope.vehicle_ids]
-        return shape_all("alert", principal.role, found)
-
-    return audited(engine, principal, audit_action(principal, "list alerts"), read,
-                    lambda rows: f"status={status} returned={len(rows)}", persons=_named_in)
-
-
-def alerts_overview(engine: Engine, principal: Principal, unaccounted_shown: int,
-                    resolved_shown: int) -> dict[str, Any]:
-    """The alerts page in one read: open alerts and the latest resolved (a field post's,
-    those of its vehicles); for the roles that see whereabouts, the unaccounted too
-    and the people the open alerts name."""
-    _role_may("alert", principal)
-    whereabouts = may_read("unaccounted", principal.role)
-
-    def read(conn: Connection) -> dict[str, Any]:
-        scope = scope_of(conn, principal)
-        found = queries.list_alerts(conn, None)
-        if scope is not None:
-            found = [a for a in found if a["vehicle_id"] in scope.vehicle_ids]
-        resolved = sorted((a for a in found if a["status"] == "resolved"),
-                          key=lambda a: a["resolved_at"], reverse=True)[:resolved_shown]
-        open_alerts = [a for a in found if a["status"] == "open"]
-        missing, named = [], []
-        if whereabouts:
-            missing = _persons(conn, None, persons.c.status == Status.UNACCOUNTED,
-                               limit=unaccounted_shown)
-            wanted = {p for a in open_alerts for p in a["person_ids"]}
-            named = _persons(conn, None, persons.c.person_id.in_(sorted(wanted)))
-        return {"open_alerts": shape_all("alert", principal.role, open_alerts),
-                "resolved": shape_all("alert", principal.role, resolved),
-                "missing": shape_all("person", principal.role, missing),
-                "total_missing": queries.counts(conn)["by_status"][Status.UNACCOUNTED]
-                if whereabouts else None,
-                "people": {p["person_id"]: shape("person", principal.role, p)
-                           for p in named + missing}}
-
-    return audited(engine, principal, audit_action(principal, "view alerts"), read,
-                   lambda view: f"open={len(view['open_alerts'])} "
-                   f"unaccounted_shown={len(view['missing'])}",
-                   persons=lambda view: list(view["people"]))
-
 
 def unaccounted(engine: Engine, principal: Principal) -> dict[str, Any]:
     """People nobody can place, and the open alerts that say why."""
@@ -351,22 +269,6 @@ def rejects(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
 
 # --- the aggregate picture: no names, so not audited ----------------------------------------
 
-def operation(engine: Engine, principal: Principal) -> dict[str, Any]:
-    """The operation and its counts, small counts suppressed for partners."""
-    with engine.connect() as conn:
-        info = queries.operation_info(conn)
-        counts = queries.counts(conn)
-    return {"operation": info and shape("operation", principal.role, info),
-            "counts": shape("counts", principal.role, counts)}
-
-
-def convoy_board(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
-    """Every convoy with its route and where each vehicle is: counts, no names."""
-    with engine.connect() as conn:
-        board = queries.convoy_board(conn)
-    return [shape("convoy", principal.role, {
-        **convoy, "vehicles": shape_all("convoy_vehicle", principal.role, convoy["vehicles"])})
-        for convoy in board]
 
 
 def _named_in(rows: list[dict[str, Any]]) -> list[str]:

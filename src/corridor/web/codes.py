@@ -66,7 +66,7 @@ def wristbands(household_id: str, request: Request, who: Issuer) -> HTMLResponse
 @router.get("/convoys/{convoy_id}/vehicle-cards", response_class=HTMLResponse)
 def vehicle_sheet(convoy_id: str, request: Request, who: Coordinator) -> HTMLResponse:
     try:
-        label, cards = code_cards.vehicle_cards(app_of(request).engine, who, convoy_id)
+        label, cards = code_cards.vehicle_cards(app_of(request).ledger, who, convoy_id)
     except ReadRefused as refused:
         raise web_refusal(refused, N_("error.no_convoy")) from None
     return _sheets(request, N_("codes.vehicles"), cards, kind="vehicles", convoy=label,

@@ -1,4 +1,8 @@
-"""A vehicle's manifest, printable as the paper backup that travels with it."""
+"""A trip's manifest, printable as the paper backup that travels with the vehicle.
+
+A trip is a vehicle in one convoy (`?convoy=`; without it, the vehicle's current or
+last trip): a bus making two trips prints two manifests, each under its own convoy.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from corridor.domain.visibility import sees
-from corridor.services import reads
+from corridor.services import board
 from corridor.services.reads import ReadRefused
 from corridor.web.i18n import N_
-from corridor.web.page import SignedIn, app_of, render, web_refusal
+from corridor.web.page import AsOf, SignedIn, app_of, render, web_refusal
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/vehicles/{vehicle_id}/manifest", response_class=HTMLResponse)
-def manifest(vehicle_id: str, request: Request, who: SignedIn) -> HTMLResponse:
-    engine = app_of(request).engine
+def manifest(vehicle_id: str, request: Request, who: SignedIn, when: AsOf,
+             convoy: str | None = None) -> HTMLResponse:
     try:
-        found = reads.manifest(engine, who, vehicle_id)
+        found = board.trip_manifest(app_of(request).ledger, who, vehicle_id, convoy or None, when)
     except ReadRefused as refused:
         raise web_refusal(refused, N_("error.no_vehicle")) from None
-    convoy_id = found["vehicle"]["convoy_id"]
-    route = next((c for c in reads.convoy_board(engine, who) if c["convoy_id"] == convoy_id),
-                 None)
-    # Passages of this trip only: a vehicle may have done earlier trips in other convoys.
-    headcounts = {p["checkpoint_id"]: p["headcount"] for p in found["passages"]
-                  if p["convoy_id"] == (convoy_id or "-")}
-    return render(request, "manifest.html", manifest=found, route=route,
-                  shows_status=sees("person", "status", who.role),
+    headcounts = {p["checkpoint_id"]: p["headcount"] for p in found["passages"]}
+    return render(request, "manifest.html", manifest=found, route=found["route"],
+                  shows_status=sees("person", "status", who.role), moment=when,
                   headcounts=headcounts, printed_at=datetime.now(UTC))

@@ -17,10 +17,12 @@ from corridor.headers import HEADERS
 from corridor.web import (
     accounting,
     admin,
+    alerts,
     audit,
     auth,
     codes,
     convoy_control,
+    convoys,
     manifest,
     overview,
     registration,
@@ -57,8 +59,8 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, registration, manifest, codes, accounting, tracing, admin,
-                   audit, setup, convoy_control):
+    for module in (auth, overview, convoys, registration, manifest, codes, alerts, accounting,
+                   tracing, admin, audit, setup, convoy_control):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
