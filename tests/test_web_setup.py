@@ -49,6 +49,9 @@ def set_up_from_nothing(page: Page, site: Site) -> None:
     expect(page.locator("[data-recorded-list] tbody tr")).to_have_count(2)
 
     page.goto("/setup/locations")
+    # A party or force holds a checkpoint; an organisation runs vehicles.
+    expect(page.locator("#held_by option")).to_have_text(["— nobody / not known —",
+                                                          "Government forces"])
     places = (("gathering point", "الراموسة", "", "36.17"),
               ("checkpoint", "Ramouseh", "Government forces", "36.15"),
               ("reception centre", "Atareb", "", "36.13"))

@@ -130,6 +130,7 @@ def _page(request: Request, step: Step, status: int = 200,
         arrivals=[p for p in seen["locations"] if p["kind"] in ARRIVAL_KINDS],
         free_groups=[list(group) for _, group in groupby(free, key=_alike)],
         organisations=[p for p in seen["parties"] if p["kind"] == PartyKind.ORGANISATION],
+        holders=[p for p in seen["parties"] if p["kind"] == PartyKind.PARTY],
         location_kinds=list(LocationKind),
         party_kinds=list(PartyKind), vehicle_kinds=list(VehicleKind))
 
