@@ -297,3 +297,18 @@ def test_roles_that_may_not_set_up_are_refused(page: Page, site: Site, role: str
         "csrf": csrf, "location_id": "x1", "kind": "checkpoint", "name": "Elsewhere",
         "latitude": "36", "longitude": "37"})
     assert answer.status == 403 and site.event_count() == recorded
+
+
+@browser_test
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_route_with_a_long_checkpoint_name_fits_a_phone(page: Page, site: Site,
+                                                          lang: str) -> None:
+    open_operation(site, illustrative=False)
+    ok(site.api("coordinator").post("/api/locations", json={
+        "location_id": "cp3", "kind": "checkpoint", "latitude": 36.1, "longitude": 37.1,
+        "name": "al-Rashideen (Rashidin-4) / Khan al-Asal staging area"}), 201)
+    sign_in(page, "coordinator")
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(f"/setup/routes?lang={lang}")
+    page.select_option("[id='stop.0']", "cp3")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
