@@ -70,6 +70,16 @@ def test_wrong_password_is_refused_and_the_right_one_opens_the_dashboard(
     expect(page).to_have_url(re.compile(r"/login$"))
 
 
+@browser_test
+def test_every_page_names_an_icon_the_server_has(page: Page, site: Site) -> None:
+    """Without one the browser asks for /favicon.ico: a 404 in the console of every page."""
+    page.goto("/login")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon is not None
+    answer = page.request.get(icon)
+    assert answer.status == 200 and answer.headers["content-type"] == "image/png"
+
+
 # --- dashboard -----------------------------------------------------------------------------
 
 
