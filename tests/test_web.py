@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from operation_setup import ok
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from web_server import (
@@ -305,6 +306,23 @@ def test_alerts_name_the_unaccounted_and_a_coordinator_resolves_one(
     explained = page.locator("[data-closed] tr.state-explained")
     expect(explained.locator("[data-state]")).to_have_text("Explained")
     expect(explained.locator("[data-explained-by]")).to_have_text("1 removal at Ramouseh")
+
+
+@browser_test
+def test_an_unaccounted_person_without_a_token_shows_no_internal_id(
+        page: Page, site: Site) -> None:
+    open_operation(site, illustrative=False)
+    co = site.api("coordinator")
+    household = ok(co.post("/api/households", json={
+        "gathering_point_id": "gp", "members": [{"given_name": "Sami", "consent": True}]}), 201)
+    ok(co.post("/api/vehicles/bus1/boarding", json={"person_ids": household["person_ids"]}))
+    ok(co.post("/api/convoys/c1/departure"))
+    ok(co.post("/api/vehicles/bus1/arrival", json={"location_id": "rc"}))
+    sign_in(page, "coordinator")
+    page.goto("/alerts")
+    row = page.locator("[data-unaccounted] tbody tr")
+    expect(row).to_contain_text("Sami")
+    expect(row.locator("td").nth(1)).to_have_text("—")  # the household's token: none
 
 
 @browser_test
