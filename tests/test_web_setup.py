@@ -312,3 +312,16 @@ def test_a_route_with_a_long_checkpoint_name_fits_a_phone(page: Page, site: Site
     page.goto(f"/setup/routes?lang={lang}")
     page.select_option("[id='stop.0']", "cp3")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+@browser_test
+def test_an_overview_with_no_operation_leads_to_setup_those_who_may(
+        page: Page, site: Site) -> None:
+    sign_in(page, "coordinator")
+    expect(page.locator(".notice").first).to_contain_text("No operation has been opened yet.")
+    page.locator("[data-start-setup]").click()
+    expect(page).to_have_url(re.compile(r"/setup$"))
+    page.click("form[action='/logout'] button")
+    sign_in(page, "partner")
+    expect(page.locator(".notice").first).to_have_text("No operation has been opened yet.")
+    expect(page.locator("[data-start-setup]")).to_have_count(0)
