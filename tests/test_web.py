@@ -107,6 +107,20 @@ def test_dashboard_counts_add_up_and_an_illustrative_operation_says_so(
 
 
 @browser_test
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_movements_table_caption_stays_on_a_phone_screen(
+        page: Page, site: Site, lang: str) -> None:
+    journey(site)
+    sign_in(page, "coordinator")
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(f"/?lang={lang}")
+    table = page.locator("[data-movements]").bounding_box()
+    box = page.locator("[data-movements] caption").bounding_box()
+    assert table is not None and table["width"] > 360  # wider than the phone: it scrolls
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360
+
+
+@browser_test
 def test_arabic_is_right_to_left_with_arabic_labels_and_is_remembered(
         page: Page, site: Site) -> None:
     journey(site, illustrative=True)
