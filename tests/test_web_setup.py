@@ -325,3 +325,13 @@ def test_an_overview_with_no_operation_leads_to_setup_those_who_may(
     sign_in(page, "partner")
     expect(page.locator(".notice").first).to_have_text("No operation has been opened yet.")
     expect(page.locator("[data-start-setup]")).to_have_count(0)
+
+
+@browser_test
+@pytest.mark.parametrize(("lang", "back"), [("en", "← Convoy 1"), ("ar", "→ Convoy 1")])
+def test_a_confirmation_points_back_to_its_convoy_the_way_the_language_reads(
+        page: Page, site: Site, lang: str, back: str) -> None:
+    open_operation(site, illustrative=False)
+    sign_in(page, "coordinator")
+    page.goto(f"/convoys/c1/control/hold?lang={lang}")
+    expect(page.locator("[data-back]")).to_have_text(back)
