@@ -77,14 +77,19 @@ def test_a_late_check_in_closes_the_alert_and_a_coordinator_resolves_the_headcou
 
     open_alerts = ok(coordinator.get("/api/alerts"))
     assert [a["kind"] for a in open_alerts] == ["headcount_short"]
-    closed = ok(coordinator.get("/api/alerts", params={"status": "resolved"}))
-    assert [(a["kind"], a["resolution"]) for a in closed] == [
-        ("not_checked_in", "everyone accounted for")]
+    explained = ok(coordinator.get("/api/alerts", params={"status": "explained"}))
+    assert [(a["kind"], a["resolution"]) for a in explained] == [("not_checked_in", None)]
+    assert sorted((f["type"], f["person_id"], f["location_id"])
+                  for f in explained[0]["explained_by"]) == sorted(
+        ("PersonCheckedIn", p, "rc") for p in family)
 
     alert_id = open_alerts[0]["alert_id"]
     ok(coordinator.post(f"/api/alerts/{alert_id}/resolution",
                         json={"note": "miscount confirmed by the driver"}))
     assert ok(coordinator.get("/api/alerts")) == []
+    [noted] = ok(coordinator.get("/api/alerts", params={"status": "resolved"}))
+    assert (noted["alert_id"], noted["resolution"], noted["explained_by"]) == (
+        alert_id, "miscount confirmed by the driver", [])
     again = coordinator.post(f"/api/alerts/{alert_id}/resolution", json={"note": "again"})
     assert again.status_code == 409
     assert "already resolved" in again.json()["detail"]
@@ -171,7 +176,7 @@ def test_a_late_removal_is_counted_against_the_trip_it_happened_on(api) -> None:
     ok(monitor.post(f"/api/persons/{family[0]}/removal", json={
         "checkpoint_id": "cp2", "reason": "detained"}))
     assert ok(coordinator.get("/api/alerts")) == []
-    closed = ok(coordinator.get("/api/alerts", params={"status": "resolved"}))
+    closed = ok(coordinator.get("/api/alerts", params={"status": "explained"}))
     assert sorted(a["kind"] for a in closed) == ["headcount_short", "not_checked_in"]
 
 
@@ -194,3 +199,36 @@ def test_an_alert_with_a_long_id_can_be_resolved(api) -> None:
     assert len(alert["alert_id"]) > 64
     ok(coordinator.post(f"/api/alerts/{alert['alert_id']}/resolution", json={"note": "found"}))
     assert ok(coordinator.get("/api/alerts")) == []
+
+
+def test_alert_states_as_of_a_moment_a_note_and_the_check_in_that_explains(api) -> None:
+    """A note leaves the child unaccounted and the alert `resolved`; the check-in recorded
+    later explains it. As of the sequence before the check-in, the API still says so."""
+    coordinator, registrar = api.as_("coordinator"), api.as_("registrar")
+    reception = api.as_("reception")
+    set_up(coordinator)
+    family = register(registrar, 2, token="F-1")
+    ok(registrar.post("/api/vehicles/bus1/boarding", json={"token": "F-1"}))
+    ok(coordinator.post("/api/convoys/c1/departure"))
+    ok(reception.post("/api/vehicles/bus1/arrival", json={"location_id": "rc"}))
+    ok(reception.post(f"/api/persons/{family[0]}/check-in", json={"location_id": "rc"}))
+    [alert] = ok(coordinator.get("/api/alerts"))
+    assert (alert["kind"], alert["status"], alert["person_ids"]) == (
+        "not_checked_in", "open", [family[1]])
+
+    noted = ok(coordinator.post(f"/api/alerts/{alert['alert_id']}/resolution",
+                                json={"note": "child found"}))["recorded"][0]
+    [resolved] = ok(coordinator.get("/api/alerts", params={"status": "resolved"}))
+    assert (resolved["resolution"], resolved["person_ids"]) == ("child found", [family[1]])
+    assert statuses(api)["unaccounted"] == 1  # a note places nobody
+
+    ok(reception.post(f"/api/persons/{family[1]}/check-in", json={"location_id": "rc"}))
+    [explained] = ok(coordinator.get("/api/alerts", params={"status": "explained"}))
+    assert (explained["resolution"], explained["person_ids"]) == ("child found", [])
+    assert [f["person_id"] for f in explained["explained_by"]] == family
+    assert statuses(api) == {"arrived": 2}
+
+    then = ok(coordinator.get("/api/alerts", params={"status": "all", "as_of": str(noted)}))
+    assert [(a["status"], a["person_ids"]) for a in then] == [("resolved", [family[1]])]
+    wrong = coordinator.get("/api/alerts", params={"as_of": "yesterday"})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "as_of"

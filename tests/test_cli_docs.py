@@ -27,8 +27,11 @@ OPTION = re.compile(r"--[a-z][a-z0-9-]*")
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
-    """(name as typed, click command) for every leaf command: `init`, `user add`, ..."""
+    """(name as typed, click command) for every leaf command: `init`, `user add`, ...,
+    and every group that runs on its own with options of its own (`demo`)."""
     if hasattr(command, "list_commands"):  # a group (Typer ships its own click)
+        if path and _options(command):
+            yield " ".join(path), command
         context = command.make_context("corridor", [], resilient_parsing=True)
         for name in command.list_commands(context):
             yield from _commands(command.get_command(context, name), (*path, name))
@@ -50,7 +53,9 @@ def mentions(name: str) -> list[str]:
     """What follows `corridor NAME` on each docs line that mentions it, up to the end of
     the code span or a shell comment: the usage it shows."""
     pattern = re.compile(r"corridor\s+" + r"\s+".join(name.split()) + r"(?![\w-])([^`#\n]*)")
-    return [m.group(1) for m in pattern.finditer(TEXT)]
+    usages = [m.group(1) for m in pattern.finditer(TEXT)]
+    # A group's own usage, not its subcommands' (`corridor demo`, not `corridor demo advance`).
+    return [u for u in usages if f"{name} {(u.split() or [''])[0]}" not in COMMANDS]
 
 
 def test_the_app_has_the_commands_the_docs_are_checked_for() -> None:

@@ -22,7 +22,7 @@ from web_server import PASSWORD, Site
 
 from corridor.domain import control, vocabulary
 from corridor.server import create_app
-from corridor.services import queries
+from corridor.services.views import dashboard
 from corridor.services.views import setup as setup_views
 from corridor.storage.database import connect, initialise
 from corridor.web import tracing
@@ -112,6 +112,8 @@ def test_labels_built_at_run_time_cover_their_vocabulary() -> None:
         "status": vocabulary.Status, "need": vocabulary.Need, "sex": vocabulary.Sex,
         "vehicle_kind": vocabulary.VehicleKind, "location_kind": vocabulary.LocationKind,
         "convoy_state": vocabulary.ConvoyState, "alert_kind": vocabulary.AlertKind,
+        "alert_status": vocabulary.AlertStatus, "alert_what": vocabulary.AlertKind,
+        "removal_reason": vocabulary.RemovalReason,
         "incident_type": vocabulary.IncidentType, "role": vocabulary.Role,
         "outcome": tracing.OUTCOMES, "review": tracing.DECISIONS,
         "review_action": tracing.DECISIONS,
@@ -165,9 +167,9 @@ def test_the_dashboard_says_open_alerts_in_the_number_s_form(
     assert token
     browser.post("/login", data={"username": "coordinator", "password": PASSWORD,
                                  "csrf": token.group(1)})
-    counts = queries.counts
-    monkeypatch.setattr(queries, "counts",
-                        lambda conn: {**counts(conn), "open_alerts": n})
+    figures = dashboard.figures
+    monkeypatch.setattr(dashboard, "figures",
+                        lambda state, pairs: {**figures(state, pairs), "open_alerts": n})
     arabic = browser.get("/?lang=ar").text
     assert '<html lang="ar" dir="rtl">' in arabic
     assert re.search(rf"data-open-alerts>{n}</span>\s*<span>{OPEN_ALERTS[n]}</span>", arabic)

@@ -304,6 +304,7 @@ def _matrix_routes() -> tuple[dict[str, tuple[frozenset[Role], str | None]],
     web = {"/": everyone, "/convoys": everyone, "/convoys/{convoy_id}": everyone,
            "/incidents": everyone, "/register": registrars,
            "/vehicles/{vehicle_id}/manifest": READS["manifest"], "/alerts": READS["alert"],
+           "/alerts/{alert_id}": READS["alert"],
            "/tracing": SEARCHES, "/tracing/requests": HANDLES_REQUESTS,
            "/tracing/requests/{request_id}": HANDLES_REQUESTS, "/duplicates": reviewers,
            "/admin/users": frozenset({Role.ADMIN}), "/admin/audit": frozenset({Role.ADMIN}),
@@ -360,7 +361,7 @@ def test_every_get_route_answers_every_role_as_the_table_says(tmp_path) -> None:
     household_id = ok(coordinator.get(f"/api/persons/{people['A'][0]}"))["household_id"]
     ids = {"person_id": people["A"][0], "household_id": household_id, "vehicle_id": "bus1",
            "request_id": "no-such-request", "convoy_id": "c1", "step": "vehicles",
-           "action": "hold"}
+           "action": "hold", "alert_id": "no-such-alert"}
     api_routes, web_routes = _matrix_routes()
 
     declared = set(api_routes) | set(web_routes) | NOT_DATA
@@ -406,7 +407,7 @@ def test_every_get_route_answers_every_role_as_the_table_says(tmp_path) -> None:
             if role not in allowed:
                 assert page.status_code == 403, (role, path, page.status_code)
                 continue
-            expected = 404 if "{request_id}" in template else 200
+            expected = 404 if "{request_id}" in template or "{alert_id}" in template else 200
             assert page.status_code == expected, (role, path, page.status_code)
             assert not [n for n in unseen.get(role, []) if n in page.text], (role, path)
     assert cells == len(Role) * (len(api_routes) + len(web_routes))

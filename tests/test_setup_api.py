@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from operation_setup import ok, register, set_up
 
-from corridor.domain.control import POSSIBLE, Action
-from corridor.domain.vocabulary import ConvoyState
-from corridor.web.convoy_control import ACTIONS
-
 
 def fleet(**given) -> dict:
     return {"fleet_id": "f1", "kind": "bus", "count": 3, "capacity": 55,
@@ -84,10 +80,3 @@ def test_decisions_about_a_convoy_follow_its_state(api) -> None:
     ok(coordinator.post("/api/convoys/c1/turn-back", json={"reason": "road cut"}))
     ok(coordinator.post("/api/convoys/c1/return"))
     assert ok(coordinator.get("/api/convoys"))[0]["state"] == "returned"
-
-
-def test_the_board_s_table_is_the_domain_s() -> None:
-    assert set(ACTIONS) == {str(s) for s in ConvoyState}
-    assert ACTIONS["planned"] == {"depart", "hold", "abort"}
-    assert all(ACTIONS[str(s)] == {str(a) for a in POSSIBLE[s]} for s in ConvoyState)
-    assert {a for actions in ACTIONS.values() for a in actions} == {str(a) for a in Action}

@@ -7,16 +7,26 @@ skipped, unless CORRIDOR_REQUIRE_BROWSER=1 (as CI sets it), where they fail.
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, sign_in
+from web_server import (
+    EXPECTED,
+    PASSWORD,
+    Site,
+    journey,
+    open_operation,
+    register,
+    sign_in,
+)
 
 from corridor.server import create_app
-from corridor.services import queries
+from corridor.services.views import dashboard
 from corridor.storage.database import connect, initialise
 from corridor.storage.schema import persons
 
@@ -99,10 +109,11 @@ def test_arabic_is_right_to_left_with_arabic_labels_and_is_remembered(
     expect(page.locator("[data-status=unaccounted] .label")).to_have_text("مجهول المكان")
     expect(page.locator("nav")).to_contain_text("القوافل")
     expect(page.locator("[data-illustrative]")).to_contain_text("للتوضيح فقط")
-    # Mirrored: the brand sits at the right, the first status card right of the second.
+    # Mirrored: the brand sits at the right, the first status card right of the second
+    # (after the unaccounted, which spans the row).
     brand, tools = page.locator(".brand").bounding_box(), page.locator(".tools").bounding_box()
     assert brand and tools and brand["x"] > tools["x"]
-    first, second = (page.locator(".tally li").nth(i).bounding_box() for i in (0, 1))
+    first, second = (page.locator(".tally li").nth(i).bounding_box() for i in (1, 2))
     assert first and second and first["x"] > second["x"]
     page.screenshot(path="/tmp/corridor-dashboard-ar.png", full_page=True)
 
@@ -261,21 +272,143 @@ def test_alerts_name_the_unaccounted_and_a_coordinator_resolves_one(
     short = page.locator(".alert-card.kind-headcount_short")
     expect(short).to_contain_text("Salah al-Din")
     alert_id = short.get_attribute("data-alert")
+    short.locator("a.button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Open")
+    note = page.locator("form[data-form=note]")
     # An empty note is refused by the server too, not only by the browser.
-    short.locator("textarea").evaluate("e => e.removeAttribute('required')")
-    short.locator("button").click()
-    expect(short.locator(".field-error")).to_have_text(
+    note.locator("textarea").evaluate("e => e.removeAttribute('required')")
+    note.locator("button").click()
+    expect(note.locator(".field-error")).to_have_text(
         "Write a note saying why the alert is closed.")
 
-    short.locator("textarea").fill("Recounted at the crossing: all four aboard")
-    short.locator("button").click()
+    note.locator("textarea").fill("Recounted at the crossing: all four aboard")
+    note.locator("button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Resolved by a note only")
+    expect(page.locator("[data-note]")).to_contain_text("coordinator")
+    page.goto("/alerts")
     expect(page.locator(".alert-card")).to_have_count(1)
     expect(page.locator(f".alert-card[data-alert='{alert_id}']")).to_have_count(0)
-    resolved = page.locator(f"[data-resolved] tr[data-alert='{alert_id}']")
+    resolved = page.locator(f"[data-closed] tr[data-alert='{alert_id}']")
     expect(resolved).to_contain_text("Recounted at the crossing: all four aboard")
-    expect(resolved).to_contain_text("coordinator")
-    # The crossing's gap was explained by the recorded removal: resolved by the record.
-    expect(page.locator("[data-resolved]")).to_contain_text("the record (automatically)")
+    expect(resolved.locator("[data-state]")).to_have_text("Resolved by a note only")
+    # The crossing's gap was explained by the removal recorded there, and says so.
+    explained = page.locator("[data-closed] tr.state-explained")
+    expect(explained.locator("[data-state]")).to_have_text("Explained")
+    expect(explained.locator("[data-explained-by]")).to_have_text("1 removal at Ramouseh")
+
+
+@browser_test
+def test_a_not_checked_in_alert_is_explained_by_the_check_in_recorded_from_it(
+        page: Page, site: Site) -> None:
+    people = journey(site)
+    sign_in(page, "coordinator")
+    unaccounted = int(page.locator("[data-status=unaccounted] .n").inner_text())
+    page.goto("/alerts")
+    page.locator(".alert-card.kind-not_checked_in a.button").click()
+    karim = page.locator(f"[data-person='{people['Karim']}']")
+    expect(karim).to_contain_text("Karim Haddad")
+    expect(karim).to_contain_text("Unaccounted")
+    check_in = karim.locator("form[data-form=check-in]")
+    expect(check_in.locator("select")).to_have_value("rc")  # where the vehicle arrived
+    check_in.locator("button").click()
+
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    explained = page.locator("[data-explained] [data-explained-by] li")
+    expect(explained).to_have_text(["3 check-ins at Atareb", "1 removal at Ramouseh"])
+    facts = page.locator("[data-facts] tbody tr")
+    expect(facts).to_have_count(4)  # Huda's removal on the way accounts for her
+    expect(facts.filter(has_text="Karim Haddad")).to_contain_text("Check-in")
+    expect(page.locator("form")).to_have_count(1)  # sign out only: nothing left to record
+    assert site.api("coordinator").get(f"/api/persons/{people['Karim']}").json()[
+        "status"] == "arrived"
+    page.goto("/")
+    expect(page.locator("[data-status=unaccounted] .n")).to_have_text(str(unaccounted - 1))
+
+    # As of the moment before the check-in: open again, read-only.
+    head = site.api("admin").get("/api/sync/pull", params={"limit": 1}).json()["head_seq"]
+    page.goto(f"/alerts/not_checked_in:c1:bus1?as_of={head - 1}")  # the check-in was last
+    expect(page.locator(".as-of")).to_be_visible()
+    expect(page.locator("h1 [data-state]")).to_have_text("Open")
+    expect(page.locator("form[data-form]")).to_have_count(0)
+
+
+@browser_test
+def test_a_short_headcount_is_explained_by_a_recount_after_an_error_beside_the_field(
+        page: Page, site: Site) -> None:
+    journey(site)
+    sign_in(page, "coordinator")
+    page.goto("/alerts/headcount:c1:bus1:cp1?lang=ar")
+    recount = page.locator("form[data-form=recount]")
+    recount.locator("input[name=headcount]").fill("أربعة")
+    recount.locator("button").click()
+    expect(recount.locator("#recount-n")).to_have_attribute("aria-invalid", "true")
+    expect(recount.locator(".field-error")).to_be_visible()
+    page.goto("/alerts/headcount:c1:bus1:cp1?lang=en")
+    recount = page.locator("form[data-form=recount]")
+    recount.locator("input[name=headcount]").fill("4")
+    recount.locator("button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    expect(page.locator("[data-explained-by] li")).to_have_text(["a recount at Salah al-Din"])
+    expect(page.locator("[data-facts] tbody tr")).to_contain_text("Recount")
+
+
+@browser_test
+def test_a_not_checked_in_alert_is_explained_by_the_removal_now_known(
+        page: Page, site: Site) -> None:
+    people = journey(site)
+    sign_in(page, "coordinator")
+    page.goto("/alerts/not_checked_in:c1:bus1")
+    karim = page.locator(f"[data-person='{people['Karim']}']")
+    karim.locator("summary").click()
+    removal = karim.locator("form[data-form=removal]")
+    removal.locator("select[name=checkpoint_id]").select_option("cp1")
+    removal.locator("select[name=reason]").select_option("detained")
+    removal.locator("input[name=removed_by]").fill("x" * 3000)  # too long: beside the field
+    removal.locator("button").click()
+    karim = page.locator(f"[data-person='{people['Karim']}']")
+    expect(karim.locator("details")).to_have_attribute("open", "")
+    expect(karim.locator("input[name=removed_by]")).to_have_attribute("aria-invalid", "true")
+    expect(karim.locator(".field-error")).to_have_count(1)
+    expect(karim.locator("select[name=checkpoint_id]")).to_have_value("cp1")  # kept
+    karim.locator("input[name=removed_by]").fill("militia")
+    karim.locator("button", has_text="Record a removal").click()
+
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    expect(page.locator("[data-explained] [data-explained-by] li")).to_have_text(
+        ["2 check-ins at Atareb", "1 removal at Salah al-Din", "1 removal at Ramouseh"])
+    removed = site.api("coordinator").get(f"/api/persons/{people['Karim']}").json()
+    assert (removed["status"], removed["location_id"], removed["removed_by"]) == (
+        "removed", "cp1", "militia")
+
+
+@browser_test
+def test_over_capacity_recorded_offline_is_explained_by_taking_someone_off(
+        page: Page, site: Site) -> None:
+    open_operation(site, illustrative=False)
+    co, registrar = site.api("coordinator"), site.api("registrar")
+    co.post("/api/vehicles", json={"vehicle_id": "car1", "kind": "private_car",
+                                   "label": "Car 1", "capacity": 1}).raise_for_status()
+    co.post("/api/convoys", json={"convoy_id": "c9", "label": "Convoy 9", "route_id": "r1",
+                                  "vehicle_ids": ["car1"]}).raise_for_status()
+    people = register(site, "F-9", "Saleh", ["Rana", "Samir"])
+    # Two boardings onto one seat, recorded on a phone offline: an alert, not a refusal.
+    boardings = [{"id": str(uuid.uuid4()), "type": "PersonBoarded",
+                  "payload": {"person_id": person_id, "vehicle_id": "car1"},
+                  "device_id": "registrar-test", "author": "registrar",
+                  "recorded_at": datetime.now(UTC).isoformat()} for person_id in people.values()]
+    pushed = registrar.post("/api/sync/push", json={"events": boardings})
+    assert pushed.status_code == 200, pushed.text
+    sign_in(page, "coordinator")
+    page.goto("/alerts")
+    page.locator(".alert-card.kind-over_capacity a.button").click()
+    off = page.locator("form[data-form=disembark]")
+    off.locator("select[name=person_id]").select_option(people["Samir"])
+    off.locator("input[name=reason]").fill("goes with the next car")
+    off.locator("button").click()
+    expect(page.locator("h1 [data-state]")).to_have_text("Explained")
+    expect(page.locator("[data-explained-by] li")).to_have_text(["1 got off before departure"])
+    assert site.api("coordinator").get(f"/api/persons/{people['Samir']}").json()[
+        "status"] == "waiting"
 
 
 @browser_test
@@ -284,7 +417,8 @@ def test_only_coordinators_get_the_resolve_form(page: Page, site: Site) -> None:
     sign_in(page, "tracing_officer")
     page.goto("/alerts")
     expect(page.locator(".alert-card")).to_have_count(2)
-    expect(page.locator("form[action='/alerts/resolve']")).to_have_count(0)
+    page.locator(".alert-card a.button").first.click()
+    expect(page.locator("form[data-form]")).to_have_count(0)
     expect(page.locator("nav a[href='/register']")).to_have_count(0)
 
 
@@ -342,9 +476,12 @@ def test_partners_see_suppressed_counts_and_no_names(page: Page, site: Site) -> 
     people = journey(site)
     sign_in(page, "partner")
     counts = status_counts(page)
-    assert counts == {s: "<5" for s in EXPECTED}  # every cell is below 5
-    # The total is rounded to 5 too, so it cannot be used to undo a suppressed cell.
-    expect(page.locator("[data-status=registered] .n")).to_have_text("10")
+    assert counts == {s: "fewer than 5" for s in EXPECTED}  # every cell is below 5
+    # The total is rounded to 5 too, so it cannot be used to undo a suppressed cell;
+    # and it says so.
+    expect(page.locator("[data-status=registered] .n")).to_have_text("about 10")
+    expect(page.locator("[data-status=registered] [data-rounded]")).to_have_text(
+        "rounded to 5")
     expect(page.locator("[data-sum]")).to_have_count(0)
     expect(page.locator("nav a[href='/alerts']")).to_have_count(0)
     expect(page.locator("nav a[href='/register']")).to_have_count(0)
@@ -433,7 +570,7 @@ def test_an_unexpected_failure_shows_a_friendly_page(tmp_path: Path,
     def broken(*_: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(queries, "counts", broken)
+    monkeypatch.setattr(dashboard, "figures", broken)
     answer = browser.get("/")
     assert answer.status_code == 500
     assert "text/html" in answer.headers["content-type"]

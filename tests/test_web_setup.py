@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from operation_setup import ok
 from playwright.sync_api import Page, expect
-from web_server import Site, open_operation, sign_in
+from web_server import Site, open_operation, register, sign_in
 
 browser_test = pytest.mark.browser
 
@@ -88,9 +88,10 @@ def set_up_from_nothing(page: Page, site: Site) -> None:
     page.goto("/setup/convoys")
     page.fill("#label", "Convoy 12")
     page.select_option("#route_id", label="Foua to Atareb")
-    for label in ("SARC-001", "SARC-002", "SARC-003"):
-        page.get_by_label(re.compile(label)).check()
-    expect(page.locator("[data-seat-total]")).to_have_text("165")  # setup.js totals them
+    page.get_by_label("SARC-002").check()
+    expect(page.locator("[data-seat-total]")).to_have_text("55")  # setup.js totals them
+    page.get_by_role("button", name="Tick them all").click()  # the three alike buses
+    expect(page.locator("[data-seat-total]")).to_have_text("165")
     submit(page, "Plan the convoy", 303)
     expect(page.locator("[data-recorded-list] [data-seats]")).to_have_text("165")
     expect(page.locator("[data-vehicle-pick] input")).to_have_count(0)  # none free now
@@ -129,6 +130,8 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
         "departed now, as coordinator coordinator.")
     submit(page, "Record the departure", 409)
     expect(page.locator("[data-error]")).to_contain_text("Nobody is aboard this convoy")
+    expect(page.locator("[data-refusal]")).to_have_text(
+        f"nobody is aboard convoy {convoy['convoy_id']}")
     assert convoy_state(site, "Convoy 12")["state"] == "planned"
 
     board_a_family(site, convoy, 4)
@@ -145,7 +148,9 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
 
     page.goto(f"{control}/hold")
     submit(page, "Record the hold", 422)  # no reason given
-    expect(page.locator("[data-error-for=reason]")).to_be_visible()
+    expect(page.locator("[data-error]")).to_have_text(
+        "Nothing was recorded. Correct the fields marked below.")
+    expect(page.locator("[data-error-for=reason]")).to_have_text("Required.")
     page.select_option("#location_id", label="Ramouseh")
     page.fill("#reason", "Shelling on the road ahead")
     submit(page, "Record the hold", 303)
@@ -161,6 +166,46 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
     events = ok(site.api("admin").get("/api/sync/pull", params={"since": 0}))["events"]
     assert [e["type"] for e in events][-3:] == ["ConvoyDeparted", "ConvoyHeld", "ConvoyReleased"]
     assert {e["author"] for e in events[-3:]} == {"coordinator"}
+
+
+@browser_test
+def test_a_convoy_is_turned_back_and_returns_and_another_is_called_off(
+        page: Page, site: Site) -> None:
+    open_operation(site, illustrative=False)  # c1: bus1, bus2 on gp → cp1 → cp2 → rc
+    family = register(site, "F-1", "Haddad", ["Mariam", "Yusuf"])
+    co = site.api("coordinator")
+    ok(co.post("/api/vehicles/bus1/boarding", json={"token": "F-1"}))
+    ok(co.post("/api/convoys/c1/departure"))
+    sign_in(page, "coordinator")
+
+    page.goto("/convoys/c1/control/turn-back")
+    expect(page.locator("#location_id option")).to_have_text(
+        ["— not known —", "Amiriyah", "Salah al-Din", "Ramouseh", "Atareb"])
+    page.select_option("#location_id", label="Salah al-Din")
+    page.fill("#reason", "Sent back at the checkpoint")
+    submit(page, "Record the turn back", 303)
+    turned = convoy_state(site, "Convoy 1")
+    assert (turned["state"], turned["location_id"]) == ("turned_back", "cp1")
+
+    page.goto("/convoys/c1/control/return")
+    expect(page.locator("[data-sentence]")).to_have_text(
+        "Record that convoy Convoy 1 (route Amiriyah to Atareb, 2 vehicles) is back at its "
+        "gathering point now, as coordinator coordinator: its 2 people wait again.")
+    submit(page, "Record the return", 303)
+    assert convoy_state(site, "Convoy 1")["state"] == "returned"
+    assert {ok(co.get(f"/api/persons/{p}"))["status"] for p in family.values()} == {"waiting"}
+
+    ok(co.post("/api/convoys", json={"convoy_id": "c2", "label": "Convoy 2", "route_id": "r1",
+                                     "vehicle_ids": ["bus3"]}), 201)
+    page.goto("/convoys/c2/control/abort")
+    submit(page, "Call it off", 422)  # why is asked
+    expect(page.locator("[data-error-for=reason]")).to_be_visible()
+    page.fill("#reason", "No fuel for the buses")
+    submit(page, "Call it off", 303)
+    called_off = convoy_state(site, "Convoy 2")
+    assert (called_off["state"], called_off["reason"]) == ("aborted", "No fuel for the buses")
+    page.goto("/convoys/c2/control/depart")  # nothing more can be decided
+    expect(page.get_by_role("button", name="Record the departure")).to_have_count(0)
 
 
 @browser_test

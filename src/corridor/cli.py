@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -154,26 +154,52 @@ def run_server(engine: Engine, database: str, host: str, port: int) -> None:
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-@app.command()
+demo_app = typer.Typer(help="The illustrative east-Aleppo operation (generated people).",
+                       invoke_without_command=True)
+app.add_typer(demo_app, name="demo")
+
+
+def demo_time(text: str) -> datetime | None:
+    """A moment of the demo (UTC unless it names an offset), or None for `end`."""
+    if text.strip().lower() == "end":
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Failure(f"--to/--at: {text!r} is neither a time (2016-12-21T08:00) nor `end`") \
+            from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@demo_app.callback()
 @one_line_errors
-def demo(database: Database = "corridor-demo.db",
+def demo(context: typer.Context, database: Database = "corridor-demo.db",
          seed: int = typer.Option(2016, help="Same seed, same operation."),
          people: int = typer.Option(35_000, min=1_000, max=200_000, help="People to generate."),
+         at: str | None = typer.Option(
+             None, "--at", help="Open at this time (UTC unless it names an offset) or `end` "
+                                "for the whole week; default: mid-operation on 20 Dec."),
          serve_after: bool = typer.Option(True, "--serve/--no-serve", help="Serve it after."),
          host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Load the illustrative east-Aleppo operation (generated people) and serve it."""
+    """Load the illustrative east-Aleppo operation (generated people) and serve it; it
+    opens mid-operation and moves forward with `corridor demo advance`."""
+    if context.invoked_subcommand is not None:
+        return
     from corridor import demo as demo_operation
 
     engine = open_database(database, create=True)
     if event_count(engine) == 0:
         started = time.perf_counter()
+        until = demo_operation.opening(demo_operation.generate(seed, people)) \
+            if at is None else demo_time(at)
         with progress_bar("Loading the illustrative operation", None) as advance:
             loaded = demo_operation.load(Ledger(engine), seed=seed, people=people,
-                                         progress=advance)
+                                         progress=advance, until=until)
         console.print(f"Loaded {loaded:,} events for {people:,} generated people in "
                       f"{time.perf_counter() - started:.1f} s into {database}")
     else:
         console.print(f"{database} already holds an operation; serving it as it is")
+    print_standing(engine)
     console.print("[bold]Illustrative operation: every person in it is generated.[/bold]")
     console.print("Demo accounts (new passwords each start):")
     for username, (role, post) in DEMO_USERS.items():
@@ -189,6 +215,29 @@ def demo(database: Database = "corridor-demo.db",
         console.print(f"  {username:<12} {role:<19} {password}" + (f"  at {post}" if post else ""))
     if serve_after:
         run_server(engine, database, host, port)
+
+
+@demo_app.command("advance")
+@one_line_errors
+def demo_advance(to: str = typer.Option(..., "--to", help="A later time (UTC unless it names "
+                                                        "an offset), or `end`."),
+                 database: Database = "corridor-demo.db") -> None:
+    """Move the illustrative operation forward: its withheld events up to that time."""
+    from corridor.services import rehearsal
+
+    engine = open_database(database)
+    moved = rehearsal.advance(Ledger(engine), cli_principal(), demo_time(to))
+    console.print(f"Told {moved.pushed:,} more events")
+    print_standing(engine)
+
+
+def print_standing(engine: Engine) -> None:
+    from corridor.services import rehearsal
+
+    standing = rehearsal.standing(engine)
+    if standing is not None:
+        console.print(f"The demo stands at {standing.stands_at:%Y-%m-%d %H:%M} UTC; "
+                      f"{standing.withheld:,} events still to come")
 
 
 @app.command("import")

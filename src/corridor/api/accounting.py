@@ -11,7 +11,7 @@ from corridor.api.commands import may_record
 from corridor.api.context import corridor, ledger_of, reads, require
 from corridor.domain import events as ev
 from corridor.domain.permissions import COORDINATES
-from corridor.services import queries
+from corridor.services import alerts, queries, timeline
 from corridor.services import reads as read
 from corridor.services.app import Corridor
 from corridor.services.commands import accounting
@@ -21,11 +21,15 @@ router = APIRouter(prefix="/api", tags=["accounting"])
 
 
 @router.get("/alerts")
-def list_alerts(status: Literal["open", "resolved", "all"] = "open",
-                principal: Principal = reads("alert"),
-                app: Corridor = Depends(corridor)) -> list[dict[str, Any]]:
-    """Alerts; a field account's are those of the vehicles of its post's task."""
-    return read.alerts(app.engine, principal, None if status == "all" else status)
+def list_alerts(status: Literal["open", "explained", "resolved", "all"] = "open",
+                as_of: str | None = None, principal: Principal = reads("alert"),
+                ledger: Ledger = Depends(ledger_of)) -> list[dict[str, Any]]:
+    """Alerts: `open`, `explained` (recorded facts account for them, named in
+    `explained_by`), `resolved` (by a coordinator's note alone), or all; as they stood
+    `as_of` a ledger sequence number or a time. A field account's are those of the
+    vehicles of its post's task."""
+    return alerts.listed(ledger, principal, timeline.moment(ledger, as_of),
+                         None if status == "all" else status)
 
 
 @router.post("/alerts/{alert_id}/resolution")

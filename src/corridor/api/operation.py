@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from corridor.api.commands import may_record
 from corridor.api.context import corridor, current_principal, ledger_of
 from corridor.domain import events as ev
-from corridor.services import board, queries, timeline
-from corridor.services import reads as read
+from corridor.services import board, overview, queries, timeline
 from corridor.services.app import Corridor
 from corridor.services.commands import setup
 from corridor.services.ledger import Ledger, Principal
@@ -21,10 +20,11 @@ router = APIRouter(prefix="/api", tags=["operation"])
 
 
 @router.get("/operation")
-def get_operation(principal: Principal = Depends(current_principal),
+def get_operation(as_of: str | None = None, principal: Principal = Depends(current_principal),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    """The operation and its counts; partners get small counts suppressed."""
-    return read.operation(app.engine, principal)
+    """The operation and the dashboard's figures, now or `as_of` a ledger sequence number
+    or a time; partners get counts rounded to 5 and those under 5 suppressed ("<5")."""
+    return overview.operation(app, principal, timeline.moment(app.ledger, as_of))
 
 
 @router.post("/operation", status_code=201)

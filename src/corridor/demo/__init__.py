@@ -17,6 +17,10 @@ not add up, a person never checked in) are alerts, not conflicts.
     population.py  households and people, their synthesised names, registration
     convoys.py     the convoy simulation: boarding, headcounts, removals, arrivals
     tracing.py     the tracing desk's planted cases: registered twice, families asking
+    midway.py      the moment `corridor demo` opens at, convoys on the road
+
+Loaded up to a moment (`load(until=...)`), the rest of the story is withheld and told
+later, as it happened (`services.rehearsal`).
 """
 
 from __future__ import annotations
@@ -24,21 +28,21 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta, timezone
-from itertools import islice
+from datetime import datetime, timedelta, timezone
+from itertools import chain, islice
 from typing import Any
 
+from corridor.demo.midway import opening
 from corridor.demo.scenario import MILITIA, MIN_PEOPLE, START, SYRIA
 from corridor.demo.story import Evacuation
 from corridor.demo.tracing import asking, twice
-from corridor.domain.vocabulary import Role
-from corridor.services.ledger import MAX_BATCH, Ledger, Principal
+from corridor.services import rehearsal
+from corridor.services.ledger import MAX_BATCH, Ledger
 
 __all__ = ["MILITIA", "MIN_PEOPLE", "SYRIA", "Evacuation", "asking", "generate", "load",
-           "twice"]
+           "opening", "twice"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://corridor.example/demo/east-aleppo-2016")
-PRINCIPAL = Principal("demo", Role.COORDINATOR, "demo-generator")
 
 
 def _clock(t: int, tz: timezone) -> str:
@@ -61,19 +65,34 @@ def generate(seed: int = 2016, people: int = 35_000) -> Iterator[dict[str, Any]]
 
 
 def load(ledger: Ledger, seed: int = 2016, people: int = 35_000,
-         progress: Callable[[int], None] | None = None) -> int:
-    """Push generate() into the ledger in batches of 1000 as the demo coordinator,
-    then write the projections; return the number of events accepted. `progress`
-    gets each batch's size. A rejected event is a bug in this generator: RuntimeError."""
-    events = generate(seed, people)
+         progress: Callable[[int], None] | None = None, until: datetime | None = None) -> int:
+    """Push generate() into the ledger in batches of 1000 as the demo coordinator, each
+    event received at its own device time, then write the projections; return the
+    number of events accepted. With `until`, only the events recorded by then: the
+    rest are withheld, and the demo stands at `until` (`services.rehearsal`).
+    `progress` gets each batch's size. A rejected event is a bug in this generator:
+    RuntimeError."""
+    stream = generate(seed, people)
+    later: list[dict[str, Any]] = []  # the first event after `until`, once reached
+
+    def told(events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for event in events:
+            if until is not None and datetime.fromisoformat(event["recorded_at"]) > until:
+                later.append(event)
+                return
+            yield event
+
+    events = told(stream)
     accepted = 0
     while batch := list(islice(events, MAX_BATCH)):
-        result = ledger.push(batch, PRINCIPAL)
+        result = ledger.push(batch, rehearsal.PRINCIPAL, as_recorded=True)
         for receipt in result.receipts:
             if receipt.status == "rejected":
                 raise RuntimeError(f"demo event {receipt.id} was rejected: {receipt.reason}")
             accepted += receipt.status == "accepted"
         if progress:
             progress(len(batch))
+    if until is not None:
+        rehearsal.withhold(ledger.engine, chain(later, stream), until)
     ledger.ensure_projected()
     return accepted

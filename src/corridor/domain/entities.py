@@ -6,11 +6,11 @@ derivation (movement.py) are the only code that changes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from corridor.domain import events as ev
-from corridor.domain.vocabulary import ConvoyState
+from corridor.domain.vocabulary import AlertStatus, ConvoyState
 
 
 @dataclass(slots=True)
@@ -130,11 +130,16 @@ class Alert:
     missing: int
     person_ids: list[str]
     opened_at: datetime
-    status: str = "open"
-    resolved_at: datetime | None = None
+    status: str = AlertStatus.OPEN
+    resolved_at: datetime | None = None  # a coordinator's note: when, who, what
     resolved_by: str | None = None
     resolution: str | None = None
     resolved_pushed_by: str | None = None  # the account that pushed the resolution
+    # The recorded facts that account for what the alert is about (a check-in, a
+    # removal, a recount, a disembarkation), kept as the facts themselves (storage and
+    # reads name each by `named_fact`); explained_at, the latest once they explain all.
+    explained_by: list[Fact] = field(default_factory=list)
+    explained_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -248,3 +253,8 @@ class Fact:
         return self.recorded_at, self.device_id, self.seq
 
 
+def named_fact(f: Fact) -> dict[str, str | None]:
+    """A fact as an alert names it: its event id and type, who and where it is about."""
+    p = f.payload
+    return {"event_id": f.event_id, "type": f.type, "person_id": getattr(p, "person_id", None),
+            "location_id": getattr(p, "location_id", None) or getattr(p, "checkpoint_id", None)}

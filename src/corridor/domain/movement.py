@@ -20,6 +20,10 @@ The rules, in the order they decide (docs/accounting.md states them for users):
   earlier checkpoints of its route (the route's order, not clocks), then with the
   removals recorded at that checkpoint.
 
+An alert is *explained* once the facts filed account for all of it (a check-in, a
+removal, a recount, a disembarkation), and names them; a coordinator's note alone
+*resolves* it and places nobody (docs/accounting.md, "Alerts").
+
 Clocks decide only what nothing else can: the order of one person's own boardings,
 disembarkations and choice to stay (mostly recorded on one phone), which of a
 vehicle's trips (convoys) a fact belongs to, and whether a fact came after a
@@ -53,6 +57,7 @@ from corridor.domain.vocabulary import (
     ARRIVAL_KINDS,
     PASSAGE_KINDS,
     AlertKind,
+    AlertStatus,
     ConvoyState,
     Status,
 )
@@ -84,17 +89,17 @@ _by_order = attrgetter("order")
 
 class Ride:
     """One boarding of a person onto a trip: when they left the vehicle, if they did,
-    and whether they count among those who departed on it."""
+    by which fact, and whether they count among those who departed on it."""
 
-    __slots__ = ("trip", "boarded", "left_at", "departed")
+    __slots__ = ("trip", "boarded", "left_by", "departed")
 
     def __init__(self, trip: Trip, boarded: Fact) -> None:
         self.trip, self.boarded = trip, boarded
-        self.left_at: datetime | None = None
+        self.left_by: Fact | None = None  # a disembarkation, a stay, another boarding
         self.departed = True  # False once undone before departure
 
-    def leave(self, at: datetime, undone: bool) -> None:
-        self.left_at, self.departed = at, not undone
+    def leave(self, by: Fact, undone: bool) -> None:
+        self.left_by, self.departed = by, not undone
 
 
 class Movements:
@@ -119,6 +124,8 @@ class Movements:
         self.riders: dict[Trip, set[str]] = defaultdict(set)
         self.manifests: dict[Trip, set[str]] = defaultdict(set)
         self.passages: dict[Trip, dict[str, Fact]] = {}  # trip -> checkpoint -> last count
+        self.counts: dict[Trip, list[Fact]] = {}  # trip -> every count, in order
+        self.placed_by: dict[str, Fact] = {}  # person -> the fact deciding their status
         self.arrivals: dict[Trip, Fact] = {}
         self.trips_of_vehicle: dict[str, set[Trip]] = defaultdict(set)
         self.alert_trip: dict[str, Trip] = {}
@@ -408,6 +415,7 @@ class Movements:
         trips = set(passages) | set(arrivals) | self.trips_of_vehicle[vehicle_id]
         for trip in trips:
             self.passages[trip] = passages.get(trip, {})
+            self.counts[trip] = counts.get(trip, [])
             if self.arrivals.get(trip) is not arrivals.get(trip):
                 self.dirty["person"].update(self.riders[trip])
                 self.dirty["convoy"].add(trip[0])
@@ -495,7 +503,7 @@ class Movements:
                 taken = self._board(person_id, f, p, ride)
                 if taken is not None:
                     if ride is not None:  # moved on: undone unless that trip had left
-                        ride.leave(f.recorded_at, undone=self._open(ride.trip, f.recorded_at))
+                        ride.leave(f, undone=self._open(ride.trip, f.recorded_at))
                     if stayed is not None:
                         state.judge(f, f"person {person_id} boarded after choosing to stay",
                                     applied=True, strict=True)
@@ -513,7 +521,7 @@ class Movements:
                 late = self._left_before(ride.trip, f.recorded_at) and not self._void(ride.trip)
                 state.judge(f, f"vehicle {p.vehicle_id} had departed when this was recorded"
                             if late else None, applied=True, strict=True)
-                ride.leave(f.recorded_at, undone=True)
+                ride.leave(f, undone=True)
                 ride, since = None, f.recorded_at
             elif f.type == "PersonStayed":
                 if ride is not None and not self._void(ride.trip):
@@ -522,7 +530,7 @@ class Movements:
                 else:  # waiting, or back from a convoy that returned
                     state.judge(f, None)
                     if ride is not None:
-                        ride.leave(f.recorded_at, undone=False)
+                        ride.leave(f, undone=False)
                     stayed, ride, since = f, None, f.recorded_at
             elif f.type == "PersonRemoved":
                 removal = self._first(f, removal, "removed")
@@ -678,6 +686,7 @@ class Movements:
         home = household.gathering_point_id if household else None
         vehicle_id = trip[1] if trip else None
         removal_reason = removed_by = None
+        placed_by = checkin or removal or stayed
         if checkin is not None:
             status, since = Status.ARRIVED, checkin.recorded_at
             location_id = said(checkin).location_id
@@ -700,6 +709,10 @@ class Movements:
                 status, location_id = Status.ON_VEHICLE, None
         else:
             status, location_id = Status.WAITING, home
+        if placed_by is not None:
+            self.placed_by[person.person_id] = placed_by
+        else:
+            self.placed_by.pop(person.person_id, None)
         self.state.place(person, status, since, vehicle_id=vehicle_id, location_id=location_id,
                          removal_reason=removal_reason, removed_by=removed_by)
 
@@ -736,10 +749,15 @@ class Movements:
     def _headcounts(self, trip: Trip, route: list[str], departed: int,
                     removed: dict[str, list[Fact]]) -> Iterable[Alert]:
         """Each checkpoint's count against who departed, less the removals at the
-        checkpoints before it on the route, then less those recorded there."""
+        checkpoints before it on the route, then less those recorded there. The alert
+        is explained once the last count matches: by the removals recorded there, and
+        by that count if an earlier one there did not match (a recount)."""
         convoy_id, vehicle_id = trip
         position = {checkpoint: n for n, checkpoint in enumerate(route)}
         counts = self.passages.get(trip, {})
+        every: dict[str, list[Fact]] = defaultdict(list)
+        for f in self.counts.get(trip, ()):
+            every[said(f).checkpoint_id].append(f)
         for checkpoint_id in self.trip_passages[trip] - set(counts):
             key = (convoy_id, vehicle_id, checkpoint_id)
             del self.state.passages[key]
@@ -755,18 +773,19 @@ class Movements:
             self.state.passages[key] = Passage(convoy_id, vehicle_id, checkpoint_id, headcount,
                                                before, f.recorded_at)
             self.state.touch("passages", key)
-            removals = removed.get(checkpoint_id, [])
+            removals = sorted(removed.get(checkpoint_id, []), key=_by_order)
             expected = before - len(removals)
             gap = expected - headcount
-            if headcount == before and not removals:
+            off = [c for c in every[checkpoint_id] if said(c).headcount != expected]
+            if not removals and not off:
                 continue
+            first_gap = gap or (expected - said(off[0]).headcount if off else 0)
             alert = Alert(f"headcount:{convoy_id}:{vehicle_id}:{checkpoint_id}",
-                          AlertKind.HEADCOUNT_SHORT if gap >= 0 else AlertKind.HEADCOUNT_OVER,
+                          AlertKind.HEADCOUNT_SHORT if first_gap >= 0
+                          else AlertKind.HEADCOUNT_OVER,
                           vehicle_id, convoy_id, checkpoint_id, expected, headcount, gap, [],
-                          f.recorded_at)
-            if gap == 0:
-                _explained(alert, max(r.recorded_at for r in removals) if removals
-                           else f.recorded_at, "headcount matches the recorded removals")
+                          off[0].recorded_at if off else f.recorded_at)
+            _explain(alert, [*removals, *([f] if off and gap == 0 else [])], gap == 0)
             yield alert
 
     def _not_checked_in(self, trip: Trip, manifest: set[str]) -> Iterable[Alert]:
@@ -780,21 +799,28 @@ class Movements:
         alert = Alert(f"not_checked_in:{trip[0]}:{trip[1]}", AlertKind.NOT_CHECKED_IN, trip[1],
                       trip[0], said(arrival).location_id, len(expected),
                       len(expected) - len(missing), len(missing), missing, arrival.recorded_at)
-        if not missing:
-            last = max(persons[p].status_at or arrival.recorded_at for p in expected)
-            _explained(alert, max(last, arrival.recorded_at), "everyone accounted for")
+        # Who is accounted for, and by what: a check-in, a removal on this trip, or a
+        # disembarkation or stay that undid the boarding before departure.
+        unmissed = set(manifest) - set(missing)
+        placing = [self.placed_by[p] for p in sorted(unmissed) if p in self.placed_by]
+        placing += [ride.left_by for p in sorted(self.riders.get(trip, set()) - manifest)
+                    for ride in self.rides.get(p, ()) if ride.trip == trip and not ride.departed
+                    and ride.left_by is not None and ride.left_by.type != "PersonBoarded"]
+        _explain(alert, sorted(placing, key=_by_order), not missing, since=arrival.recorded_at)
         yield alert
 
     def _capacity(self, trip: Trip, capacity: int) -> Iterable[Alert]:
         """More aboard than seats at any moment, by boarding time, without a stated
         reason (a boarding recorded offline; the server refuses it as a command)."""
         steps: list[tuple[datetime, int, Fact | None]] = []
+        left: list[Fact] = []
         for person_id in self.riders.get(trip, ()):
             for ride in self.rides[person_id]:
                 if ride.trip == trip:
                     steps.append((ride.boarded.recorded_at, 1, ride.boarded))
-                    if ride.left_at is not None:
-                        steps.append((ride.left_at, -1, None))
+                    if ride.left_by is not None:
+                        steps.append((ride.left_by.recorded_at, -1, None))
+                        left.append(ride.left_by)
         steps.sort(key=lambda s: (s[0], -s[1], s[2].order if s[2] else ()))
         aboard, opened = 0, None
         for at, step, boarded in steps:
@@ -806,16 +832,20 @@ class Movements:
             return
         alert = Alert(f"over_capacity:{trip[1]}:{trip[0]}", AlertKind.OVER_CAPACITY, trip[1],
                       trip[0], None, capacity, aboard, 0, [], opened)
-        if aboard <= capacity:
-            _explained(alert, steps[-1][0], "back within capacity")
+        # Explained by those who got off (or moved, or stayed) once it was over.
+        _explain(alert, sorted((f for f in left if f.recorded_at >= opened), key=_by_order),
+                 aboard <= capacity)
         yield alert
 
     def _resolve(self, alert: Alert) -> None:
-        """A coordinator's resolution, the earliest recorded, closes the alert for good."""
+        """A coordinator's note, the earliest recorded, closes the alert for good; facts
+        that explain it take precedence, the note kept beside them."""
         resolutions = sorted(self.resolutions.get(alert.alert_id, ()), key=_by_order)
         for n, f in enumerate(resolutions):
             if n == 0:
-                alert.status, alert.resolved_at = "resolved", f.recorded_at
+                if alert.status != AlertStatus.EXPLAINED:
+                    alert.status = AlertStatus.RESOLVED
+                alert.resolved_at = f.recorded_at
                 alert.resolved_by, alert.resolution = f.author, said(f).note
                 alert.resolved_pushed_by = f.pushed_by
                 self.state.judge(f, None)
@@ -829,8 +859,17 @@ def said(f: Fact) -> Any:
     return f.payload
 
 
-def _explained(alert: Alert, at: datetime, why: str) -> None:
-    alert.status, alert.resolved_at, alert.resolution = "resolved", at, why
+def _explain(alert: Alert, facts: list[Fact], explained: bool,
+             since: datetime | None = None) -> None:
+    """Name the facts that account for what the alert is about; when they account for
+    all of it, the alert is explained as of the latest of them (or of `since`)."""
+    alert.explained_by = facts
+    if explained:
+        alert.status = AlertStatus.EXPLAINED
+        alert.explained_at = max((f.recorded_at for f in facts), default=alert.opened_at)
+        if since is not None:
+            alert.explained_at = max(alert.explained_at, since)
+
 
 
 def _minutes(delta: timedelta) -> str:

@@ -95,10 +95,11 @@ FIELDS: dict[str, dict[str, Seen]] = {
                      **_counts("headcount", "expected")},
     "alert": {**_all(STAFF, "alert_id", "kind", "status", "vehicle_id", "convoy_id",
                      "location_id", "expected", "counted", "missing", "opened_at",
-                     "resolved_at"),
-              # Who is missing, and the resolution's free text, are whereabouts.
+                     "resolved_at", "explained_at"),
+              # Who is missing, the resolution's free text, and the facts that explain
+              # an alert (who checked in where, who was removed) are whereabouts.
               **_all(WHEREABOUTS, "person_ids", "resolved_by", "resolution",
-                     "resolved_pushed_by", "recorder_mismatch")},
+                     "resolved_pushed_by", "recorder_mismatch", "explained_by")},
     "incident": {**_all(EVERYONE, "incident_id", "type", "occurred_at", "location_id",
                         "convoy_id", "vehicle_id"),
                  **_counts("killed", "injured"),
@@ -109,7 +110,10 @@ FIELDS: dict[str, dict[str, Seen]] = {
     "reject": _all(COORDINATES, "id", "event_id", "received_at", "pushed_by", "device_id",
                    "reason", "body"),
     "operation": _all(EVERYONE, "name", "description", "illustrative", "opened_at"),
-    "counts": _counts("registered", "households", "by_status", "by_need", "open_alerts"),
+    "counts": {**_counts("registered", "households", "by_status", "by_need", "open_alerts",
+                         "awaiting_review", "merged", "movements"),
+               # Convoys and vehicles, not people: the board shows them to everyone.
+               **_all(EVERYONE, "convoys_on_the_road", "vehicles_on_the_road")},
 }
 
 # kind → the roles that may read it at all (any field). SCOPED roles among them read

@@ -107,6 +107,14 @@ class AlertKind(StrEnum):
     OVER_CAPACITY = "over_capacity"  # boarded past the vehicle's capacity (recorded offline)
 
 
+class AlertStatus(StrEnum):
+    """Whether an alert's cause still holds, and what closed it."""
+
+    OPEN = "open"  # the cause holds and nobody has written a note
+    EXPLAINED = "explained"  # recorded facts explain it (the alert names them)
+    RESOLVED = "resolved"  # a coordinator's note closed it; the cause still holds
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"

@@ -197,9 +197,14 @@ class Ledger:
             with self._writing():
                 pass
 
-    def push(self, items: list[Any], principal: Principal) -> PushResult:
+    def push(self, items: list[Any], principal: Principal, *,
+             as_recorded: bool = False) -> PushResult:
         """Append what a device sent; one receipt per item, in order, quoting each id
-        as the device sent it (the ledger keeps the canonical form)."""
+        as the device sent it (the ledger keeps the canonical form). `as_recorded`
+        takes each event as received at its own `recorded_at` instead of now: only the
+        illustrative demo does that, telling its story as it happened so that "as of a
+        time" walks through its days (`services.rehearsal`). The chain covers whichever
+        receive time was stored, so `verify` checks it the same way."""
         received_at = utc_text(datetime.now(UTC))
         checked = [self._check(raw) for raw in items]
         receipts: list[Receipt] = []
@@ -216,7 +221,8 @@ class Ledger:
                 receipt = _refusal(item, known, principal.role)
                 if receipt is None:
                     seq += 1
-                    stored = self._sequence(item, seq, previous, received_at, principal)
+                    stored = self._sequence(item, seq, previous, item.recorded_at
+                                            if as_recorded else received_at, principal)
                     previous = stored.chain
                     new.append(stored)
                     known[item.event_id] = (seq, item.digest)

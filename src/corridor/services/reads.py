@@ -220,57 +220,6 @@ def queue_entry(entry: boarding.QueuedHousehold) -> dict[str, Any]:
 
 # --- accounting ---------------------------------------------------------------------------
 
-def alerts(engine: Engine, principal: Principal, status: str | None) -> list[dict[str, Any]]:
-    """Alerts (open, resolved or all); a field post's are those of its vehicles."""
-    _role_may("alert", principal)
-
-    def read(conn: Connection) -> list[dict[str, Any]]:
-        scope = scope_of(conn, principal)
-        found = queries.list_alerts(conn, status)
-        if scope is not None:
-            found = [a for a in found if a["vehicle_id"] in scope.vehicle_ids]
-        return shape_all("alert", principal.role, found)
-
-    return audited(engine, principal, audit_action(principal, "list alerts"), read,
-                    lambda rows: f"status={status} returned={len(rows)}", persons=_named_in)
-
-
-def alerts_overview(engine: Engine, principal: Principal, unaccounted_shown: int,
-                    resolved_shown: int) -> dict[str, Any]:
-    """The alerts page in one read: open alerts and the latest resolved (a field post's,
-    those of its vehicles); for the roles that see whereabouts, the unaccounted too
-    and the people the open alerts name."""
-    _role_may("alert", principal)
-    whereabouts = may_read("unaccounted", principal.role)
-
-    def read(conn: Connection) -> dict[str, Any]:
-        scope = scope_of(conn, principal)
-        found = queries.list_alerts(conn, None)
-        if scope is not None:
-            found = [a for a in found if a["vehicle_id"] in scope.vehicle_ids]
-        resolved = sorted((a for a in found if a["status"] == "resolved"),
-                          key=lambda a: a["resolved_at"], reverse=True)[:resolved_shown]
-        open_alerts = [a for a in found if a["status"] == "open"]
-        missing, named = [], []
-        if whereabouts:
-            missing = _persons(conn, None, persons.c.status == Status.UNACCOUNTED,
-                               limit=unaccounted_shown)
-            wanted = {p for a in open_alerts for p in a["person_ids"]}
-            named = _persons(conn, None, persons.c.person_id.in_(sorted(wanted)))
-        return {"open_alerts": shape_all("alert", principal.role, open_alerts),
-                "resolved": shape_all("alert", principal.role, resolved),
-                "missing": shape_all("person", principal.role, missing),
-                "total_missing": queries.counts(conn)["by_status"][Status.UNACCOUNTED]
-                if whereabouts else None,
-                "people": {p["person_id"]: shape("person", principal.role, p)
-                           for p in named + missing}}
-
-    return audited(engine, principal, audit_action(principal, "view alerts"), read,
-                   lambda view: f"open={len(view['open_alerts'])} "
-                   f"unaccounted_shown={len(view['missing'])}",
-                   persons=lambda view: list(view["people"]))
-
-
 def unaccounted(engine: Engine, principal: Principal) -> dict[str, Any]:
     """People nobody can place, and the open alerts that say why."""
     _role_may("unaccounted", principal)
@@ -320,13 +269,6 @@ def rejects(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
 
 # --- the aggregate picture: no names, so not audited ----------------------------------------
 
-def operation(engine: Engine, principal: Principal) -> dict[str, Any]:
-    """The operation and its counts, small counts suppressed for partners."""
-    with engine.connect() as conn:
-        info = queries.operation_info(conn)
-        counts = queries.counts(conn)
-    return {"operation": info and shape("operation", principal.role, info),
-            "counts": shape("counts", principal.role, counts)}
 
 
 def _named_in(rows: list[dict[str, Any]]) -> list[str]:

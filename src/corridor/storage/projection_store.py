@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, bindparam, delete, select
 
+from corridor.domain.entities import named_fact
 from corridor.domain.state import OperationState
 from corridor.storage import schema
 from corridor.storage.bulk import insert_rows
@@ -41,6 +42,9 @@ def rows(state: OperationState, name: str, keys: set[Any] | None = None) -> list
     if name == "operation":  # a table of one row
         for row in shaped:
             row["id"] = 1
+    if name == "alerts":  # the facts explaining an alert, by event id, type, who, where
+        for row in shaped:
+            row["explained_by"] = [named_fact(f) for f in row["explained_by"]]
     if name in STAMPED:
         for row in shaped:
             row["changed_seq"] = state.seq

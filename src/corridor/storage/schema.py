@@ -231,6 +231,9 @@ alerts = Table(
     Column("resolved_by", String(ID)),
     Column("resolution", Text),
     Column("resolved_pushed_by", String(ID)),  # the account that pushed the resolution
+    # The facts that account for it: [{event_id, type, person_id, location_id}]
+    Column("explained_by", JSON, nullable=False),
+    Column("explained_at", UTC_TIME),
 )
 
 incidents = Table(
@@ -405,4 +408,19 @@ audit_subjects = Table(
     "audit_subjects", metadata,
     Column("person_id", String(ID), primary_key=True),
     Column("audit_id", Integer, ForeignKey("audit_log.id"), primary_key=True),
+)
+
+# The illustrative demo's events not yet pushed, in story order (each as the push API
+# takes it, JSON), and the moment the demo stands at (services.rehearsal).
+demo_pending = Table(
+    "demo_pending", metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("recorded_at", String(40), nullable=False),  # UTC text, as the ledger keeps it
+    Column("event", Text, nullable=False),
+)
+Index("ix_demo_pending_recorded_at", demo_pending.c.recorded_at)
+demo_clock = Table(
+    "demo_clock", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stands_at", String(40), nullable=False),
 )

@@ -1,4 +1,4 @@
-"""Accounting pages: open alerts and the unaccounted, and the incident log."""
+"""Accounting pages: the incident log and the conflicts (the alerts: `web/alerts.py`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from corridor.domain.permissions import COORDINATES
-from corridor.domain.visibility import may_read
 from corridor.domain.vocabulary import IncidentType, Role
 from corridor.services import queries, reads
 from corridor.services.commands import accounting
@@ -20,7 +19,6 @@ from corridor.web.i18n import N_
 from corridor.web.page import (
     Posted,
     SignedIn,
-    WebError,
     app_of,
     may,
     one_of,
@@ -29,53 +27,8 @@ from corridor.web.page import (
 )
 
 router = APIRouter(include_in_schema=False)
-UNACCOUNTED_SHOWN = 1000
-RESOLVED_SHOWN = 10
-Resolver = Annotated[Principal, records("AlertResolved")]
 Reporter = Annotated[Principal, records("IncidentReported")]
 Coordinator = Annotated[Principal, one_of(*COORDINATES)]
-
-
-def _alerts_page(request: Request, who: Principal, status: int = 200,
-                 errors: dict[str, str] | None = None,
-                 notes: dict[str, str] | None = None) -> HTMLResponse:
-    engine = app_of(request).engine
-    view = reads.alerts_overview(engine, who, UNACCOUNTED_SHOWN, RESOLVED_SHOWN)
-    vehicle_ids = {a["vehicle_id"] for a in view["open_alerts"] + view["resolved"]} | {
-        p["vehicle_id"] for p in view["missing"]}
-    with engine.connect() as conn:  # place names and vehicle labels: nothing personal
-        view["places"] = {p["location_id"]: p["name"] for p in queries.places(conn)}
-        view["vehicles"] = {v: found["label"] for v in vehicle_ids
-                            if v and (found := queries.vehicle(conn, v))}
-    return render(request, "alerts.html", status, **view,
-                  may_resolve=who.role in COORDINATES and may(who, "AlertResolved"),
-                  errors=errors or {}, notes=notes or {})
-
-
-@router.get("/alerts", response_class=HTMLResponse)
-def alerts(request: Request, who: SignedIn) -> HTMLResponse:
-    if not may_read("alert", who.role):
-        raise WebError(403, N_("error.forbidden"))
-    return _alerts_page(request, who)
-
-
-@router.post("/alerts/resolve")
-def resolve(request: Request, form: Posted,
-            who: Resolver) -> Response:
-    if who.role not in COORDINATES:
-        raise WebError(403, N_("error.forbidden"))
-    alert_id, note = text(form, "alert_id"), text(form, "note")
-    try:
-        accounting.resolve_alert(app_of(request).ledger, who, alert_id,
-                                 accounting.ResolveIn(note=note))
-    except ValidationError as exc:
-        on_note = all(e["loc"][0] == "note" for e in exc.errors())
-        key = N_("error.note_required") if on_note else N_("error.invalid")
-        return _alerts_page(request, who, 422, {alert_id: key}, {alert_id: note})
-    except Refused as refused:
-        return _alerts_page(request, who, refused.status, {alert_id: N_("error.refused")},
-                            {alert_id: note})
-    return RedirectResponse("/alerts", status_code=303)
 
 
 # --- incidents ------------------------------------------------------------------------

@@ -5,8 +5,8 @@ asks for what the fact needs (where and why for a hold or a turn back, why for a
 abort, a note for a release); `POST` to the same path records it through the use
 case in `services/commands/movement.py` and goes to the convoy's page. A refusal (the
 convoy has moved on since, nobody is aboard) shows the confirmation again with the
-reason. Which decisions a state allows is the domain's table (`domain.control`);
-`ACTIONS` is that table as the board's buttons read it.
+reason. Which decisions a convoy allows is the domain's (`domain.control.possible`),
+as the convoy page's buttons show.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from corridor.domain.control import FACT, POSSIBLE, Action
+from corridor.domain.control import FACT, Action
 from corridor.domain.permissions import COORDINATES
 from corridor.services.commands import movement as moves
 from corridor.services.ledger import Ledger, Principal, Refused
@@ -30,11 +30,6 @@ from corridor.web.page import Posted, WebError, app_of, may, one_of, render
 router = APIRouter(include_in_schema=False)
 Coordinator = Annotated[Principal, one_of(*COORDINATES)]
 
-# Convoy state -> the actions possible in it (a held convoy is turned back only if it
-# had departed: `domain.control.possible` says so for one convoy).
-ACTIONS: dict[str, frozenset[str]] = {
-    str(state): frozenset(str(action) for action in actions)
-    for state, actions in POSSIBLE.items()}
 # What each decision asks for, beyond the convoy.
 ASKS: dict[Action, tuple[str, ...]] = {
     Action.DEPART: (), Action.HOLD: ("location_id", "reason"), Action.RELEASE: ("note",),
@@ -105,5 +100,5 @@ def decide(convoy_id: str, action: str, request: Request, form: Posted,
         field = "location_id" if refused.field == "location_id" else "form"
         key = REFUSAL_KEYS.get(refused.field or "", N_("error.refused"))
         return _page(request, who, convoy_id, chosen, refused.status, values,
-                     {field: key, "reason": refused.reason})
+                     {field: key, "refusal": refused.reason})
     return RedirectResponse(f"/convoys/{quote(convoy_id, safe='')}", status_code=303)

@@ -39,6 +39,20 @@ LABELS: dict[str, tuple[str, ...]] = {
         N_("alert_kind.headcount_short"), N_("alert_kind.headcount_over"),
         N_("alert_kind.not_checked_in"), N_("alert_kind.over_capacity"),
     ),
+    "alert_status": (  # vocabulary.AlertStatus
+        N_("alert_status.open"), N_("alert_status.explained"), N_("alert_status.resolved"),
+    ),
+    "alert_what": (  # vocabulary.AlertKind: what the alert means and what can explain it
+        N_("alert_what.headcount_short"), N_("alert_what.headcount_over"),
+        N_("alert_what.not_checked_in"), N_("alert_what.over_capacity"),
+    ),
+    "fact": (  # the facts that explain an alert (entities.named_fact)
+        N_("fact.PersonCheckedIn"), N_("fact.PersonRemoved"), N_("fact.CheckpointPassed"),
+        N_("fact.PersonDisembarked"), N_("fact.PersonStayed"),
+    ),
+    "removal_reason": (  # vocabulary.RemovalReason
+        N_("removal_reason.detained"), N_("removal_reason.medical"), N_("removal_reason.other"),
+    ),
     "incident_type": (  # vocabulary.IncidentType
         N_("incident_type.shooting"), N_("incident_type.blockage"), N_("incident_type.detention"),
         N_("incident_type.accident"), N_("incident_type.medical"), N_("incident_type.weather"),
@@ -95,4 +109,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     ),
     # register.html names the three name fields by field name
     "person": (N_("person.given_name"), N_("person.father_name"), N_("person.family_name")),
+    # dashboard.html: the demo's steps forward (services.rehearsal.Rehearsal.steps, and end)
+    "demo.step": (N_("demo.step.hour"), N_("demo.step.six_hours"), N_("demo.step.morning"),
+                  N_("demo.step.end")),
 }

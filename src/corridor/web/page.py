@@ -209,12 +209,17 @@ def at(path: str, moment: Moment | None) -> str:
     return f"{path}{'&' if '?' in path else '?'}as_of={moment.seq}"
 
 
+def number(value: Any) -> Any:
+    """A count with thousands separated (35,008); a suppressed one ("<5") as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def full_name(person: dict[str, Any]) -> str:
     parts = (person.get("given_name"), person.get("father_name"), person.get("family_name"))
     return " ".join(p for p in parts if p)
 
 
-TEMPLATES.filters.update(when=when, full_name=full_name, at=at)
+TEMPLATES.filters.update(when=when, full_name=full_name, at=at, number=number)
 TEMPLATES.globals.update(claims_another=claims_another)
 
 

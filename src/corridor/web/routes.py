@@ -17,6 +17,7 @@ from corridor.headers import HEADERS
 from corridor.web import (
     accounting,
     admin,
+    alerts,
     audit,
     auth,
     codes,
@@ -58,8 +59,8 @@ async def _answer(handler: Callable[..., Any], request: Request, exc: Exception)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, overview, convoys, registration, manifest, codes, accounting, tracing,
-                   admin, audit, setup, convoy_control):
+    for module in (auth, overview, convoys, registration, manifest, codes, alerts, accounting,
+                   tracing, admin, audit, setup, convoy_control):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from corridor.domain import events as ev
+from corridor.domain.state import OperationState
 from corridor.domain.vocabulary import (
     ARRIVAL_KINDS,
     PASSAGE_KINDS,
@@ -109,27 +111,32 @@ def _page(request: Request, step: Step, status: int = 200,
     """A step's page: what is recorded, and its form with `values` and `errors`."""
     ledger = app_of(request).ledger
 
-    def look(state: Any) -> dict[str, Any]:
+    def look(state: OperationState) -> dict[str, Any]:
         return {"steps": views.steps(state), "parties": views.parties(state),
                 "locations": views.locations(state), "routes": views.routes(state),
                 "vehicles": views.vehicles(state), "fleets": views.fleets(state),
-                "convoys": views.convoys(state),
-                "operation_opened": bool(state.operation)}
+                "convoys": views.convoys(state)}
 
     seen = ledger.read(look)
+    free = sorted((v for v in seen["vehicles"] if not v["busy"]), key=_alike)
     values = values or _blank(step)
     places = {p["location_id"]: p for p in seen["locations"]}
     return render(
         request, f"setup_{step.name}.html", status, **seen, step=step.name, values=values,
         errors=errors or {}, preview=preview, recorded=recorded, places=places,
         party_names={p["party_id"]: p["name"] for p in seen["parties"]},
-        route_names={r["route_id"]: r["name"] for r in seen["routes"]},
-        vehicle_labels={v["vehicle_id"]: v["label"] for v in seen["vehicles"]},
         gathering=[p for p in seen["locations"] if p["kind"] == LocationKind.GATHERING_POINT],
         passages=[p for p in seen["locations"] if p["kind"] in PASSAGE_KINDS],
         arrivals=[p for p in seen["locations"] if p["kind"] in ARRIVAL_KINDS],
-        organisations=seen["parties"], location_kinds=list(LocationKind),
+        free_groups=[list(group) for _, group in groupby(free, key=_alike)],
+        organisations=[p for p in seen["parties"] if p["kind"] == PartyKind.ORGANISATION],
+        location_kinds=list(LocationKind),
         party_kinds=list(PartyKind), vehicle_kinds=list(VehicleKind))
+
+
+def _alike(vehicle: dict[str, Any]) -> tuple[str, int, str]:
+    """Vehicles a coordinator picks together: of one kind, seats and organisation."""
+    return vehicle["kind"], vehicle["capacity"], vehicle["organisation_id"] or ""
 
 
 @router.get("/setup/{step}", response_class=HTMLResponse)
@@ -218,5 +225,5 @@ def record_step(name: str, request: Request, form: Posted, who: SetsUp) -> Respo
         path = refused.field or ""
         key = REFUSAL_KEYS.get(path.split(".")[0], N_("error.refused"))
         return _page(request, step, refused.status, values,
-                     {_field(path, kept): key, "reason": refused.reason})
+                     {_field(path, kept): key, "refusal": refused.reason})
     return RedirectResponse(f"/setup/{step.name}?recorded=1", status_code=303)

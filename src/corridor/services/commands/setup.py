@@ -73,9 +73,8 @@ class FleetIn(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _one_number(cls, pattern: str, info: ValidationInfo) -> str:
-        found = PLACEHOLDER.findall(pattern)
-        if len(found) > 1 or "{" in PLACEHOLDER.sub("", pattern) or "}" in PLACEHOLDER.sub(
-                "", pattern):
+        found, rest = PLACEHOLDER.findall(pattern), PLACEHOLDER.sub("", pattern)
+        if len(found) > 1 or "{" in rest or "}" in rest:
             raise PydanticCustomError("label_pattern", "give the number once, as {n} or {n:03}")
         if not found and info.data.get("count", 1) > 1:
             raise PydanticCustomError("label_pattern", "vehicles need different labels: put "

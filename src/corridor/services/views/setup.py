@@ -10,7 +10,10 @@ from typing import Any
 from corridor.domain.control import Action, possible
 from corridor.domain.entities import Vehicle
 from corridor.domain.state import OperationState
+from corridor.domain.vocabulary import LocationKind
 
+# Places listed in the order a convoy meets them.
+KIND_ORDER = list(LocationKind)
 # The steps of setting up an operation, in order: each names the collection it fills.
 STEPS = ("operation", "parties", "locations", "routes", "vehicles", "convoys")
 
@@ -38,7 +41,8 @@ def parties(state: OperationState) -> list[dict[str, Any]]:
 def locations(state: OperationState) -> list[dict[str, Any]]:
     return sorted(({"location_id": p.location_id, "kind": p.kind, "name": p.name,
                     "latitude": p.latitude, "longitude": p.longitude, "held_by": p.held_by}
-                   for p in state.locations.values()), key=lambda p: (p["kind"], p["name"]))
+                   for p in state.locations.values()),
+                  key=lambda p: (KIND_ORDER.index(p["kind"]), p["name"]))
 
 
 def routes(state: OperationState) -> list[dict[str, Any]]:
