@@ -16,11 +16,13 @@ for (const live of document.querySelectorAll("[data-live][data-live-url]")) {
       const answer = await fetch(url, {credentials: "same-origin", cache: "no-store"});
       // Someone on a link inside keeps it: the new part waits for the next turn.
       const busy = live.contains(document.activeElement) && document.activeElement !== live;
-      if (answer.status === 200 && !busy) {
+      if (answer.status === 200 && !answer.redirected && !busy) {
         const part = new DOMParser().parseFromString(await answer.text(), "text/html");
         const since = part.querySelector("[data-seq]");
-        live.replaceChildren(...part.body.childNodes);
-        if (since) live.dataset.since = since.dataset.seq;
+        if (since) {  // else not the part (a session ended: the sign-in page)
+          live.replaceChildren(...part.body.childNodes);
+          live.dataset.since = since.dataset.seq;
+        }
       }
     } catch {
       // Offline for a moment: the next turn tries again.
