@@ -22,8 +22,9 @@ from web_server import PASSWORD, Site
 
 from corridor.domain import vocabulary
 from corridor.server import create_app
+from corridor.services import overview as figures
 from corridor.storage.database import connect, initialise
-from corridor.web import overview, tracing
+from corridor.web import tracing
 from corridor.web.i18n import DIRECTION, Translator, po_path, translations
 from corridor.web.labels import LABELS
 
@@ -159,9 +160,8 @@ def test_the_dashboard_says_open_alerts_in_the_number_s_form(
     assert token
     browser.post("/login", data={"username": "coordinator", "password": PASSWORD,
                                  "csrf": token.group(1)})
-    counts = overview.queries.counts
-    monkeypatch.setattr(overview.queries, "counts",
-                        lambda conn: {**counts(conn), "open_alerts": n})
+    counts = figures.counts
+    monkeypatch.setattr(figures, "counts", lambda state: {**counts(state), "open_alerts": n})
     arabic = browser.get("/?lang=ar").text
     assert '<html lang="ar" dir="rtl">' in arabic
     assert re.search(rf"data-open-alerts>{n}</span>\s*<span>{OPEN_ALERTS[n]}</span>", arabic)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from web_server import EXPECTED, PASSWORD, Site, journey, open_operation, sign_in
 
 from corridor.server import create_app
+from corridor.services import overview as figures
 from corridor.storage.database import connect, initialise
 from corridor.storage.schema import persons
-from corridor.web import overview
 
 browser_test = pytest.mark.browser
 
@@ -431,7 +431,7 @@ def test_an_unexpected_failure_shows_a_friendly_page(tmp_path: Path,
     def broken(*_: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(overview.queries, "counts", broken)
+    monkeypatch.setattr(figures, "counts", broken)
     answer = browser.get("/")
     assert answer.status_code == 500
     assert "text/html" in answer.headers["content-type"]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from corridor.api.commands import may_record
 from corridor.api.context import corridor, current_principal, ledger_of
 from corridor.domain import events as ev
-from corridor.services import queries
+from corridor.services import overview, queries, timeline
 from corridor.services import reads as read
 from corridor.services.app import Corridor
 from corridor.services.commands import setup
@@ -20,10 +20,12 @@ router = APIRouter(prefix="/api", tags=["operation"])
 
 
 @router.get("/operation")
-def get_operation(principal: Principal = Depends(current_principal),
+def get_operation(as_of: str | None = None,
+                  principal: Principal = Depends(current_principal),
                   app: Corridor = Depends(corridor)) -> dict[str, Any]:
-    """The operation and its counts; partners get small counts suppressed."""
-    return read.operation(app.engine, principal)
+    """The operation and its counts, now or `as_of` a ledger sequence number or a time
+    (docs/api.md); partners get small counts suppressed."""
+    return overview.operation(app.ledger, principal, timeline.moment(app.ledger, as_of))
 
 
 @router.post("/operation", status_code=201)

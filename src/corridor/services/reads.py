@@ -351,15 +351,6 @@ def rejects(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
 
 # --- the aggregate picture: no names, so not audited ----------------------------------------
 
-def operation(engine: Engine, principal: Principal) -> dict[str, Any]:
-    """The operation and its counts, small counts suppressed for partners."""
-    with engine.connect() as conn:
-        info = queries.operation_info(conn)
-        counts = queries.counts(conn)
-    return {"operation": info and shape("operation", principal.role, info),
-            "counts": shape("counts", principal.role, counts)}
-
-
 def convoy_board(engine: Engine, principal: Principal) -> list[dict[str, Any]]:
     """Every convoy with its route and where each vehicle is: counts, no names."""
     with engine.connect() as conn:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from corridor.domain.vocabulary import ConvoyState, Need, Role, Status
-from corridor.services import queries, reads
-from corridor.web.page import SignedIn, app_of, render
+from corridor.services import overview, queries, reads
+from corridor.web.page import AsOf, SignedIn, app_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,14 +16,14 @@ EXPLAINED = frozenset({ConvoyState.HELD, ConvoyState.TURNED_BACK, ConvoyState.AB
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, who: SignedIn) -> HTMLResponse:
+def dashboard(request: Request, who: SignedIn, when: AsOf) -> HTMLResponse:
     partner = who.role == Role.PARTNER
-    counts = reads.operation(app_of(request).engine, who)["counts"]
+    counts = overview.operation(app_of(request).ledger, who, when)["counts"]
     # Row totals would undo the partners' small-cell suppression, so only staff get them.
     need_totals = None if partner else {
         need: sum(row.values()) for need, row in counts["by_need"].items()}
     return render(request, "dashboard.html", counts=counts, statuses=list(Status),
-                  needs=list(Need), need_totals=need_totals, partner=partner)
+                  needs=list(Need), need_totals=need_totals, partner=partner, moment=when)
 
 
 @router.get("/convoys", response_class=HTMLResponse)
