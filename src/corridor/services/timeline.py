@@ -142,6 +142,7 @@ class _Timeline:
     lock: threading.Lock = field(default_factory=threading.Lock)
     states: OrderedDict[tuple[str, int], OperationState] = field(default_factory=OrderedDict)
     days: tuple[str, int, list[Day]] = ("", -1, [])  # (epoch, head) they were counted at
+    maker: tuple[str, OperationState] | None = None  # the state `make_snapshot` sealed last
 
 
 _timelines: WeakKeyDictionary[Ledger, _Timeline] = WeakKeyDictionary()
@@ -201,8 +202,9 @@ def _nearest(conn: Connection, timeline: _Timeline, epoch: str,
 
 def make_snapshot(ledger: Ledger) -> int | None:
     """Make the first missing snapshot (at a multiple of `every` events, up to the
-    head), folding from the nearest one below it; the sequence number made, or None
-    when none is missing. Reads only: pushes never wait on it."""
+    head); the sequence number made, or None when none is missing. Reads only: pushes
+    never wait on it. It folds on from the state it made last when that is the one
+    below (a run of missing snapshots is one fold), else from the nearest snapshot."""
     timeline = _timeline(ledger)
     if timeline.key is None:
         return None
@@ -212,9 +214,16 @@ def make_snapshot(ledger: Ledger) -> int | None:
         made = snapshot_store.made(conn, epoch, FOLD)
         missing = next((seq for seq in range(timeline.every, head + 1, timeline.every)
                         if seq not in made), None)
+        last, timeline.maker = timeline.maker, None
         if missing is None:
             return None
-        state = _fold_to(conn, timeline, epoch, missing)
+        if last is not None and last[0] == epoch and last[1].seq == missing - timeline.every:
+            state = last[1]
+            for row in ledger_store.fact_rows(conn, after=state.seq, upto=missing):
+                fold_row(state, row)
+            state.settle()
+        else:
+            state = _fold_to(conn, timeline, epoch, missing)
     state.take_changes()  # what changed is for projections, not for a snapshot
     data = _sealed(timeline.key, state)
     try:
@@ -222,6 +231,7 @@ def make_snapshot(ledger: Ledger) -> int | None:
             snapshot_store.keep(writer, epoch, FOLD, missing, data)
     except IntegrityError:  # another process kept the same state first
         pass
+    timeline.maker = (epoch, state)
     return missing
 
 
