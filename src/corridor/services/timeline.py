@@ -21,7 +21,7 @@ the old one made). A snapshot is signed with an HMAC under the server's secret a
 one that does not verify is dropped unread, because unpickling runs code: anyone
 able to write the table could otherwise run theirs in the server. The last two
 states asked for stay in memory, so stepping back and forth between them is free.
-docs/control-room.md has the design and docs/benchmarks.md the figures.
+docs/accounting.md ("As of any moment") has the design and docs/benchmarks.md the figures.
 """
 
 from __future__ import annotations
