@@ -105,7 +105,7 @@ def jumps(ledger: Ledger, moments: list[int]) -> dict[str, Any]:
         timeline.keep_snapshots(fresh, SECRET, every=timeline._timeline(ledger).every)
         for key, target in (("cold", seq), ("warm", seq), ("step", max(seq - 1, 0))):
             wall, cpu = time.perf_counter(), time.process_time()
-            timeline.state_at(fresh, target)
+            timeline.read_at(fresh, timeline.Moment(target), id)
             found[f"{key}_s"].append(time.perf_counter() - wall)
             if key != "warm":
                 found[f"{key}_cpu_s"].append(time.process_time() - cpu)

@@ -3,7 +3,9 @@ state a fresh fold gives, on SQLite and PostgreSQL, whatever snapshots exist."""
 
 from __future__ import annotations
 
+import operator
 import random
+import weakref
 from typing import Any
 
 import pytest
@@ -132,15 +134,34 @@ def test_a_new_epoch_or_a_changed_fold_never_loads_an_old_snapshot(engine, monke
     assert recorded(timeline.state_at(ledger, 30)) == recorded(fresh(engine, 30))
 
 
-def test_the_last_states_asked_for_are_kept_and_shared(engine) -> None:
+def test_the_last_states_shown_are_kept_and_the_others_released(engine) -> None:
     ledger = told(engine)
-    first = timeline.state_at(ledger, 12)
-    assert timeline.state_at(ledger, 12) is first
-    second = timeline.state_at(ledger, 13)
-    assert timeline.state_at(ledger, 12) is first
-    timeline.state_at(ledger, 14)  # two are kept: 13 is the one asked for least lately
-    assert timeline.state_at(ledger, 12) is first
-    assert timeline.state_at(ledger, 13) is not second
+    kept = timeline._timeline(ledger).states
+    at = timeline.Moment
+    seq_of = operator.attrgetter("seq")
+
+    def seqs() -> list[int]:
+        return [seq for _, seq in kept]
+
+    first = timeline.read_at(ledger, at(12), weakref.ref)
+    assert timeline.read_at(ledger, at(12), weakref.ref)() is first()
+    timeline.read_at(ledger, at(13), seq_of)
+    timeline.read_at(ledger, at(12), seq_of)
+    timeline.read_at(ledger, at(14), seq_of)  # two are kept: 13 is the one shown least lately
+    assert seqs() == [12, 14] and first() is not None
+    timeline.read_at(ledger, at(15), seq_of)
+    assert seqs() == [14, 15]
+    assert first() is None  # released at once, not at the collector's next full pass
+
+    def while_reading(state: OperationState) -> int:
+        """Others evict the state being read: it stays whole until the read is done."""
+        timeline.read_at(ledger, at(20), seq_of)
+        timeline.read_at(ledger, at(21), seq_of)
+        assert 16 not in seqs()
+        return len(state.persons)
+
+    assert timeline.read_at(ledger, at(16), while_reading) == len(fresh(engine, 16).persons)
+    assert timeline._timeline(ledger).evicted == {} and seqs() == [20, 21]
 
 
 def test_as_of_reads_a_sequence_or_a_time_and_refuses_anything_else(engine) -> None:
