@@ -175,3 +175,22 @@ def test_as_of_reads_a_sequence_or_a_time_and_refuses_anything_else(engine) -> N
     with pytest.raises(ReadRefused) as refused:
         timeline.moment(ledger, "yesterday")
     assert refused.value.field == "as_of" and refused.value.status == 422
+
+
+def test_the_days_are_counted_and_follow_the_head(engine) -> None:
+    ledger = told(engine)
+    first = timeline.position(ledger, timeline.NOW)
+    assert first.seq == first.head == head(engine)
+    assert sum(day.events for day in first.days) == first.head
+    assert first.days[-1].last_seq == first.head
+    assert sum(day.departures for day in first.days) == 3  # c1, c2 and c3 departed
+    told(engine, seed=8)  # more events: counted on from the last head
+    now = timeline.position(ledger, timeline.NOW)
+    assert sum(day.events for day in now.days) == now.head == head(engine) > first.head
+    assert sum(day.departures for day in now.days) == 6
+    back = timeline.position(ledger, timeline.moment(ledger, "5"))
+    assert (back.seq, back.head, back.step(events=-1), back.step(events=1)) == (
+        5, now.head, "4", "6")
+    assert timeline.position(ledger, timeline.moment(ledger, "0")).step(events=-1) is None
+    assert timeline.position(ledger, timeline.moment(ledger, str(now.head - 1))).step(
+        events=1) == ""  # the next event is the last: now

@@ -333,16 +333,30 @@ class Position:
 
 
 def position(ledger: Ledger, when: Moment) -> Position:
-    """Where `when` lies in the record, and the days with events (counted once per head:
-    one scan of the ledger)."""
+    """Where `when` lies in the record, and the days with events (counted once, then
+    only the events received since, as the head moves)."""
     timeline = _timeline(ledger)
     with ledger.engine.connect() as conn:
         epoch = epoch_of(conn)
         head, _ = ledger_store.head(conn)
         if timeline.days[:2] != (epoch, head):
-            timeline.days = (epoch, head, [Day(*row) for row in ledger_store.days(
-                conn, ConvoyDeparted.__name__)])
+            timeline.days = (epoch, head, _days_on(
+                timeline.days[2] if timeline.days[0] == epoch else [],
+                ledger_store.days(conn, ConvoyDeparted.__name__,
+                                  after=timeline.days[1] if timeline.days[0] == epoch else 0)))
         seq = head if when.seq is None else when.seq
         received = ledger_store.received_at(conn, seq)
     at = when.at or (datetime.fromisoformat(received) if received else None)
     return Position(when, seq, head, at, timeline.days[2])
+
+
+def _days_on(known: list[Day], rows: list[tuple[str, int, int, int]]) -> list[Day]:
+    """The days counted so far with the counts of the events after them added (a day
+    may go on, and a push that waited for the lock across midnight can land after an
+    event received the next day)."""
+    days = {day.date: day for day in known}
+    for date, events, last_seq, departures in rows:
+        was = days.get(date, Day(date, 0, 0, 0))
+        days[date] = Day(date, was.events + events, max(was.last_seq, last_seq),
+                         was.departures + departures)
+    return [days[date] for date in sorted(days)]

@@ -136,14 +136,15 @@ def _pages(conn: Connection, columns: list[Any], after: int, limit: int | None,
             remaining -= len(rows)
 
 
-def days(conn: Connection, departure_type: str) -> list[tuple[str, int, int, int]]:
-    """Per day the server received events on (UTC, as `received_at` is stored): (the
-    day as YYYY-MM-DD, how many events, the last sequence number of the day, how many
-    of them were of `departure_type`), oldest first. One scan of the ledger."""
+def days(conn: Connection, departure_type: str,
+         after: int = 0) -> list[tuple[str, int, int, int]]:
+    """Per day the server received events on (UTC, as `received_at` is stored), for
+    the events after `after`: (the day as YYYY-MM-DD, how many events, the last
+    sequence number of the day, how many were of `departure_type`), oldest first."""
     day = func.substr(events.c.received_at, 1, 10).label("day")
     departures = func.sum(case((events.c.type == departure_type, 1), else_=0))
     rows = conn.execute(select(day, func.count(), func.max(events.c.seq), departures)
-                        .group_by(day).order_by(day)).all()
+                        .where(events.c.seq > after).group_by(day).order_by(day)).all()
     return [(str(row[0]), int(row[1]), int(row[2]), int(row[3] or 0)) for row in rows]
 
 
