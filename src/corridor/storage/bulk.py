@@ -52,11 +52,15 @@ def _converted(row: list[Any], converters: list[tuple[int, Any]]) -> tuple[Any, 
 def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     columns = list(table.columns)
     statement = f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN"
-    as_json = {c.name for c in columns if isinstance(c.type, JSON)}
+    values = itemgetter(*(c.name for c in columns))
+    as_json = [(i, _json) for i, c in enumerate(columns) if isinstance(c.type, JSON)]
     driver = conn.connection.driver_connection  # psycopg's, in the same transaction
     assert driver is not None
     cursor = driver.cursor()
     with cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([orjson.dumps(row[c.name]).decode() if c.name in as_json
-                            else row[c.name] for c in columns])
+            copy.write_row(_converted(list(values(row)), as_json) if as_json else values(row))
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
