@@ -509,20 +509,20 @@ def test_a_post_without_the_csrf_token_is_refused(page: Page, site: Site) -> Non
     journey(site)
     sign_in(page, "coordinator")
     page.goto("/alerts")
-    form = page.locator(".alert-card.kind-headcount_short form")
-    alert_id = form.locator("[name=alert_id]").input_value()
-    token = form.locator("[name=csrf]").input_value()
+    alert_id = page.locator(".alert-card.kind-headcount_short").get_attribute("data-alert")
+    page.goto(f"/alerts/{alert_id}")
+    token = page.locator("form [name=csrf]").first.input_value()
     recorded = site.event_count()
 
     for sent in ({}, {"csrf": "forged"}):
-        answer = page.request.post("/alerts/resolve", max_redirects=0, form={
-            "alert_id": alert_id, "note": "forged", **sent})
+        answer = page.request.post(f"/alerts/{alert_id}/note", max_redirects=0,
+                                   form={"note": "forged", **sent})
         assert answer.status == 403
         assert "did not come from this session" in answer.text()
     assert site.event_count() == recorded
 
-    answer = page.request.post("/alerts/resolve", max_redirects=0, form={
-        "alert_id": alert_id, "note": "checked", "csrf": token})
+    answer = page.request.post(f"/alerts/{alert_id}/note", max_redirects=0,
+                               form={"note": "checked", "csrf": token})
     assert answer.status == 303  # the same request with the token goes through
     assert site.event_count() == recorded + 1
 
