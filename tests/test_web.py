@@ -360,7 +360,7 @@ def test_a_not_checked_in_alert_is_explained_by_the_check_in_recorded_from_it(
     facts = page.locator("[data-facts] tbody tr")
     expect(facts).to_have_count(4)  # Huda's removal on the way accounts for her
     expect(facts.filter(has_text="Karim Haddad")).to_contain_text("Check-in")
-    expect(page.locator("form")).to_have_count(1)  # sign out only: nothing left to record
+    expect(page.locator("form[data-form]")).to_have_count(0)  # nothing left to record
     assert site.api("coordinator").get(f"/api/persons/{people['Karim']}").json()[
         "status"] == "arrived"
     page.goto("/")
@@ -369,7 +369,7 @@ def test_a_not_checked_in_alert_is_explained_by_the_check_in_recorded_from_it(
     # As of the moment before the check-in: open again, read-only.
     head = site.api("admin").get("/api/sync/pull", params={"limit": 1}).json()["head_seq"]
     page.goto(f"/alerts/not_checked_in:c1:bus1?as_of={head - 1}")  # the check-in was last
-    expect(page.locator(".as-of")).to_be_visible()
+    expect(page.locator("[data-as-of]")).to_be_visible()
     expect(page.locator("h1 [data-state]")).to_have_text("Open")
     expect(page.locator("form[data-form]")).to_have_count(0)
 
@@ -551,20 +551,20 @@ def test_a_post_without_the_csrf_token_is_refused(page: Page, site: Site) -> Non
     journey(site)
     sign_in(page, "coordinator")
     page.goto("/alerts")
-    form = page.locator(".alert-card.kind-headcount_short form")
-    alert_id = form.locator("[name=alert_id]").input_value()
-    token = form.locator("[name=csrf]").input_value()
+    alert_id = page.locator(".alert-card.kind-headcount_short").get_attribute("data-alert")
+    page.goto(f"/alerts/{alert_id}")
+    token = page.locator("form [name=csrf]").first.input_value()
     recorded = site.event_count()
 
     for sent in ({}, {"csrf": "forged"}):
-        answer = page.request.post("/alerts/resolve", max_redirects=0, form={
-            "alert_id": alert_id, "note": "forged", **sent})
+        answer = page.request.post(f"/alerts/{alert_id}/note", max_redirects=0,
+                                   form={"note": "forged", **sent})
         assert answer.status == 403
         assert "did not come from this session" in answer.text()
     assert site.event_count() == recorded
 
-    answer = page.request.post("/alerts/resolve", max_redirects=0, form={
-        "alert_id": alert_id, "note": "checked", "csrf": token})
+    answer = page.request.post(f"/alerts/{alert_id}/note", max_redirects=0,
+                               form={"note": "checked", "csrf": token})
     assert answer.status == 303  # the same request with the token goes through
     assert site.event_count() == recorded + 1
 

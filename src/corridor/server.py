@@ -26,6 +26,7 @@ from corridor.api.app import install as install_api
 from corridor.api.csrf import CookieWritesNeedProof
 from corridor.field.routes import install as install_field
 from corridor.headers import SecurityHeaders
+from corridor.services import timeline
 from corridor.services.app import Corridor
 from corridor.services.ledger import Ledger
 from corridor.services.tracing import Tracing
@@ -34,6 +35,7 @@ from corridor.web.routes import install as install_web
 log = logging.getLogger("corridor")
 PROJECT_EVERY = 1.0  # seconds between background projection passes
 GZIP_FROM = 1024  # bytes: smaller answers are sent as they are
+SNAPSHOT_EVERY = 10.0  # seconds between looks for a snapshot of the fold to make
 
 
 async def keep_projected(ledger: Ledger) -> None:
@@ -48,6 +50,21 @@ async def keep_projected(ledger: Ledger) -> None:
             await run_in_threadpool(ledger.ensure_projected)
         except Exception:  # a passing failure (database restarting): try again next time
             log.exception("background projection failed")
+
+
+async def keep_snapshots_made(ledger: Ledger) -> None:
+    """While the server runs, make the fold's snapshots the ledger has passed
+    (`timeline.make_snapshot`), one at a time and only while pushes pause, so a jump
+    to an earlier moment folds at most `timeline.EVERY` events."""
+    while True:
+        await asyncio.sleep(SNAPSHOT_EVERY)
+        if time.monotonic() - ledger.last_push < SNAPSHOT_EVERY:
+            continue
+        try:
+            while await run_in_threadpool(timeline.make_snapshot, ledger) is not None:
+                pass
+        except Exception:  # a passing failure: the next pass tries again
+            log.exception("making a snapshot of the fold failed")
 
 
 def warm_up(tracing: Tracing) -> None:
@@ -69,12 +86,15 @@ def warm_up(tracing: Tracing) -> None:
 def create_app(engine: Engine, secret: str, ledger: Ledger | None = None) -> FastAPI:
     config.tune_gc()  # however the app is served, it holds the state in memory
     corridor = Corridor.open(engine, ledger)
+    timeline.keep_snapshots(corridor.ledger, secret)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warm = asyncio.create_task(run_in_threadpool(warm_up, corridor.tracing))
         task = asyncio.create_task(keep_projected(corridor.ledger))
+        snapshots = asyncio.create_task(keep_snapshots_made(corridor.ledger))
         yield
+        snapshots.cancel()
         task.cancel()
         warm.cancel()
 

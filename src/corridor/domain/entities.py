@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 from corridor.domain import events as ev
 from corridor.domain.vocabulary import AlertStatus, ConvoyState
@@ -250,7 +251,11 @@ class Fact:
         server sequence only break ties, and two facts of one device keep the order
         the device sent them in, so the key does not depend on how devices' streams
         interleaved on their way to the server."""
-        return self.recorded_at, self.device_id, self.seq
+        return BY_ORDER(self)
+
+
+# `Fact.order` as a sort key that runs in C, for the fold's sorting of filed facts.
+BY_ORDER = attrgetter("recorded_at", "device_id", "seq")
 
 
 def named_fact(f: Fact) -> dict[str, str | None]:

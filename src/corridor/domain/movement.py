@@ -48,11 +48,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from corridor.domain import events as ev
-from corridor.domain.entities import Alert, Fact, Passage, Person
+from corridor.domain.entities import BY_ORDER, Alert, Fact, Passage, Person
 from corridor.domain.vocabulary import (
     ARRIVAL_KINDS,
     PASSAGE_KINDS,
@@ -78,13 +77,20 @@ CONVOY_FACTS = frozenset({"ConvoyDeparted", "ConvoyHeld", "ConvoyReleased",
                           "ConvoyTurnedBack", "ConvoyReturned", "ConvoyAborted"})
 VEHICLE_FACTS = frozenset({"CheckpointPassed", "VehicleArrived"})
 FILED = PERSON_FACTS | CONVOY_FACTS | VEHICLE_FACTS | {"AlertResolved"}
+# Where each filed fact goes: the Movements attribute it is filed in, the kind of
+# record it is about, and the payload field naming that record.
+SHELVES = {t: ("by_person", "person", "person_id") for t in PERSON_FACTS} \
+    | {t: ("by_convoy", "convoy", "convoy_id") for t in CONVOY_FACTS} \
+    | {t: ("by_vehicle", "vehicle", "vehicle_id") for t in VEHICLE_FACTS} \
+    | {"AlertResolved": ("resolutions", "alert", "alert_id")}
+NAMING_VEHICLE = frozenset({"PersonBoarded", "PersonDisembarked", "PersonRemoved"})
 
 MOVING = frozenset({ConvoyState.DEPARTED, ConvoyState.HELD, ConvoyState.TURNED_BACK})
 FINISHED = frozenset({ConvoyState.ARRIVED, ConvoyState.RETURNED, ConvoyState.ABORTED})
 VOID = frozenset({ConvoyState.ABORTED, ConvoyState.RETURNED})  # passengers wait again
 
 Trip = tuple[str, str]  # (convoy_id, vehicle_id): one journey of one vehicle
-_by_order = attrgetter("order")
+_by_order = BY_ORDER
 
 
 class Ride:
@@ -139,22 +145,12 @@ class Movements:
     # --- filing ------------------------------------------------------------------------
 
     def file(self, f: Fact) -> None:
-        store, kind, key = self._shelf(f)
-        store[key].append(f)
-        vehicle_id = getattr(f.payload, "vehicle_id", None)
-        if kind == "person" and vehicle_id:
+        shelf, kind, about = SHELVES[f.type]
+        key = getattr(f.payload, about)
+        getattr(self, shelf)[key].append(f)
+        if f.type in NAMING_VEHICLE and (vehicle_id := said(f).vehicle_id):
             self.boarders[vehicle_id].add(key)
         self._stale(kind, key)
-
-    def _shelf(self, f: Fact) -> tuple[dict[str, list[Fact]], str, str]:
-        p = said(f)
-        if f.type in PERSON_FACTS:
-            return self.by_person, "person", p.person_id
-        if f.type in CONVOY_FACTS:
-            return self.by_convoy, "convoy", p.convoy_id
-        if f.type in VEHICLE_FACTS:
-            return self.by_vehicle, "vehicle", p.vehicle_id
-        return self.resolutions, "alert", p.alert_id
 
     def _stale(self, kind: str, key: str) -> None:
         if kind != "alert":
@@ -244,7 +240,7 @@ class Movements:
             return None
         chosen = 0
         for n, plan in enumerate(plans):
-            if plan.order <= f.order:
+            if _by_order(plan) <= _by_order(f):
                 chosen = n
         while chosen + 1 < len(plans) and self._over(plans[chosen], f) \
                 and plans[chosen + 1].recorded_at <= f.recorded_at + CLOCK_TOLERANCE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, String, any_, bindparam, func, select, update
+from sqlalchemy import Connection, String, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql
 
 from corridor.ledger.chain import StoredEvent
@@ -134,3 +134,21 @@ def _pages(conn: Connection, columns: list[Any], after: int, limit: int | None,
         after = rows[-1].seq
         if remaining is not None:
             remaining -= len(rows)
+
+
+def days(conn: Connection, departure_type: str,
+         after: int = 0) -> list[tuple[str, int, int, int]]:
+    """Per day the server received events on (UTC, as `received_at` is stored), for
+    the events after `after`: (the day as YYYY-MM-DD, how many events, the last
+    sequence number of the day, how many were of `departure_type`), oldest first."""
+    day = func.substr(events.c.received_at, 1, 10).label("day")
+    departures = func.sum(case((events.c.type == departure_type, 1), else_=0))
+    rows = conn.execute(select(day, func.count(), func.max(events.c.seq), departures)
+                        .where(events.c.seq > after).group_by(day).order_by(day)).all()
+    return [(str(row[0]), int(row[1]), int(row[2]), int(row[3] or 0)) for row in rows]
+
+
+def received_at(conn: Connection, seq: int) -> str | None:
+    """When the server received event `seq` (UTC ISO-8601 text); None if there is none."""
+    found = conn.execute(select(events.c.received_at).where(events.c.seq == seq)).scalar()
+    return None if found is None else str(found)

@@ -1,7 +1,7 @@
 """Every table Corridor keeps, in three groups:
 
 - the ledger (`ledger_meta`, `events`, `rejects`): the only record that is written
-  to, append-only;
+  to, append-only; beside it `snapshots` of the fold, derived from it;
 - projections: the operation's current state, derived from the ledger and
   rebuilt from it at will (`corridor rebuild`), never edited by hand;
 - access (`users`, `sessions`, `api_tokens`, `devices`, `limit_hits`, `audit_meta`, `audit_log`,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -65,6 +66,18 @@ events = Table(
     Column("pushed_by", String(ID), nullable=False),  # the account that sent it
     Column("digest", String(64), nullable=False),
     Column("chain", String(64), nullable=False),
+)
+
+# Folded states at some sequence numbers, so the record as it stood at any moment is
+# a load and a short fold away (services/timeline.py). Derived like the projections:
+# keyed by the database's epoch and a hash of the fold's code, never backed up.
+snapshots = Table(
+    "snapshots", metadata,
+    Column("epoch", String(36), primary_key=True),
+    Column("fold", String(64), primary_key=True),  # the fold's code it was made by
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("made_at", UTC_TIME, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # HMAC-SHA256, then zlib of a pickle
 )
 
 rejects = Table(

@@ -35,7 +35,7 @@ from corridor.services.access import resolve
 from corridor.services.app import Corridor, caught_up
 from corridor.services.ledger import Principal
 from corridor.services.reads import ReadRefused
-from corridor.services.timeline import Moment, moment
+from corridor.services.timeline import Moment, moment, position
 from corridor.web.i18n import N_, Translator, language
 
 HERE = Path(__file__).parent
@@ -157,7 +157,7 @@ def as_of(request: Request, as_of: str | None = None) -> Moment:
     try:
         return moment(app_of(request).ledger, as_of)
     except ReadRefused:
-        raise WebError(422, N_("error.invalid")) from None
+        raise WebError(422, N_("timeline.invalid")) from None
 
 
 AsOf = Annotated[Moment, Depends(as_of)]
@@ -228,9 +228,25 @@ def _with_lang(request: Request, lang: str) -> str:
     return f"{url.path}?{url.query}"
 
 
+def _picker(request: Request, shown: Moment) -> dict[str, Any]:
+    """What the timeline picker (`_moment.html`) needs: where the moment lies, links to
+    this page at another moment (`as_of` "" for now), the page's other parameters."""
+
+    def link(as_of: str) -> str:
+        url = request.url.remove_query_params("as_of")
+        url = url.include_query_params(as_of=as_of) if as_of else url
+        return f"{url.path}?{url.query}" if url.query else url.path
+
+    return {"picker": position(app_of(request).ledger, shown), "moment_link": link,
+            "moment_params": [(name, value) for name, value in
+                              request.query_params.multi_items() if name != "as_of"]}
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     t = Translator(language(request))
     who = principal(request)
+    if isinstance(context.get("moment"), Moment):
+        context.update(_picker(request, context["moment"]))
     if "operation" not in context:
         with app_of(request).engine.connect() as conn:
             context["operation"] = queries.operation_info(conn)

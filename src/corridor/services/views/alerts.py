@@ -65,12 +65,14 @@ def names(state: OperationState) -> dict[str, dict[str, str]]:
 
 
 def overview(state: OperationState, unaccounted_shown: int) -> dict[str, Any]:
-    """The alerts page: open alerts, closed ones (explained or resolved by a note) the
-    latest closed first, the unaccounted (the first `unaccounted_shown`) and their total,
-    and the people the alerts name."""
+    """The alerts page: open alerts, closed ones — those resolved by a note alone first
+    (their cause still holds), then the explained, the latest closed first — the
+    unaccounted (the first `unaccounted_shown`) and their total, and the people the
+    alerts name."""
     every = alerts(state)
     open_alerts = [a for a in every if a["status"] == AlertStatus.OPEN]
     closed = sorted((a for a in every if a["status"] in CLOSED), key=closed_at, reverse=True)
+    closed.sort(key=lambda a: a["status"] != AlertStatus.RESOLVED)
     missing = unaccounted(state)
     shown = [person_row(state, p) for p in missing[:unaccounted_shown]]
     named = {p for a in open_alerts + closed for p in a["person_ids"]}

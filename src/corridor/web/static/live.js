@@ -2,6 +2,7 @@
 // data-refresh seconds, while the tab is visible, it asks data-live-url for the part
 // again, saying which ledger sequence it shows (since=); the server answers 204 when
 // nothing was recorded since. A hidden tab asks nothing; shown again, it asks at once.
+// While a link inside has the keyboard's focus, the part is left as it is.
 for (const live of document.querySelectorAll("[data-live][data-live-url]")) {
   const every = Number(live.dataset.refresh) * 1000;
   let timer = null;
@@ -13,11 +14,15 @@ for (const live of document.querySelectorAll("[data-live][data-live-url]")) {
     try {
       const url = `${live.dataset.liveUrl}&since=${encodeURIComponent(live.dataset.since)}`;
       const answer = await fetch(url, {credentials: "same-origin", cache: "no-store"});
-      if (answer.status === 200) {
+      // Someone on a link inside keeps it: the new part waits for the next turn.
+      const busy = live.contains(document.activeElement) && document.activeElement !== live;
+      if (answer.status === 200 && !answer.redirected && !busy) {
         const part = new DOMParser().parseFromString(await answer.text(), "text/html");
         const since = part.querySelector("[data-seq]");
-        live.replaceChildren(...part.body.childNodes);
-        if (since) live.dataset.since = since.dataset.seq;
+        if (since) {  // else not the part (a session ended: the sign-in page)
+          live.replaceChildren(...part.body.childNodes);
+          live.dataset.since = since.dataset.seq;
+        }
       }
     } catch {
       // Offline for a moment: the next turn tries again.
