@@ -129,7 +129,7 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
     # Departing an empty convoy is refused, the confirmation shown again with why.
     actions.filter(has_text="Depart").click()
     expect(page.locator("[data-sentence]")).to_have_text(
-        "Record that convoy Convoy 12 (route Foua to Atareb, 3 vehicles, 0 people aboard) "
+        "Record that Convoy 12 (a convoy on route Foua to Atareb, 3 vehicles, 0 people aboard) "
         "departed now, as coordinator coordinator.")
     submit(page, "Record the departure", 409)
     expect(page.locator("[data-error]")).to_contain_text("Nobody is aboard this convoy")
@@ -141,7 +141,8 @@ def test_an_operation_is_set_up_from_nothing_and_a_convoy_run_through_it(
     page.goto(f"{control}/depart")
     expect(page.locator("[data-sentence]")).to_contain_text("3 vehicles, 4 people aboard")
     submit(page, "Record the departure", 303)
-    expect(page).to_have_url(re.compile(rf"/convoys/{convoy['convoy_id']}$"))
+    expect(page).to_have_url(re.compile(rf"/convoys/{convoy['convoy_id']}\?recorded=1$"))
+    expect(page.locator("[data-recorded]")).to_be_visible()  # the decision confirmed
     assert convoy_state(site, "Convoy 12")["state"] == "departed"
 
     # Departed already: the page says so and offers no button.
@@ -192,7 +193,7 @@ def test_a_convoy_is_turned_back_and_returns_and_another_is_called_off(
 
     page.goto("/convoys/c1/control/return")
     expect(page.locator("[data-sentence]")).to_have_text(
-        "Record that convoy Convoy 1 (route Amiriyah to Atareb, 2 vehicles) is back at its "
+        "Record that Convoy 1 (a convoy on route Amiriyah to Atareb, 2 vehicles) is back at its "
         "gathering point now, as coordinator coordinator: its 2 people wait again.")
     submit(page, "Record the return", 303)
     assert convoy_state(site, "Convoy 1")["state"] == "returned"

@@ -101,4 +101,4 @@ def decide(convoy_id: str, action: str, request: Request, form: Posted,
         key = REFUSAL_KEYS.get(refused.field or "", N_("error.refused"))
         return _page(request, who, convoy_id, chosen, refused.status, values,
                      {field: key, "refusal": refused.reason})
-    return RedirectResponse(f"/convoys/{quote(convoy_id, safe='')}", status_code=303)
+    return RedirectResponse(f"/convoys/{quote(convoy_id, safe='')}?recorded=1", status_code=303)

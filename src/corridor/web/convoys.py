@@ -58,7 +58,8 @@ def convoy_board(request: Request, who: SignedIn, when: AsOf, day: str | None = 
 
 @router.get("/convoys/{convoy_id}", response_class=HTMLResponse)
 def convoy_page(convoy_id: str, request: Request, who: SignedIn, when: AsOf,
-                part: str | None = None, since: str | None = None) -> Response:
+                part: str | None = None, since: str | None = None,
+                recorded: bool = False) -> Response:
     ledger = app_of(request).ledger
     if _unchanged(ledger, part, since):
         return Response(status_code=204)
@@ -71,7 +72,7 @@ def convoy_page(convoy_id: str, request: Request, who: SignedIn, when: AsOf,
                if when.now and may(who, FACT[Action(action)].__name__)]
     return render(request, "convoy_live.html" if part == "live" else "convoy.html",
                   convoy=found, actions=actions, history_labels=HISTORY_LABELS,
-                  **_shown(request, when))
+                  recorded=recorded and when.now, **_shown(request, when))
 
 
 def _unchanged(ledger: Ledger, part: str | None, since: str | None) -> bool:
