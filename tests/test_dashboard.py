@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -78,6 +79,10 @@ def test_movements_per_day_and_checkpoint_add_up(engine: Engine) -> None:
     state = Ledger(engine).read(lambda s: dashboard.figures(s, []))
     days = state["movements"]
     assert list(days) == sorted(days) and days
+    # Every day from the first movement to the last, the stalled 17 Dec included.
+    dates = [date.fromisoformat(day) for day in days]
+    assert all(b - a == timedelta(days=1) for a, b in pairwise(dates))
+    assert not any(days["2016-12-17"].values())
     assert list(next(iter(days.values()))) == ["salah-al-din", "ramouseh", "rashideen",
                                                dashboard.ARRIVALS]
     arrived = sum(row[dashboard.ARRIVALS] for row in days.values())

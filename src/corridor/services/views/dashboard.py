@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from corridor.domain.movement import MOVING
@@ -60,6 +62,9 @@ def checkpoints(state: OperationState) -> list[str]:
     return list(seen)
 
 
+QUIET_DAYS_SHOWN = 14  # the longest run of days without movement the chart draws
+
+
 def movements(state: OperationState) -> dict[str, dict[str, int]]:
     """Day (UTC date) → checkpoint → people counted there that day, and → ARRIVALS →
     people checked in at reception that day; days in order, every series on each."""
@@ -72,4 +77,12 @@ def movements(state: OperationState) -> dict[str, dict[str, int]]:
         if person.status == Status.ARRIVED and person.merged_into is None \
                 and person.status_at is not None:
             days[person.status_at.date().isoformat()][ARRIVALS] += 1
+    # A day nobody moved is shown as such (a stalled operation is news), between days
+    # that did; a longer gap (a demo touched years later) is left out, not drawn.
+    found = sorted(date.fromisoformat(day) for day in days)
+    for before, after in pairwise(found):
+        if (after - before).days <= QUIET_DAYS_SHOWN:
+            for n in range(1, (after - before).days):
+                days.setdefault((before + timedelta(days=n)).isoformat(),
+                                dict.fromkeys(series, 0))
     return {day: days[day] for day in sorted(days)}
